@@ -1,0 +1,43 @@
+"""The after-sales service portal: YAML config → spec → tables, screens and permissions."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from flask_appbuilder import AppBuilder, Model
+from flask_appbuilder.models.sqla.base import SQLA
+from flask_migrate import Migrate
+
+from .database import enable_sqlite_foreign_keys
+from .i18n import register_i18n
+from .linter import load_spec
+from .settings import ROOT, build_settings
+from .tables import build_models
+from .views.forms import register_views
+from .views.home import PortalIndexView
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the portal. Raises ConfigError (before any database access) on bad YAML."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(build_settings(app.instance_path, overrides))
+    os.makedirs(app.instance_path, exist_ok=True)
+    spec = load_spec(app.config["PORTAL_CONFIG_DIR"], app.config["PORTAL_INDUSTRY"])
+    models = build_models(spec)
+    app.extensions["portal"] = {"spec": spec, "models": models}
+
+    enable_sqlite_foreign_keys()
+    db = SQLA(metadata=Model.metadata)
+    db.init_app(app)
+    Migrate(app, db, directory=os.path.join(ROOT, "migrations"))
+    appbuilder = AppBuilder(indexview=PortalIndexView)
+    with app.app_context():
+        appbuilder.init_app(app, db.session)
+        register_views(appbuilder, spec, models)
+    register_i18n(app)
+    from .cli import portal_cli
+
+    app.cli.add_command(portal_cli)
+    return app

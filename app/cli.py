@@ -1,0 +1,200 @@
+"""`flask portal ...`: check, show config, set up the database, sync roles, manage users."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import ScriptInfo
+
+from .errors import ConfigError
+from .settings import ROOT
+
+pass_info = click.make_pass_decorator(ScriptInfo, ensure=True)
+
+
+def _load_app(info: ScriptInfo) -> Flask:
+    """The app, or one readable screen of config problems (never a traceback)."""
+    try:
+        return info.load_app()
+    except ConfigError as exc:
+        click.echo(exc.report(), err=True)
+        sys.exit(1)
+
+
+@click.group("portal")
+def portal_cli() -> None:
+    """After-sales portal commands."""
+
+
+@portal_cli.command("check")
+@click.option("--config-dir", default=None, help="Config folder (default: PORTAL_CONFIG_DIR).")
+@click.option("--industry", default=None, help="Industry pack (default: PORTAL_INDUSTRY).")
+def check(config_dir: str | None, industry: str | None) -> None:
+    """Validate every YAML file and the merged config; list all problems."""
+    from .linter import load_spec
+
+    config_dir = config_dir or os.environ.get("PORTAL_CONFIG_DIR") or os.path.join(
+        ROOT, "config")
+    industry = industry if industry is not None else os.environ.get("PORTAL_INDUSTRY")
+    try:
+        spec = load_spec(config_dir, industry or None)
+    except ConfigError as exc:
+        click.echo(exc.report(), err=True)
+        sys.exit(1)
+    fields = sum(len(f.fields) for f in spec.forms)
+    click.echo(f"OK: {len(spec.forms)} forms, {fields} fields, {len(spec.roles)} roles "
+               f"(industry: {spec.industry or 'base pack only'}).")
+
+
+@portal_cli.group("config")
+def config_group() -> None:
+    """Inspect the merged configuration."""
+
+
+@config_group.command("show")
+@pass_info
+def config_show(info: ScriptInfo) -> None:
+    """Print the merged config (base + active industry pack) that will run."""
+    from .config_dump import dump
+
+    app = _load_app(info)
+    click.echo(dump(app.extensions["portal"]["spec"]), nl=False)
+
+
+@portal_cli.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@pass_info
+def db_upgrade(info: ScriptInfo) -> None:
+    """Apply migrations and create tables/columns for new forms and fields."""
+    _upgrade(_load_app(info))
+
+
+def _upgrade(app: Flask) -> None:
+    from .database import upgrade
+
+    report = upgrade(app)
+    for line in report.applied:
+        click.echo(f"applied: {line}")
+    for line in report.pending:
+        click.echo(f"not applied (needs a schema migration): {line}")
+    for line in report.refused:
+        click.echo(f"refused: {line}", err=True)
+    if not report.applied:
+        click.echo("database schema is up to date")
+    if report.refused:
+        sys.exit(1)
+
+
+@portal_cli.group("roles")
+def roles_group() -> None:
+    """Roles and permissions."""
+
+
+@roles_group.command("sync")
+@pass_info
+def roles_sync(info: ScriptInfo) -> None:
+    """Make FAB's roles and permissions match roles.yaml exactly (idempotent)."""
+    from .permissions import sync_roles
+
+    for line in sync_roles(_load_app(info)).lines():
+        click.echo(line)
+
+
+@portal_cli.command("init")
+@pass_info
+def init(info: ScriptInfo) -> None:
+    """Upgrade the database, sync roles and create the first admin if there is none."""
+    from .permissions import sync_roles
+
+    app = _load_app(info)
+    _upgrade(app)
+    report = sync_roles(app)
+    click.echo(f"roles synced ({len(report.changes)} changes)")
+    ensure_admin(app, click.echo)
+
+
+def ensure_admin(app: Flask, say: Any) -> None:
+    """Create the first admin from PORTAL_ADMIN_USER/PASSWORD, or print a generated password
+    once. Never a fixed default password."""
+    with app.app_context():
+        sm = current_app.appbuilder.sm
+        if sm.count_users() > 0:
+            return
+        username = app.config["PORTAL_ADMIN_USER"]
+        password = app.config["PORTAL_ADMIN_PASSWORD"]
+        generated = not password
+        if generated:
+            password = secrets.token_urlsafe(12)
+        user = sm.add_user(username, "Portal", "Admin", f"{username}@localhost.localdomain",
+                           sm.find_role(app.config["AUTH_ROLE_ADMIN"]), password=password)
+        if not user:
+            raise click.ClickException(f"could not create the admin user '{username}'")
+        if generated:
+            say(f"first admin created: user '{username}', password '{password}' "
+                "(shown once; change it after logging in)")
+        else:
+            say(f"first admin created: user '{username}' (password from PORTAL_ADMIN_PASSWORD)")
+
+
+@portal_cli.group("user")
+def user_group() -> None:
+    """Users and their roles."""
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, help="Role key (repeatable).")
+@click.option("--email", default=None)
+@click.option("--name", default=None, help="Display name (default: the username).")
+@click.password_option(prompt="Password")
+@pass_info
+def user_create(info: ScriptInfo, username: str, roles: tuple[str, ...], email: str | None,
+                name: str | None, password: str) -> None:
+    """Create a user with one or more roles."""
+    app = _load_app(info)
+    with app.app_context():
+        sm = current_app.appbuilder.sm
+        found = _roles(sm, roles)
+        if sm.find_user(username=username):
+            raise click.ClickException(f"user '{username}' already exists")
+        user = sm.add_user(username, name or username, "-", email or
+                           f"{username}@localhost.localdomain", found, password=password)
+        if not user:
+            raise click.ClickException(f"could not create user '{username}'")
+        click.echo(f"user {username} created with roles: {', '.join(roles)}")
+
+
+@user_group.command("roles")
+@click.argument("username")
+@click.argument("roles", nargs=-1, required=True)
+@pass_info
+def user_roles(info: ScriptInfo, username: str, roles: tuple[str, ...]) -> None:
+    """Replace a user's roles."""
+    app = _load_app(info)
+    with app.app_context():
+        sm = current_app.appbuilder.sm
+        user = sm.find_user(username=username)
+        if not user:
+            raise click.ClickException(f"no user '{username}'")
+        user.roles = _roles(sm, roles)
+        sm.session.commit()
+        click.echo(f"user {username} now has roles: {', '.join(roles)}")
+
+
+def _roles(sm: Any, keys: tuple[str, ...]) -> list:
+    found = [sm.find_role(k) for k in keys]
+    missing = [k for k, r in zip(keys, found, strict=True) if r is None]
+    if missing:
+        known = ", ".join(sorted(r.name for r in sm.get_all_roles()))
+        raise click.ClickException(f"unknown role(s): {', '.join(missing)}; known: {known} "
+                                   "(run 'flask portal roles sync' first)")
+    return found

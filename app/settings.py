@@ -1,0 +1,72 @@
+"""Settings from environment variables (a .env file in development), with test overrides."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any
+
+from flask_appbuilder.const import AUTH_DB
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def database_url(value: str | None, instance_path: str) -> str:
+    """DATABASE_URL, normalised to a driver we ship (psycopg 3 for PostgreSQL)."""
+    if not value:
+        return "sqlite:///" + os.path.join(instance_path, "portal.db")
+    for prefix in ("postgres://", "postgresql://"):
+        if value.startswith(prefix):
+            return "postgresql+psycopg://" + value[len(prefix):]
+    return value
+
+
+def _dev_secret(instance_path: str) -> str:
+    """A per-installation random key kept in the instance folder (development only)."""
+    path = os.path.join(instance_path, "secret_key")
+    if os.path.exists(path):
+        with open(path, encoding="ascii") as fh:
+            return fh.read().strip()
+    os.makedirs(instance_path, exist_ok=True)
+    key = secrets.token_hex(32)
+    with open(path, "w", encoding="ascii") as fh:
+        fh.write(key)
+    os.chmod(path, 0o600)
+    return key
+
+
+def build_settings(instance_path: str, overrides: dict[str, Any] | None = None) -> dict:
+    env = os.environ
+    overrides = dict(overrides or {})
+    cfg: dict[str, Any] = {
+        "PORTAL_CONFIG_DIR": env.get("PORTAL_CONFIG_DIR") or os.path.join(ROOT, "config"),
+        "PORTAL_INDUSTRY": env.get("PORTAL_INDUSTRY") or None,
+        "PORTAL_ADMIN_USER": env.get("PORTAL_ADMIN_USER", "admin"),
+        "PORTAL_ADMIN_PASSWORD": env.get("PORTAL_ADMIN_PASSWORD") or None,
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "APP_NAME": "售后服务门户",
+        "AUTH_TYPE": AUTH_DB,
+        "AUTH_ROLE_ADMIN": "admin",
+        "AUTH_ROLE_PUBLIC": "public",
+        "FAB_CREATE_DB": False,
+        "FAB_UPDATE_PERMS": False,
+        "FAB_ADD_SECURITY_API": False,
+        "FAB_API_SWAGGER_UI": False,
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_TRANSLATION_DIRECTORIES": os.path.join(ROOT, "app", "translations"),
+        "LANGUAGES": {"zh": {"flag": "cn", "name": "中文"},
+                      "en": {"flag": "gb", "name": "English"}},
+        "WTF_CSRF_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PREFERRED_URL_SCHEME": "http",
+    }
+    cfg.update(overrides)
+    cfg["SQLALCHEMY_DATABASE_URI"] = database_url(cfg["SQLALCHEMY_DATABASE_URI"],
+                                                  instance_path)
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = env.get("SECRET_KEY") or _dev_secret(instance_path)
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    return cfg

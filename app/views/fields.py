@@ -1,0 +1,212 @@
+"""Spec field → WTForms field with FAB widgets, labels from YAML and validators with clear
+messages (translated through the portal's catalog)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app
+from flask_appbuilder.fields import QuerySelectField
+from flask_appbuilder.fieldwidgets import (
+    BS3TextAreaFieldWidget,
+    BS3TextFieldWidget,
+    DatePickerWidget,
+    DateTimePickerWidget,
+    Select2ManyWidget,
+    Select2Widget,
+)
+from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.validators import Unique
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+
+from ..defaults import evaluate_default
+from ..spec import FieldSpec
+from ..validation import PHONE_RE
+
+
+def lazy(label: Any) -> LazyString:
+    """A label that renders in the current request's language."""
+    return LazyString(lambda: label.get())
+
+
+class MultiChoiceField(SelectMultipleField):
+    """Several choice values, stored as one comma-separated text."""
+
+    widget = Select2ManyWidget()
+
+    def process_data(self, value: Any) -> None:
+        if isinstance(value, str):
+            value = [v for v in value.split(",") if v]
+        super().process_data(value or [])
+
+    def populate_obj(self, obj: Any, name: str) -> None:
+        setattr(obj, name, ",".join(self.data or []) or None)
+
+
+class SafeQuerySelectField(QuerySelectField):
+    """FAB's QuerySelectField, with a clear message for an id that is not offered."""
+
+    def pre_validate(self, form: Any) -> None:
+        if self._formdata is not None and self.data is None:
+            raise ValueError(_l("Please choose one of the listed records."))
+        if not self.allow_blank and self.data is None:
+            raise ValueError(_l("Please choose one of the listed records."))
+
+
+def _range_message(field: FieldSpec) -> LazyString:
+    if field.min is not None and field.max is not None:
+        return _l("Enter a number from %(min)s to %(max)s.", min=_num(field.min),
+                  max=_num(field.max))
+    if field.min is not None:
+        return _l("Enter a number of at least %(min)s.", min=_num(field.min))
+    return _l("Enter a number of at most %(max)s.", max=_num(field.max))
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _length(field: FieldSpec) -> list:
+    if field.min_length is None and field.max_length is None:
+        return []
+    lo, hi = field.min_length or -1, field.max_length or -1
+    if lo > 0 and hi > 0:
+        msg = _l("Enter between %(min)d and %(max)d characters.", min=lo, max=hi)
+    elif hi > 0:
+        msg = _l("Enter at most %(max)d characters.", max=hi)
+    else:
+        msg = _l("Enter at least %(min)d characters.", min=lo)
+    return [Length(min=lo, max=hi, message=msg)]
+
+
+def _required(field: FieldSpec, text: bool) -> list:
+    if not field.required:
+        return [Optional()]
+    msg = _l("This field is required.")
+    return [DataRequired(message=msg) if text else InputRequired(message=msg)]
+
+
+def build_field(field: FieldSpec, datamodel: Any, related: Callable[[str], Any]) -> Any:
+    """The WTForms field for one spec field. `related(form_key)` gives the target model."""
+    kw: dict[str, Any] = {"label": lazy(field.label)}
+    if field.help:
+        kw["description"] = lazy(field.help)
+    if field.default is not None:
+        kw["default"] = _default_callable(field)
+    validators: list = []
+    t = field.type
+    if t in ("string", "phone", "email", "text"):
+        validators = _required(field, text=True) + _length(field)
+        if t == "phone":
+            validators.append(Regexp(PHONE_RE, message=_l(
+                "Enter a valid phone number: an 11-digit mobile number or a landline such as "
+                "010-12345678.")))
+        if t == "email":
+            validators.append(Email(message=_l("Enter a valid e-mail address.")))
+        if field.pattern:
+            message = lazy(field.pattern_message) if field.pattern_message else _l(
+                "The value does not have the expected format.")
+            validators.append(Regexp(re.compile(f"(?:{field.pattern})\\Z"), message=message))
+        if field.unique:
+            validators.append(Unique(datamodel, field.key, message=_l(
+                "This value is already used by another record.")))
+        cls, widget = (TextAreaField, BS3TextAreaFieldWidget()) if t == "text" else (
+            StringField, BS3TextFieldWidget())
+        return cls(validators=validators, widget=widget, filters=[_strip], **kw)
+    if t in ("integer", "decimal", "money"):
+        validators = _required(field, text=False)
+        if field.min is not None or field.max is not None:
+            validators.append(NumberRange(min=field.min, max=field.max,
+                                          message=_range_message(field)))
+        if t == "integer":
+            return IntegerField(validators=validators, widget=BS3TextFieldWidget(), **kw)
+        return DecimalField(validators=validators, places=field.scale,
+                            widget=BS3TextFieldWidget(), **kw)
+    if t == "rating":
+        stars = [(n, "★" * n) for n in range(int(field.min or 1), int(field.max or 5) + 1)]
+        blank = [] if field.required else [("", "—")]
+        return SelectField(choices=blank + stars, coerce=_int_or_none, widget=Select2Widget(),
+                           validators=_required(field, text=False), **kw)
+    if t == "date":
+        return DateField(format="%Y-%m-%d", widget=DatePickerWidget(),
+                         validators=_required(field, text=False), **kw)
+    if t == "datetime":
+        return DateTimeField(format="%Y-%m-%d %H:%M:%S", widget=DateTimePickerWidget(),
+                             validators=_required(field, text=False), **kw)
+    if t == "boolean":
+        return BooleanField(**kw)
+    if t == "choice":
+        blank = [] if field.required else [("", "—")]
+        return SelectField(choices=lambda: blank + [(c.value, c.label.get())
+                                                    for c in field.choices],
+                           coerce=_str_or_none, widget=Select2Widget(),
+                           validators=_required(field, text=False), **kw)
+    if t == "multi_choice":
+        return MultiChoiceField(choices=lambda: [(c.value, c.label.get())
+                                                 for c in field.choices],
+                                validators=_required(field, text=False), **kw)
+    if t in ("reference", "user"):
+        target = User if t == "user" else related(field.form)  # type: ignore[arg-type]
+        return SafeQuerySelectField(
+            query_func=lambda: _options(target), get_pk_func=lambda obj: str(obj.id),
+            allow_blank=not field.required, blank_text="—", widget=Select2Widget(),
+            validators=_required(field, text=False), **kw)
+    raise ValueError(f"no form field for type {t}")
+
+
+def _options(model: type) -> list:
+    session = current_app.appbuilder.session
+    query = session.query(model)
+    if model is User:
+        query = query.filter(User.active.is_(True)).order_by(User.username)
+    else:
+        query = query.order_by(model.id.desc())
+    return query.all()
+
+
+def _default_callable(field: FieldSpec) -> Callable[[], Any]:
+    if field.type == "user":
+        def current() -> Any:
+            from flask_login import current_user
+
+            return current_app.appbuilder.session.get(User, current_user.id) if getattr(
+                current_user, "is_authenticated", False) else None
+        return current
+    return lambda: evaluate_default(field.type, field.default)
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value in ("", None, "None"):
+        return None
+    return int(value)
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value in ("", None, "None") else str(value)

@@ -1,0 +1,23 @@
+"""The home page: what the signed-in user can open, grouped like the menu."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_appbuilder import IndexView, expose
+
+
+class PortalIndexView(IndexView):
+    index_template = "portal/index.html"
+
+    @expose("/")
+    def index(self) -> str:
+        spec = current_app.extensions["portal"]["spec"]
+        sm = self.appbuilder.sm
+        groups = []
+        for category in spec.categories:
+            forms = [f for f in spec.forms if f.category == category.key
+                     and sm.has_access("can_list", f.view_name)]
+            if forms:
+                groups.append((category, forms))
+        return self.render_template(self.index_template, groups=groups, spec=spec,
+                                    appbuilder=self.appbuilder)
