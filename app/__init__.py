@@ -9,6 +9,7 @@ from flask import Flask
 from flask_appbuilder import AppBuilder, Model
 from flask_appbuilder.models.sqla.base import SQLA
 from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
 
 from .database import enable_sqlite_foreign_keys
 from .i18n import register_i18n
@@ -28,6 +29,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     models = build_models(spec)
     app.extensions["portal"] = {"spec": spec, "models": models}
 
+    # FAB leaves CSRF to the app; without it, deletes by GET and token-less POSTs succeed.
+    CSRFProtect(app)
     enable_sqlite_foreign_keys()
     db = SQLA(metadata=Model.metadata)
     db.init_app(app)

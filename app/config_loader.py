@@ -8,7 +8,7 @@ from glob import glob
 from typing import Any
 
 from .errors import Problem
-from .schema import Checker
+from .schema import Checker, _type_name
 from .yaml_source import LDict, LList, Loc, load_yaml
 
 
@@ -67,7 +67,7 @@ class ConfigLoader:
             return None
         if not isinstance(data, LDict):
             self.fail("PORTAL-E003", path, "the file must hold a mapping of keys, "
-                      f"not {type(data).__name__}")
+                      f"not {_type_name(data)}")
             return None
         return data if self.checker.check(data, section) else None
 

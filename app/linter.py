@@ -29,6 +29,14 @@ TEXT_TYPES = ("string", "text", "phone", "email")
 NUMBER_TYPES = ("integer", "decimal", "money", "rating")
 CHOICE_TYPES = ("choice", "multi_choice")
 DISPLAY_TYPES = ("string", "phone", "email", "integer", "choice", "date")
+# Names a field may not take: the system columns, the audit relationships of every generated
+# class, and the attributes SQLAlchemy's declarative base keeps for itself.
+RESERVED_NAMES = SYSTEM_COLUMNS + ("created_by", "changed_by", "metadata", "registry")
+
+
+def _a(word: str) -> str:
+    """'a string', 'an integer'."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def to_label(value: Any) -> Label:
@@ -51,10 +59,10 @@ class Linter:
                                      format_path(path), message, hint))
 
     def unknown(self, code: str, data: LDict, key: str, what: str, name: str,
-                known: list[str], path: tuple | None = None) -> None:
+                known: list[str], path: tuple | None = None, value: bool = True) -> None:
         near = difflib.get_close_matches(name, known, n=1)
         hint = f"did you mean '{near[0]}'?" if near else "known: " + ", ".join(known)
-        self.add(code, data, key, f"unknown {what} '{name}'", hint, path=path)
+        self.add(code, data, key, f"unknown {what} '{name}'", hint, path=path, value=value)
 
     # -- forms ---------------------------------------------------------------------------
     def build(self) -> PortalSpec | None:
@@ -107,9 +115,9 @@ class Linter:
             field = self.build_field(fraw, form_keys)
             if field is None:
                 continue
-            if key in SYSTEM_COLUMNS or field.column in SYSTEM_COLUMNS:
+            if key in RESERVED_NAMES or field.column in RESERVED_NAMES:
                 self.add("PORTAL-E021", fraw, "key", f"'{key}' is reserved for a system column",
-                         "reserved: " + ", ".join(SYSTEM_COLUMNS))
+                         "reserved: " + ", ".join(RESERVED_NAMES))
                 continue
             if field.column in columns:
                 self.add("PORTAL-E021", fraw, "key",
@@ -118,7 +126,9 @@ class Linter:
                 continue
             columns[field.column] = key
             fields.append(field)
-        keys = [f.key for f in fields]
+        # Every declared key, built or not: a field with a problem of its own must not also
+        # be reported as unknown wherever the form names it.
+        keys = list(seen)
         lists = self.column_list(raw, "list_columns", keys, "list", fields)
         search = self.column_list(raw, "search_columns", keys, "searchable", fields)
         order = self.column_list(raw, "order_columns", keys, None, fields) or lists
@@ -220,10 +230,10 @@ class Linter:
         }
         for key, types in allowed_by.items():
             if key in raw and ftype not in types:
-                self.add("PORTAL-E041", raw, key, f"'{key}' does not apply to a {ftype} field",
+                self.add("PORTAL-E041", raw, key, f"'{key}' does not apply to {_a(ftype)} field",
                          f"'{key}' applies to: {', '.join(types)}", value=False)
         if raw.get("unique") and ftype in ("multi_choice", "boolean", "text"):
-            self.add("PORTAL-E041", raw, "unique", f"a {ftype} field cannot be unique",
+            self.add("PORTAL-E041", raw, "unique", f"{_a(ftype)} field cannot be unique",
                      "remove 'unique'", value=False)
         for lo, hi in (("min_length", "max_length"), ("min", "max")):
             if lo in raw and hi in raw and raw[lo] > raw[hi]:
@@ -282,14 +292,16 @@ class Linter:
     # -- roles ---------------------------------------------------------------------------
     def build_roles(self, form_keys: list[str]) -> list[RoleSpec]:
         role_keys = self.unique_keys(self.raw.roles, "role", "role keys must be unique")
+        followable = True
         by_key = {r["key"]: r for r in self.raw.roles}
         for raw in self.raw.roles:
             for form in (raw.get("grants") or {}):
                 if form != "*" and form not in form_keys:
                     self.unknown("PORTAL-E030", raw["grants"], form, "form", form, form_keys,
-                                 path=keypath(raw, "grants") + (form,))
+                                 path=keypath(raw, "grants") + (form,), value=False)
             for i, parent in enumerate(raw.get("inherits") or []):
                 if parent not in role_keys:
+                    followable = False
                     near = difflib.get_close_matches(parent, role_keys, n=1)
                     where = raw["inherits"].where(i)
                     self.problems.append(Problem(
@@ -298,15 +310,16 @@ class Linter:
                         f"unknown role '{parent}'",
                         f"did you mean '{near[0]}'?" if near else "known: " + ", ".join(
                             role_keys)))
-        if self.problems:
+        if not followable:  # an unknown parent: inheritance cannot be followed
             return []
         out = []
         for raw in self.raw.roles:
             grants, cycle = self.collect_grants(raw["key"], by_key, form_keys, ())
             if cycle:
-                self.add("PORTAL-E044", raw, "inherits",
-                         f"roles inherit in a cycle: {' → '.join(cycle)}",
-                         "remove one of the inherits entries")
+                if raw["key"] in cycle:  # roles merely inheriting from a cycle are not in it
+                    self.add("PORTAL-E044", raw, "inherits",
+                             f"roles inherit in a cycle: {' → '.join(cycle)}",
+                             "remove one of the inherits entries")
                 continue
             label = to_label(raw["label"]) if "label" in raw else Label(raw["key"], raw["key"])
             out.append(RoleSpec(raw["key"], label, raw.get("admin", False), grants))
@@ -315,7 +328,7 @@ class Linter:
     def collect_grants(self, key: str, by_key: dict, form_keys: list[str],
                        trail: tuple) -> tuple[dict[str, frozenset[str]], tuple]:
         if key in trail:
-            return {}, trail + (key,)
+            return {}, trail[trail.index(key):] + (key,)
         raw = by_key[key]
         grants: dict[str, set[str]] = {}
         for parent in raw.get("inherits") or []:

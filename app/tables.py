@@ -21,6 +21,8 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    false,
+    true,
 )
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
@@ -176,5 +178,16 @@ def _build_class(base: Any, form: FormSpec, spec: PortalSpec) -> type:
                 foreign_keys=[col])
         else:
             attrs[field.key] = Column(field.key, column_type(field), nullable=not field.required,
-                                      unique=field.unique, index=field.indexed or None)
+                                      unique=field.unique, index=field.indexed or None,
+                                      server_default=server_default(field))
     return type(form.class_name, (base,), attrs)
+
+
+def server_default(field: FieldSpec) -> Any:
+    """A constant default also lives in the database, so adding the column fills old rows."""
+    value = field.default
+    if value is None or field.type in ("date", "datetime", "user", "decimal", "money"):
+        return None
+    if field.type == "boolean":
+        return true() if value else false()
+    return str(value)

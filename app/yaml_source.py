@@ -76,7 +76,7 @@ class _Builder:
             out.loc, out.path, out.key_locs, out.value_locs = _loc(self.file, node), path, {}, {}
             self.loader.flatten_mapping(node)
             for key_node, value_node in node.value:
-                key = self.loader.construct_object(key_node)
+                key = self.construct(key_node)
                 kloc = _loc(self.file, key_node)
                 if not isinstance(key, str):
                     key = str(key)
@@ -100,7 +100,16 @@ class _Builder:
                 seq.item_locs.append(_loc(self.file, item))
                 seq.append(self.build(item, path + (i,)))
             return seq
-        return self.loader.construct_object(node)
+        return self.construct(node)
+
+    def construct(self, node: yaml.Node) -> Any:
+        """A scalar's value; a value PyYAML recognises but cannot build (2024-13-45, !!int x)
+        is reported as a syntax error at the value instead of escaping as a ValueError."""
+        try:
+            return self.loader.construct_object(node)
+        except (ValueError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"invalid value '{node.value}' ({exc})", node.start_mark) from None
 
 
 def load_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
@@ -114,8 +123,16 @@ def load_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
         return builder.build(node, ()), builder.problems
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or exc.context or "invalid YAML"
+        context, start = exc.context or "", exc.context_mark
+        if (start and exc.problem_mark and start.line < exc.problem_mark.line
+                and context.startswith(("while scanning", "while parsing a flow"))):
+            # A quote, key or bracket opened here was never closed: point at its start,
+            # not at the end of the file where the scanner gave up.
+            mark, what = start, f"{what} {context}"
+        elif exc.problem and context and not context.startswith("while"):
+            what = f"{context}, {what}"
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return None, [Problem(
             "PORTAL-E001", file, line, col, "", f"YAML syntax error: {what}",
             "check indentation, colons and quotes around this position",

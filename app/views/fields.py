@@ -32,6 +32,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -40,6 +41,7 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    ValidationError,
 )
 
 from ..defaults import evaluate_default
@@ -50,6 +52,10 @@ from ..validation import PHONE_RE
 def lazy(label: Any) -> LazyString:
     """A label that renders in the current request's language."""
     return LazyString(lambda: label.get())
+
+
+class PickerDateTimeField(DateTimeField):
+    """DateTimeField rendered by FAB's picker widget (not the obsolete type="datetime")."""
 
 
 class MultiChoiceField(SelectMultipleField):
@@ -69,11 +75,16 @@ class MultiChoiceField(SelectMultipleField):
 class SafeQuerySelectField(QuerySelectField):
     """FAB's QuerySelectField, with a clear message for an id that is not offered."""
 
+    def iter_choices(self) -> Any:
+        """FAB yields raw tuples, deprecated in WTForms 3.2; yield Choice objects."""
+        for value, label, selected, render_kw in super().iter_choices():
+            yield Choice(value, label, selected, render_kw)
+
     def pre_validate(self, form: Any) -> None:
         if self._formdata is not None and self.data is None:
-            raise ValueError(_l("Please choose one of the listed records."))
+            raise ValidationError(_l("Please choose one of the listed records."))
         if not self.allow_blank and self.data is None:
-            raise ValueError(_l("Please choose one of the listed records."))
+            raise ValidationError(_l("Please choose one of the listed records."))
 
 
 def _range_message(field: FieldSpec) -> LazyString:
@@ -146,26 +157,27 @@ def build_field(field: FieldSpec, datamodel: Any, related: Callable[[str], Any])
         return DecimalField(validators=validators, places=field.scale,
                             widget=BS3TextFieldWidget(), **kw)
     if t == "rating":
-        stars = [(n, "★" * n) for n in range(int(field.min or 1), int(field.max or 5) + 1)]
-        blank = [] if field.required else [("", "—")]
+        stars = [SelectChoice(n, "★" * n)
+                 for n in range(int(field.min or 1), int(field.max or 5) + 1)]
+        blank = [] if field.required else [SelectChoice("", "—")]
         return SelectField(choices=blank + stars, coerce=_int_or_none, widget=Select2Widget(),
                            validators=_required(field, text=False), **kw)
     if t == "date":
         return DateField(format="%Y-%m-%d", widget=DatePickerWidget(),
                          validators=_required(field, text=False), **kw)
     if t == "datetime":
-        return DateTimeField(format="%Y-%m-%d %H:%M:%S", widget=DateTimePickerWidget(),
+        return PickerDateTimeField(format="%Y-%m-%d %H:%M:%S", widget=DateTimePickerWidget(),
                              validators=_required(field, text=False), **kw)
     if t == "boolean":
         return BooleanField(**kw)
     if t == "choice":
-        blank = [] if field.required else [("", "—")]
-        return SelectField(choices=lambda: blank + [(c.value, c.label.get())
+        blank = [] if field.required else [SelectChoice("", "—")]
+        return SelectField(choices=lambda: blank + [SelectChoice(c.value, c.label.get())
                                                     for c in field.choices],
                            coerce=_str_or_none, widget=Select2Widget(),
                            validators=_required(field, text=False), **kw)
     if t == "multi_choice":
-        return MultiChoiceField(choices=lambda: [(c.value, c.label.get())
+        return MultiChoiceField(choices=lambda: [SelectChoice(c.value, c.label.get())
                                                  for c in field.choices],
                                 validators=_required(field, text=False), **kw)
     if t in ("reference", "user"):

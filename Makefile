@@ -1,0 +1,50 @@
+# Quick start:  make run   (portal on embedded SQLite)   |   make test   (whole suite)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PG_URL ?= postgresql://127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-postgres lint browser-deps bench docs translations clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) run.py
+
+# Chromium from Debian's packages for the browser tests (no browser download).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium not installed and cannot install it here: browser tests will skip"; fi; }
+
+test: $(STAMP) browser-deps
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(STAMP)
+	$(PY) -m pytest -q
+
+test-postgres: $(STAMP)
+	PORTAL_TEST_DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -m "not browser"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+bench: $(STAMP)
+	$(PY) benchmarks/startup.py
+
+docs: $(STAMP)
+	$(PY) -m app.docs --write
+
+translations: $(STAMP)
+	$(PY) -c "from app.i18n import compile_catalogs; print(*compile_catalogs(), sep='\n')"
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,182 @@
+"""Fixtures: apps on a fresh database (SQLite, or a PostgreSQL schema per app), users per
+role, a CSRF-aware login helper.
+
+Set PORTAL_TEST_DATABASE_URL=postgresql://127.0.0.1:5432/test to run the suite on PostgreSQL;
+with PORTAL_REQUIRE_POSTGRES=1 (CI) an unreachable server fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = Path(os.environ.get("PORTAL_TEST_CONFIG", ROOT / "config"))
+# The base pack and every shipped industry pack: new packs are covered automatically.
+PACKS: tuple[str | None, ...] = (None, *sorted(
+    d.name for d in (CONFIG / "industries").glob("*") if (d / "pack.yaml").exists()))
+PASSWORD = "Portal-test-pass-2026"
+PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
+
+
+def pytest_report_header(config: Any) -> str:
+    return f"portal database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite (per-test file)'}"
+
+
+def _pg_admin_url() -> str:
+    from app.settings import database_url
+
+    return database_url(PG_URL, "")
+
+
+class Databases:
+    """Hands out empty databases: SQLite files, or PostgreSQL schemas dropped at the end."""
+
+    def __init__(self, tmp_root: Path) -> None:
+        self.tmp_root = tmp_root
+        self.schemas: list[str] = []
+        self.apps: list[Flask] = []  # kept alive so their pools close here, not in GC
+        self.engine = None
+        if PG_URL:
+            from sqlalchemy import create_engine, text
+
+            try:
+                self.engine = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+                with self.engine.connect() as conn:
+                    conn.execute(text("select 1"))
+            except Exception as exc:  # noqa: BLE001 - any failure means "not usable"
+                message = f"PostgreSQL at {PG_URL} is not usable: {exc}"
+                if os.environ.get("PORTAL_REQUIRE_POSTGRES"):
+                    pytest.exit(message, returncode=3)
+                print(message + " — PostgreSQL tests skipped")
+                pytest.skip(message, allow_module_level=True)
+
+    def new(self) -> str:
+        if self.engine is None:
+            folder = self.tmp_root / uuid.uuid4().hex[:8]
+            folder.mkdir(parents=True)
+            return f"sqlite:///{folder / 'portal.db'}"
+        from sqlalchemy import text
+
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with self.engine.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        self.schemas.append(schema)
+        return f"{_pg_admin_url()}?options=-csearch_path%3D{schema}"
+
+    def close(self) -> None:
+        for app in self.apps:
+            with app.app_context():
+                app.extensions["migrate"].db.engine.dispose()
+        if self.engine is None:
+            return
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            for schema in self.schemas:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        self.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    dbs = Databases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.close()
+
+
+def build_app(databases: Databases, config_dir: Path | str = CONFIG,
+              industry: str | None = None, *, setup: bool = True,
+              instance: Path | None = None, **overrides: Any) -> Flask:
+    """A portal app on a fresh database; with setup, migrated, roles synced, one user per
+    role (username = role key, password PASSWORD)."""
+    from app import create_app
+
+    settings = {
+        "PORTAL_CONFIG_DIR": str(config_dir),
+        "PORTAL_INDUSTRY": industry,
+        "SQLALCHEMY_DATABASE_URI": databases.new(),
+        "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
+        "TESTING": True,
+        "SERVER_NAME": "portal.test",
+    }
+    settings.update(overrides)
+    app = create_app(settings)
+    databases.apps.append(app)
+    if setup:
+        setup_database(app)
+    return app
+
+
+def setup_database(app: Flask) -> None:
+    from app.database import upgrade
+    from app.permissions import sync_roles
+
+    upgrade(app)
+    sync_roles(app)
+    with app.app_context():
+        sm = app.appbuilder.sm
+        for role in app.extensions["portal"]["spec"].roles:
+            if not sm.find_user(username=role.key):
+                sm.add_user(role.key, role.key, "test", f"{role.key}@example.com",
+                            sm.find_role(role.key), password=PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def make_app(databases: Databases) -> Callable[..., Flask]:
+    """Factory: make_app(config_dir=..., industry=..., setup=True, **settings)."""
+    def make(config_dir: Path | str = CONFIG, industry: str | None = None, **kw: Any) -> Flask:
+        return build_app(databases, config_dir, industry, **kw)
+    return make
+
+
+@pytest.fixture(scope="session")
+def pack_apps(make_app: Callable[..., Flask]) -> dict[str | None, Flask]:
+    """One ready app per shipped pack (base, cosmetics, education), shared by the session."""
+    return {pack: make_app(industry=pack) for pack in PACKS}
+
+
+@pytest.fixture(scope="session")
+def app(pack_apps: dict[str | None, Flask]) -> Flask:
+    return pack_apps[None]
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    """The CSRF token from a page's form (tests send it like a browser would)."""
+    page = client.get(url)
+    match = CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no csrf_token on {url} (status {page.status_code})"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD) -> None:
+    token = csrf_token(client, "/login/")
+    response = client.post("/login/", data={"username": username, "password": password,
+                                            "csrf_token": token})
+    assert response.status_code == 302, f"login of {username} failed"
+    with client.session_transaction() as session:
+        assert session.get("_user_id"), f"login of {username} did not start a session"
+
+
+@pytest.fixture
+def login_as(client: FlaskClient) -> Callable[[str], FlaskClient]:
+    def do(username: str) -> FlaskClient:
+        login(client, username)
+        return client
+    return do

@@ -1,0 +1,89 @@
+"""Alembic for FAB's tables plus the additive form schema: new databases, new forms and
+fields, refused additions, idempotence."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from app.database import upgrade
+from tests.conftest import CONFIG
+from tests.factories import make_record
+
+
+def _config(tmp_path: Path) -> Path:
+    target = tmp_path / "config"
+    shutil.copytree(CONFIG, target, ignore=shutil.ignore_patterns("industries"))
+    return target
+
+
+def _tables(app) -> set[str]:
+    with app.app_context():
+        return set(sa.inspect(app.appbuilder.session.get_bind()).get_table_names())
+
+
+def test_new_database_gets_fab_tables_through_alembic_and_form_tables(make_app) -> None:
+    app = make_app(setup=False)
+    assert _tables(app) == set()
+    report = upgrade(app)
+    tables = _tables(app)
+    assert {"ab_user", "ab_role", "ab_permission_view_role", "alembic_version"} <= tables
+    assert {"form_customer", "form_complaint", "form_compensation",
+            "form_satisfaction_survey"} <= tables
+    assert "create table form_complaint" in report.applied
+    with app.app_context():
+        version = app.appbuilder.session.execute(
+            sa.text("select version_num from alembic_version")).scalar()
+    assert version == "0001"
+    second = upgrade(app)
+    assert second.applied == [] and second.pending == [] and second.refused == []
+
+
+def test_a_new_form_and_new_fields_appear_after_restart(make_app, tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    app = make_app(config)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    make_record(app, app.extensions["portal"]["spec"].form("customer"), name="老客户")
+    (config / "forms" / "warranty.yaml").write_text(
+        "key: warranty\nlabel: {zh: 保修登记, en: Warranty}\ncategory: service\nfields:\n"
+        "  - {key: serial_no, label: {zh: 序列号, en: Serial number}, required: true}\n"
+        "  - {key: customer, label: {zh: 客户, en: Customer}, type: reference, form: customer}\n",
+        encoding="utf-8")
+    customer = (config / "forms" / "customer.yaml").read_text(encoding="utf-8")
+    (config / "forms" / "customer.yaml").write_text(customer + (
+        "  - key: vip_level\n    label: {zh: 会员等级, en: VIP level}\n    type: integer\n"
+        "  - key: wechat\n    label: 微信号\n    required: true\n    default: 未填写\n"),
+        encoding="utf-8")
+    app2 = make_app(config, setup=False, SQLALCHEMY_DATABASE_URI=url)
+    report = upgrade(app2)
+    assert report.refused == [] and report.pending == []
+    assert "create table form_warranty" in report.applied
+    assert "add column form_customer.vip_level" in report.applied
+    assert "add column form_customer.wechat" in report.applied
+    with app2.app_context():
+        rows = app2.appbuilder.session.execute(
+            sa.text("select name, vip_level from form_customer")).all()
+    assert ("老客户", None) in rows
+
+
+def test_required_field_without_default_on_a_table_with_rows_is_refused(make_app,
+                                                                        tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    app = make_app(config)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    make_record(app, app.extensions["portal"]["spec"].form("customer"))
+    customer = (config / "forms" / "customer.yaml").read_text(encoding="utf-8")
+    (config / "forms" / "customer.yaml").write_text(
+        customer + "  - {key: id_card, label: 身份证号, required: true}\n", encoding="utf-8")
+    app2 = make_app(config, setup=False, SQLALCHEMY_DATABASE_URI=url)
+    report = upgrade(app2)
+    assert report.applied == []
+    assert report.refused == [
+        "add column form_customer.id_card: the field is required, has no default and the "
+        "table holds 1 rows; give it a default or make it optional first"]
+    with app2.app_context():
+        columns = {c["name"] for c in sa.inspect(app2.appbuilder.session.get_bind())
+                   .get_columns("form_customer")}
+    assert "id_card" not in columns
