@@ -126,7 +126,7 @@ def ensure_admin(app: Flask, say: Any) -> None:
     """Create the first admin from PORTAL_ADMIN_USER/PASSWORD, or print a generated password
     once. Never a fixed default password."""
     with app.app_context():
-        sm = current_app.appbuilder.sm
+        sm = current_app.extensions["appbuilder"].sm
         if sm.count_users() > 0:
             return
         username = app.config["PORTAL_ADMIN_USER"]
@@ -162,7 +162,7 @@ def user_create(info: ScriptInfo, username: str, roles: tuple[str, ...], email: 
     """Create a user with one or more roles."""
     app = _load_app(info)
     with app.app_context():
-        sm = current_app.appbuilder.sm
+        sm = current_app.extensions["appbuilder"].sm
         found = _roles(sm, roles)
         if sm.find_user(username=username):
             raise click.ClickException(f"user '{username}' already exists")
@@ -181,7 +181,7 @@ def user_roles(info: ScriptInfo, username: str, roles: tuple[str, ...]) -> None:
     """Replace a user's roles."""
     app = _load_app(info)
     with app.app_context():
-        sm = current_app.appbuilder.sm
+        sm = current_app.extensions["appbuilder"].sm
         user = sm.find_user(username=username)
         if not user:
             raise click.ClickException(f"no user '{username}'")

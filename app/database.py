@@ -60,7 +60,7 @@ def _describe(op: Any) -> str:
 
 
 def _flatten(upgrade_ops: Any) -> list:
-    out = []
+    out: list = []
     for op in upgrade_ops.ops:
         out.extend(op.ops if isinstance(op, ops.ModifyTableOps) else [op])
     return out
@@ -70,7 +70,8 @@ def plan_form_tables(conn: Any, metadata: Any) -> tuple[list, SchemaReport]:
     """The additive operations that bring the database up to the spec, and what is left."""
     ctx = MigrationContext.configure(conn, opts={"include_name": _include_form_tables})
     script = produce_migrations(ctx, metadata)
-    report, todo = SchemaReport(), []
+    report = SchemaReport()
+    todo: list[Any] = []
     for op in _flatten(script.upgrade_ops):
         if isinstance(op, ops.AddColumnOp):
             col = op.column

@@ -57,7 +57,7 @@ def desired_pairs(role: RoleSpec, spec: PortalSpec) -> set[tuple[str, str]]:
 def sync_roles(app: Flask) -> SyncReport:
     """Make the database's roles match roles.yaml. Running it twice changes nothing."""
     with app.app_context():
-        appbuilder = current_app.appbuilder
+        appbuilder = current_app.extensions["appbuilder"]
         sm = appbuilder.sm
         session = sm.session
         spec: PortalSpec = app.extensions["portal"]["spec"]

@@ -47,12 +47,13 @@ class Money(TypeDecorator):
 
     def __init__(self, precision: int = 12, scale: int = 2) -> None:
         super().__init__(precision=precision, scale=scale)
+        self.precision = precision
         self.scale = scale
 
     def load_dialect_impl(self, dialect: Any) -> Any:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(BigInteger())
-        return dialect.type_descriptor(Numeric(self.impl.precision, self.scale))
+        return dialect.type_descriptor(Numeric(self.precision, self.scale))
 
     def process_bind_param(self, value: Any, dialect: Any) -> Any:
         if value is None:

@@ -88,15 +88,17 @@ class SafeQuerySelectField(QuerySelectField):
 
 
 def _range_message(field: FieldSpec) -> LazyString:
-    if field.min is not None and field.max is not None:
-        return _l("Enter a number from %(min)s to %(max)s.", min=_num(field.min),
-                  max=_num(field.max))
-    if field.min is not None:
-        return _l("Enter a number of at least %(min)s.", min=_num(field.min))
-    return _l("Enter a number of at most %(max)s.", max=_num(field.max))
+    lo, hi = _num(field.min), _num(field.max)
+    if lo and hi:
+        return _l("Enter a number from %(min)s to %(max)s.", min=lo, max=hi)
+    if lo:
+        return _l("Enter a number of at least %(min)s.", min=lo)
+    return _l("Enter a number of at most %(max)s.", max=hi)
 
 
-def _num(value: float) -> str:
+def _num(value: float | None) -> str:
+    if value is None:
+        return ""
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
@@ -189,8 +191,8 @@ def build_field(field: FieldSpec, datamodel: Any, related: Callable[[str], Any])
     raise ValueError(f"no form field for type {t}")
 
 
-def _options(model: type) -> list:
-    session = current_app.appbuilder.session
+def _options(model: Any) -> list:
+    session = current_app.extensions["appbuilder"].session
     query = session.query(model)
     if model is User:
         query = query.filter(User.active.is_(True)).order_by(User.username)
@@ -204,8 +206,9 @@ def _default_callable(field: FieldSpec) -> Callable[[], Any]:
         def current() -> Any:
             from flask_login import current_user
 
-            return current_app.appbuilder.session.get(User, current_user.id) if getattr(
-                current_user, "is_authenticated", False) else None
+            if not getattr(current_user, "is_authenticated", False):
+                return None
+            return current_app.extensions["appbuilder"].session.get(User, current_user.id)
         return current
     return lambda: evaluate_default(field.type, field.default)
 

@@ -1,0 +1,123 @@
+"""`flask portal ...` commands: clean output, exit codes, idempotence, no tracebacks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import CONFIG, PASSWORD, login
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_config_show_prints_the_merged_config(make_app) -> None:
+    app = make_app(industry="cosmetics", setup=False)
+    result = app.test_cli_runner().invoke(args=["portal", "config", "show"])
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load(result.output)
+    assert data["industry"] == "cosmetics"
+    forms = {f["key"]: f for f in data["forms"]}
+    assert "return_exchange" in forms and forms["complaint"]["table"] == "form_complaint"
+    base = yaml.safe_load(make_app(setup=False).test_cli_runner().invoke(
+        args=["portal", "config", "show"]).output)
+    assert base["industry"] == "(base pack only)"
+    assert "return_exchange" not in {f["key"] for f in base["forms"]}
+
+
+def test_init_is_idempotent_and_prints_the_generated_admin_password_once(make_app) -> None:
+    app = make_app(setup=False, PORTAL_ADMIN_PASSWORD=None, PORTAL_ADMIN_USER="boss")
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["portal", "init"])
+    assert first.exit_code == 0, first.output
+    assert "applied: create table form_complaint" in first.output
+    line = next(x for x in first.output.splitlines() if x.startswith("first admin created"))
+    password = line.split("password '")[1].split("'")[0]
+    assert len(password) >= 16
+    second = runner.invoke(args=["portal", "init"])
+    assert second.exit_code == 0
+    assert "database schema is up to date" in second.output
+    assert "roles synced (0 changes)" in second.output
+    assert "first admin" not in second.output
+    client = app.test_client()
+    login(client, "boss", password)
+    assert client.get("/users/list/").status_code == 200
+
+
+def test_roles_sync_command_reports_nothing_to_do(app) -> None:
+    result = app.test_cli_runner().invoke(args=["portal", "roles", "sync"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0] == (
+        "roles and permissions already match roles.yaml; nothing changed")
+
+
+def test_user_create_and_roles(app) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["portal", "user", "create", "zhangsan", "--role", "staff",
+                                 "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "user zhangsan created with roles: staff"
+    again = runner.invoke(args=["portal", "user", "create", "zhangsan", "--role", "staff",
+                                "--password", PASSWORD])
+    assert again.exit_code == 1 and "user 'zhangsan' already exists" in again.output
+    bad = runner.invoke(args=["portal", "user", "roles", "zhangsan", "supervisr"])
+    assert bad.exit_code == 1
+    assert "unknown role(s): supervisr; known: " in bad.output
+    ok = runner.invoke(args=["portal", "user", "roles", "zhangsan", "supervisor"])
+    assert ok.exit_code == 0
+    client = app.test_client()
+    login(client, "zhangsan")
+    assert client.get("/customerview/delete/1").status_code != 403
+    with app.app_context():
+        user = app.appbuilder.sm.find_user(username="zhangsan")
+        assert [r.name for r in user.roles] == ["supervisor"]
+
+
+def _broken_config(tmp_path: Path) -> Path:
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG, config, ignore=shutil.ignore_patterns("industries"))
+    path = config / "forms" / "complaint.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "    default: normal\n    help:", "    default: urgentt\n    help:"), encoding="utf-8")
+    return config
+
+
+def _flask(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([str(ROOT / ".venv" / "bin" / "flask"), *args], cwd=ROOT,
+                          env={**os.environ, **env}, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_real_flask_command_finds_the_app_and_reports_config_errors(tmp_path: Path) -> None:
+    config = _broken_config(tmp_path)
+    db = tmp_path / "portal.db"
+    env = {"PORTAL_CONFIG_DIR": str(config), "DATABASE_URL": f"sqlite:///{db}",
+           "SECRET_KEY": "x" * 32}
+    for args in (["portal", "check"], ["portal", "init"], ["portal", "config", "show"]):
+        result = _flask(args, env)
+        assert result.returncode == 1, (args, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr + result.stdout
+        assert ("forms/complaint.yaml:76:14 PORTAL-E040 fields[11].default: 'urgentt' is not "
+                "one of the choices (low, normal, urgent)") in result.stderr
+        assert "1 problem found; the portal was not started and the database was not " \
+               "touched." in result.stderr
+    assert not db.exists()
+    ok = _flask(["portal", "check"], {"PORTAL_CONFIG_DIR": str(CONFIG)})
+    assert ok.returncode == 0
+    assert ok.stdout.startswith("OK: 4 forms")
+
+
+def test_run_py_refuses_a_broken_config_without_touching_the_database(tmp_path: Path) -> None:
+    config = _broken_config(tmp_path)
+    db = tmp_path / "portal.db"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "run.py")], cwd=tmp_path, capture_output=True, text=True,
+        env={**os.environ, "PORTAL_CONFIG_DIR": str(config), "DATABASE_URL": f"sqlite:///{db}",
+             "SECRET_KEY": "x" * 32}, timeout=120)
+    assert result.returncode == 1
+    assert "PORTAL-E040" in result.stderr and "Traceback" not in result.stderr
+    assert not db.exists()

@@ -1,0 +1,45 @@
+"""Home page and menu: grouped by category, only what the role may open, in Chinese."""
+
+from __future__ import annotations
+
+from tests.conftest import login
+
+
+def test_staff_menu_and_home_show_granted_forms_by_category(pack_apps) -> None:
+    app = pack_apps[None]
+    client = app.test_client()
+    login(client, "staff")
+    page = client.get("/").get_data(as_text=True)
+    for text in ("售后服务门户", "客户管理", "售后服务", "质量与回访", "投诉登记", "补偿审批",
+                 "满意度回访", "客户档案"):
+        assert text in page
+    assert "/complaintview/list/" in page
+    assert "/users/list/" not in page  # staff cannot manage users
+
+
+def test_menu_hides_forms_without_list_permission(make_app, tmp_path) -> None:
+    import shutil
+
+    from tests.conftest import CONFIG
+
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG, config, ignore=shutil.ignore_patterns("industries"))
+    roles = (config / "roles.yaml").read_text(encoding="utf-8")
+    (config / "roles.yaml").write_text(roles.replace(
+        "      compensation: [list, show, add]\n  - key: supervisor",
+        "  - key: supervisor"), encoding="utf-8")
+    app = make_app(config)
+    client = app.test_client()
+    login(client, "staff")
+    page = client.get("/").get_data(as_text=True)
+    assert "投诉登记" in page and "补偿审批" not in page
+    assert "/compensationview/list/" not in page
+
+
+def test_english_switch_relabels_menu(app) -> None:
+    client = app.test_client()
+    login(client, "staff")
+    client.get("/lang/en")
+    page = client.get("/").get_data(as_text=True)
+    assert "Complaints" in page and "After-sales Service" in page
+    assert "投诉登记" not in page

@@ -1,0 +1,35 @@
+"""Settings from the environment: database URLs, secret key, overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.settings import build_settings, database_url
+
+
+def test_database_url_defaults_to_sqlite_in_the_instance_folder(tmp_path: Path) -> None:
+    assert database_url(None, str(tmp_path)) == f"sqlite:///{tmp_path / 'portal.db'}"
+    assert database_url("postgres://u@h/db", "") == "postgresql+psycopg://u@h/db"
+    assert database_url("postgresql://u@h:5432/db", "") == "postgresql+psycopg://u@h:5432/db"
+    assert database_url("sqlite:////x.db", "") == "sqlite:////x.db"
+
+
+def test_environment_drives_settings(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://127.0.0.1/test")
+    monkeypatch.setenv("PORTAL_INDUSTRY", "education")
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    cfg = build_settings(str(tmp_path))
+    assert cfg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://127.0.0.1/test"
+    assert cfg["PORTAL_INDUSTRY"] == "education"
+    assert cfg["SECRET_KEY"] == "from-env"
+    assert cfg["BABEL_DEFAULT_LOCALE"] == "zh"
+    assert cfg["FAB_CREATE_DB"] is False and cfg["FAB_UPDATE_PERMS"] is False
+
+
+def test_development_secret_is_random_and_kept(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = build_settings(str(tmp_path))["SECRET_KEY"]
+    second = build_settings(str(tmp_path))["SECRET_KEY"]
+    other = build_settings(str(tmp_path / "other"))["SECRET_KEY"]
+    assert first == second and first != other and len(first) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
