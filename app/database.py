@@ -16,7 +16,7 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations, ops
 from flask import Flask
 from flask_migrate import upgrade as alembic_upgrade
-from sqlalchemy import Engine, event, func, inspect, select
+from sqlalchemy import Column, Engine, ForeignKey, event, func, inspect, select
 
 FORM_PREFIX = "form_"
 _FK_LISTENER = False
@@ -56,6 +56,14 @@ def _describe(op: Any) -> str:
         return f"add column {op.table_name}.{op.column.name}"
     if isinstance(op, ops.CreateIndexOp):
         return f"create index {op.index_name} on {op.table_name}"
+    if isinstance(op, ops.AlterColumnOp):
+        return f"change column {op.table_name}.{op.column_name}"
+    if isinstance(op, ops.DropColumnOp):
+        return f"column {op.table_name}.{op.column_name} is not in the config (kept, with its data)"
+    if isinstance(op, ops.DropTableOp):
+        return f"table {op.table_name} is not in the config (kept, with its data)"
+    if isinstance(op, ops.DropIndexOp):
+        return f"index {op.index_name} on {op.table_name} is not in the config (kept)"
     return f"{type(op).__name__} {getattr(op, 'table_name', '')}".strip()
 
 
@@ -64,6 +72,16 @@ def _flatten(upgrade_ops: Any) -> list:
     for op in upgrade_ops.ops:
         out.extend(op.ops if isinstance(op, ops.ModifyTableOps) else [op])
     return out
+
+
+def _detached(col: Column) -> Column:
+    """A fresh copy of a new column that keeps its named foreign key (Alembic's own copy
+    drops table-level foreign keys, which silently loses the constraint)."""
+    fks = [ForeignKey(fk.target_fullname, name=fk.constraint.name if fk.constraint else None)
+           for fk in col.foreign_keys]
+    default = col.server_default.arg if col.server_default is not None else None  # type: ignore[attr-defined]
+    return Column(col.name, col.type, *fks, nullable=col.nullable, index=col.index,
+                  unique=col.unique, server_default=default)
 
 
 def plan_form_tables(conn: Any, metadata: Any) -> tuple[list, SchemaReport]:
@@ -84,17 +102,31 @@ def plan_form_tables(conn: Any, metadata: Any) -> tuple[list, SchemaReport]:
                         f"no default and the table holds {rows} rows; give it a default or "
                         "make it optional first")
                     continue
-            todo.append(op)
-        elif isinstance(op, ops.CreateTableOp | ops.CreateIndexOp):
+            todo.append(ops.AddColumnOp(op.table_name, _detached(col),
+                                        inline_references=conn.dialect.name == "sqlite"))
+        elif isinstance(op, ops.CreateTableOp | ops.CreateIndexOp | ops.CreateForeignKeyOp):
             todo.append(op)
         else:
             report.pending.append(_describe(op))
-    return todo, report
+    # add_column already creates the index and foreign key of a new column: not twice.
+    added = {(op.table_name, op.column.name) for op in todo if isinstance(op, ops.AddColumnOp)}
+
+    def covered(op: Any) -> bool:
+        if isinstance(op, ops.CreateIndexOp) and op.columns:
+            return all((op.table_name, getattr(c, "name", c)) in added for c in op.columns)
+        if isinstance(op, ops.CreateForeignKeyOp):
+            return all((op.source_table, c) in added for c in op.local_cols)
+        return False
+
+    return [op for op in todo if not covered(op)], report
 
 
 def sync_form_tables(engine: Engine, metadata: Any) -> SchemaReport:
     """Apply the additive plan in one transaction (batch mode on SQLite)."""
     with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            # pysqlite runs DDL outside any transaction unless one is opened explicitly.
+            conn.exec_driver_sql("BEGIN")
         todo, report = plan_form_tables(conn, metadata)
         ctx = MigrationContext.configure(conn, opts={"render_as_batch": True})
         operations = Operations(ctx)
