@@ -16,11 +16,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) run.py
 
-# Chromium from Debian's packages for the browser tests (no browser download).
+# Chromium from Debian's packages for the browser tests (no browser download), and a CJK
+# font so screenshots show Chinese.
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	  else echo "chromium not installed and cannot install it here: browser tests will skip"; fi; }
 
 test: $(STAMP) browser-deps

@@ -166,7 +166,7 @@ def user_create(info: ScriptInfo, username: str, roles: tuple[str, ...], email: 
         found = _roles(sm, roles)
         if sm.find_user(username=username):
             raise click.ClickException(f"user '{username}' already exists")
-        user = sm.add_user(username, name or username, "-", email or
+        user = sm.add_user(username, name or username, "", email or
                            f"{username}@localhost.localdomain", found, password=password)
         if not user:
             raise click.ClickException(f"could not create user '{username}'")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from decimal import Decimal
+
 import pytest
 from flask import Flask
 
@@ -158,7 +162,8 @@ def test_choice_labels_in_list_and_english_switch(app: Flask) -> None:
 
 def test_export_csv_has_labels_and_choice_labels(app: Flask) -> None:
     spec = app.extensions["portal"]["spec"]
-    record = make_record(app, spec.form("compensation"), kind="gift")
+    record = make_record(app, spec.form("compensation"), kind="gift", reason="多行\n说明",
+                         amount=Decimal("1234.50"))
     client = app.test_client()
     login(client, "supervisor")
     response = client.get("/compensationview/export/")
@@ -168,5 +173,41 @@ def test_export_csv_has_labels_and_choice_labels(app: Flask) -> None:
     assert text.startswith("\ufeff")
     header = text.splitlines()[0]
     assert "补偿方式" in header and "金额（元）" in header
-    assert any(line.startswith(f"{record.id},") and "赠品" in line
-               for line in text.splitlines())
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    row = next(r for r in rows if r[0] == str(record.id))
+    values = dict(zip(rows[0], row, strict=True))
+    assert values["补偿方式"] == "赠品"
+    assert values["金额（元）"] == "1234.50"  # a number a spreadsheet can sum
+    assert values["补偿理由"] == "多行\n说明"  # raw text, no display HTML
+    assert "<" not in text
+
+
+@pytest.mark.parametrize("typed", ["2026-03-02T10:30", "2026-03-02T10:30:15",
+                                   "2026-03-02 10:30:15", "2026-03-02 10:30"])
+def test_datetime_accepts_browser_and_plain_formats(app: Flask, typed: str) -> None:
+    import datetime as dt
+
+    spec = app.extensions["portal"]["spec"]
+    customer = make_record(app, spec.form("customer"))
+    client = app.test_client()
+    login(client, "staff")
+    page = client.get("/complaintview/add").get_data(as_text=True)
+    assert 'type="datetime-local"' in page and 'id="occurred_at"' in page
+    before = _ids(app, spec.form("complaint"))
+    data = {"customer": str(customer.id), "channel": "phone", "product_name": "面霜",
+            "occurred_at": typed, "description": "使用后皮肤发红", "recorded_by": "1",
+            "csrf_token": csrf_token(client, "/complaintview/add")}
+    assert client.post("/complaintview/add", data=data).status_code == 302
+    (pk,) = _ids(app, spec.form("complaint")) - before
+    seconds = 15 if typed.count(":") == 2 else 0
+    assert _row(app, spec.form("complaint"), pk).occurred_at == dt.datetime(
+        2026, 3, 2, 10, 30, seconds)
+
+
+def test_a_bad_datetime_is_a_validation_message(app: Flask) -> None:
+    client = app.test_client()
+    login(client, "staff")
+    data = {"occurred_at": "昨天下午", "csrf_token": csrf_token(client, "/complaintview/add")}
+    response = client.post("/complaintview/add", data=data)
+    assert response.status_code == 200
+    assert "不是有效的日期与时间值" in response.get_data(as_text=True)

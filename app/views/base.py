@@ -22,6 +22,7 @@ class PortalModelView(ModelView):
                         "can_export"]
     list_template = "portal/list.html"
     __form__: Any = None
+    export_formatters: dict[str, Any] = {}
 
     def render_template(self, template: str, **kwargs: Any) -> str:
         """FAB's, plus the view itself so portal templates can read its form spec."""
@@ -51,7 +52,6 @@ class PortalModelView(ModelView):
 
     def _export_value(self, row: Any, column: str) -> str:
         value = getattr(row, column, None)
-        formatter = self.formatters_columns.get(column)
-        if formatter is not None and value is not None:
-            return str(formatter(value))
-        return "" if value is None else str(value)
+        if value is None:
+            return ""
+        return str(self.export_formatters.get(column, str)(value))

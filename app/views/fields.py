@@ -13,7 +13,6 @@ from flask_appbuilder.fieldwidgets import (
     BS3TextAreaFieldWidget,
     BS3TextFieldWidget,
     DatePickerWidget,
-    DateTimePickerWidget,
     Select2ManyWidget,
     Select2Widget,
 )
@@ -24,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
-    DateTimeField,
+    DateTimeLocalField,
     DecimalField,
     IntegerField,
     SelectField,
@@ -54,8 +53,21 @@ def lazy(label: Any) -> LazyString:
     return LazyString(lambda: label.get())
 
 
-class PickerDateTimeField(DateTimeField):
-    """DateTimeField rendered by FAB's picker widget (not the obsolete type="datetime")."""
+class LocalDateTimeField(DateTimeLocalField):
+    """A native <input type="datetime-local">: FAB 5.3's DateTimePickerWidget is a date-only
+    picker that rewrites a typed time away (FAB issue #2408). Also accepts the
+    'YYYY-MM-DD HH:MM:SS' form that imports and scripts send."""
+
+    FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"class": "form-control", "step": "1"})
+        super().__init__(*args, format=list(self.FORMATS), **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.strftime("%Y-%m-%dT%H:%M:%S") if self.data else ""
 
 
 class MultiChoiceField(SelectMultipleField):
@@ -168,8 +180,7 @@ def build_field(field: FieldSpec, datamodel: Any, related: Callable[[str], Any])
         return DateField(format="%Y-%m-%d", widget=DatePickerWidget(),
                          validators=_required(field, text=False), **kw)
     if t == "datetime":
-        return PickerDateTimeField(format="%Y-%m-%d %H:%M:%S", widget=DateTimePickerWidget(),
-                             validators=_required(field, text=False), **kw)
+        return LocalDateTimeField(validators=_required(field, text=False), **kw)
     if t == "boolean":
         return BooleanField(**kw)
     if t == "choice":

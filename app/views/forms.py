@@ -42,6 +42,16 @@ def _formatter(field: FieldSpec) -> Any:
     return None
 
 
+def _plain(field: FieldSpec) -> Any:
+    """Export value: what a spreadsheet should get (labels for choices, plain numbers)."""
+    if field.type in ("choice", "multi_choice"):
+        return lambda value: "、".join(field.choice_label(v) for v in str(value).split(",")
+                                      if v)
+    if field.type == "boolean":
+        return lambda value: _l("Yes") if value else _l("No")
+    return str
+
+
 def build_view(form: FormSpec, models: FormModels, spec: PortalSpec) -> type:
     """The ModelView class of one form; built once per spec and form."""
     cache_key = (spec.fingerprint, form.key)
@@ -72,6 +82,7 @@ def build_view(form: FormSpec, models: FormModels, spec: PortalSpec) -> type:
         "label_columns": labels,
         "description_columns": {f.key: lazy(f.help) for f in form.fields if f.help},
         "formatters_columns": formatters,
+        "export_formatters": {f.key: _plain(f) for f in form.fields},
         "add_form_extra_fields": extra,
         "edit_form_extra_fields": extra,
         "base_order": (form.order_by.lstrip("-"), direction),
