@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 import os
 import re
 from typing import Any
@@ -326,7 +325,7 @@ class Linter:
         return out
 
     def collect_grants(self, key: str, by_key: dict, form_keys: list[str],
-                       trail: tuple) -> tuple[dict[str, frozenset[str]], tuple]:
+                       trail: tuple) -> tuple[dict[str, tuple[str, ...]], tuple]:
         if key in trail:
             return {}, trail[trail.index(key):] + (key,)
         raw = by_key[key]
@@ -342,23 +341,14 @@ class Linter:
             for target in targets:
                 grants.setdefault(target, set()).update(
                     ACTIONS if actions == "all" else actions)
-        return {f: frozenset(a) for f, a in grants.items() if a}, ()
+        return {f: tuple(sorted(a)) for f, a in sorted(grants.items()) if a}, ()
 
 
 def fingerprint(spec: PortalSpec) -> str:
-    """A stable hash of the spec: equal specs share generated classes within a process."""
-    def plain(obj: Any) -> Any:
-        if hasattr(obj, "__dataclass_fields__"):
-            return {k: plain(getattr(obj, k)) for k in obj.__dataclass_fields__
-                    if k not in ("source", "fingerprint")}
-        if isinstance(obj, dict):
-            return {str(k): plain(v) for k, v in sorted(obj.items())}
-        if isinstance(obj, tuple | list | frozenset | set):
-            items = [plain(v) for v in obj]
-            return sorted(items, key=str) if isinstance(obj, frozenset | set) else items
-        return obj if isinstance(obj, str | int | float | bool | type(None)) else str(obj)
-    text = json.dumps(plain(spec), ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """A stable hash of what the spec means: equal specs share generated classes within a
+    process, and the same config gives the same hash in every process. The spec's repr is
+    canonical: frozen dataclasses, tuples and sorted grant tuples, no file paths."""
+    return hashlib.sha256(repr(spec).encode()).hexdigest()[:16]
 
 
 def load_spec(config_dir: str, industry: str | None = None) -> PortalSpec:

@@ -88,7 +88,7 @@ class FormSpec:
     description: Label | None = None
     order_by: str = "-created_on"
     page_size: int = 20
-    source: str = ""
+    source: str = field(default="", repr=False, compare=False)
 
     @property
     def table(self) -> str:
@@ -119,7 +119,7 @@ class RoleSpec:
     key: str
     label: Label
     admin: bool = False
-    grants: dict[str, frozenset[str]] = field(default_factory=dict)
+    grants: dict[str, tuple[str, ...]] = field(default_factory=dict)  # sorted: canonical repr
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ class PortalSpec:
     roles: tuple[RoleSpec, ...]
     industry: str | None = None
     industry_label: Label | None = None
-    fingerprint: str = ""
+    fingerprint: str = field(default="", repr=False, compare=False)
 
     def form(self, key: str) -> FormSpec:
         return next(f for f in self.forms if f.key == key)

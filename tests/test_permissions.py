@@ -72,7 +72,7 @@ def test_every_form_and_action_is_allowed_exactly_as_declared(pack_apps: dict, p
     client = app.test_client()
     login(client, role_key)
     for form in spec.forms:
-        granted = set(ACTIONS) if role.admin else role.grants.get(form.key, frozenset())
+        granted = set(ACTIONS) if role.admin else role.grants.get(form.key, ())
         for action in ACTIONS:
             _check(app, client, form, action, action in granted)
 

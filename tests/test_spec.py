@@ -50,3 +50,16 @@ def test_fingerprint_changes_with_meaning_not_with_formatting(tmp_path) -> None:
 def test_field_defaults() -> None:
     field = FieldSpec(key="x", label=Label("x", "x"), type="string")
     assert (field.required, field.unique, field.list, field.sensitive) == (False,) * 4
+
+
+def test_fingerprint_is_the_same_in_every_process() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = ("from app.linter import load_spec; "
+            f"print(load_spec({str(CONFIG)!r}, 'cosmetics').fingerprint)")
+    prints = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed}, check=True,
+                             ).stdout.strip() for seed in ("1", "2", "3")}
+    assert prints == {load_spec(str(CONFIG), "cosmetics").fingerprint}

@@ -211,3 +211,36 @@ def test_syntax_error_format_is_one_line_plus_hint() -> None:
     assert problem.format() == (
         "form.yaml:2:1 PORTAL-E001 YAML syntax error: found character '\\t' that cannot "
         "start any token\n    hint: check indentation, colons and quotes around this position")
+
+
+def test_fast_and_pure_loaders_agree_on_every_shipped_file() -> None:
+    """libyaml is used for speed; data and every location must match the pure loader."""
+    from pathlib import Path
+
+    from app import yaml_source
+
+    if yaml_source.FAST_LOADER is None:
+        print("libyaml not available: nothing to compare")
+        return
+    root = Path(__file__).resolve().parent.parent
+    files = sorted((root / "config").rglob("*.yaml")) + sorted(
+        (root / "tests" / "corpus" / "base").rglob("*.yaml"))
+    assert len(files) >= 10
+
+    def walk(value, out, where="$"):
+        if isinstance(value, yaml_source.LDict):
+            out.append((where, value.loc, dict(value.key_locs), dict(value.value_locs)))
+            for k, v in value.items():
+                walk(v, out, f"{where}.{k}")
+        elif isinstance(value, yaml_source.LList):
+            out.append((where, value.loc, list(value.item_locs)))
+            for i, v in enumerate(value):
+                walk(v, out, f"{where}[{i}]")
+        return out
+
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        fast, fast_problems = yaml_source.load_yaml(text, str(path))
+        pure, pure_problems = yaml_source._load_pure(text, str(path))
+        assert fast == pure and fast_problems == pure_problems == []
+        assert walk(fast, []) == walk(pure, []), path
