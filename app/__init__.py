@@ -17,6 +17,7 @@ from .linter import load_spec
 from .settings import ROOT, build_settings
 from .tables import build_models
 from .views.forms import register_views
+from .views.guard import register_guard
 from .views.home import PortalIndexView
 
 
@@ -40,6 +41,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         appbuilder.init_app(app, db.session)
         register_views(appbuilder, spec, models)
     register_i18n(app)
+    register_guard(app)
     from .cli import portal_cli
 
     app.cli.add_command(portal_cli)

@@ -61,6 +61,7 @@ def build_settings(instance_path: str, overrides: dict[str, Any] | None = None) 
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PREFERRED_URL_SCHEME": "http",
+        "PORTAL_MAX_PAGE_SIZE": 100,
     }
     cfg.update(overrides)
     cfg["SQLALCHEMY_DATABASE_URI"] = database_url(cfg["SQLALCHEMY_DATABASE_URI"],

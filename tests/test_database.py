@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.database import upgrade
-from tests.conftest import CONFIG
+from app.permissions import sync_roles
+from tests.conftest import CONFIG, login
 from tests.factories import make_record
 
 
@@ -67,6 +68,12 @@ def test_a_new_form_and_new_fields_appear_after_restart(make_app, tmp_path: Path
         rows = app2.appbuilder.session.execute(
             sa.text("select name, vip_level from form_customer")).all()
     assert ("老客户", None) in rows
+    sync_roles(app2)
+    client = app2.test_client()
+    login(client, "admin")
+    page = client.get("/warrantyview/list/").get_data(as_text=True)
+    assert "保修登记" in page and "序列号" in page
+    assert "会员等级" in client.get("/customerview/add").get_data(as_text=True)
 
 
 def test_required_field_without_default_on_a_table_with_rows_is_refused(make_app,

@@ -211,3 +211,23 @@ def test_a_bad_datetime_is_a_validation_message(app: Flask) -> None:
     response = client.post("/complaintview/add", data=data)
     assert response.status_code == 200
     assert "不是有效的日期与时间值" in response.get_data(as_text=True)
+
+
+def _search_input(page: str, column: str) -> str:
+    """The HTML FAB's search widget embeds (as JSON) for a column's filter value."""
+    import json
+    import re
+
+    match = re.search(re.escape(f'"{column}": "') + r'(\\u003c(?:[^"\\]|\\.)*)"', page)
+    assert match, f"no search input for {column}"
+    return json.loads(f'"{match.group(1)}"')
+
+
+def test_search_filters_offer_choice_labels(app: Flask) -> None:
+    client = app.test_client()
+    login(client, "staff")
+    page = client.get("/complaintview/list/").get_data(as_text=True)
+    html = _search_input(page, "category")
+    assert html.startswith("<select") and '<option value="quality">产品质量</option>' in html
+    survey = client.get("/satisfactionsurveyview/list/").get_data(as_text=True)
+    assert "<input" in _search_input(survey, "callback_date")

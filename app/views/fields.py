@@ -236,3 +236,15 @@ def _int_or_none(value: Any) -> int | None:
 
 def _str_or_none(value: Any) -> str | None:
     return None if value in ("", None, "None") else str(value)
+
+
+def search_field(field: FieldSpec) -> Any:
+    """The value input of a search filter: choices and ratings as a select of labels."""
+    def choices() -> list[SelectChoice]:
+        if field.type == "rating":
+            return [SelectChoice(str(n), "★" * n)
+                    for n in range(int(field.min or 1), int(field.max or 5) + 1)]
+        return [SelectChoice(c.value, c.label.get()) for c in field.choices]
+
+    return SelectField(label=lazy(field.label), choices=choices, widget=Select2Widget(),
+                       validators=[Optional()])

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 from ..spec import FieldSpec, FormSpec, PortalSpec
 from ..tables import FormModels
 from .base import PortalModelView
-from .fields import build_field, lazy
+from .fields import build_field, lazy, search_field
 
 SYSTEM_LABELS = {
     "id": _l("No."),
@@ -82,6 +82,9 @@ def build_view(form: FormSpec, models: FormModels, spec: PortalSpec) -> type:
         "label_columns": labels,
         "description_columns": {f.key: lazy(f.help) for f in form.fields if f.help},
         "formatters_columns": formatters,
+        "search_form_extra_fields": {f.key: search_field(f) for f in form.fields
+                                     if f.key in form.search_columns
+                                     and f.type in ("choice", "multi_choice", "rating")},
         "export_formatters": {f.key: _plain(f) for f in form.fields},
         "add_form_extra_fields": extra,
         "edit_form_extra_fields": extra,
