@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import shutil
 import statistics
 import subprocess
@@ -36,153 +35,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHIPPED_CONFIG = os.path.join(ROOT, "config")
-SECRET = "benchmark-only-secret-key-not-used-anywhere-else"
-
-# --------------------------------------------------------------------------------------------
-# 1. Config generator
-# --------------------------------------------------------------------------------------------
-
-CATEGORIES = [
-    ("customers", "客户管理", "Customers", "fa-address-book"),
-    ("service", "售后服务", "After-sales Service", "fa-headset"),
-    ("quality", "质量管理", "Quality", "fa-star"),
-    ("logistics", "物流备件", "Logistics & Parts", "fa-truck"),
-]
-NOUNS = ["客户", "工单", "投诉", "回访", "备件", "维修", "退货", "赔偿", "巡检", "合同"]
-# 40 slots per form; every one of the 15 types appears, the common ones more than once.
-FIELD_MIX = [
-    "string", "string", "string", "string", "string", "string", "text", "text", "text",
-    "integer", "integer", "integer", "decimal", "decimal", "money", "money",
-    "date", "date", "date", "datetime", "datetime", "boolean", "boolean", "boolean",
-    "choice", "choice", "choice", "choice", "choice", "multi_choice", "multi_choice",
-    "phone", "phone", "email", "email", "rating", "reference", "reference", "user", "user",
-]
-assert len(FIELD_MIX) == 40
-
-
-def _field(rng: random.Random, form_no: int, j: int, ftype: str) -> dict:
-    key = f"f{j:02d}_{ftype}"
-    noun = NOUNS[(form_no + j) % len(NOUNS)]
-    field: dict = {"key": key, "label": {"zh": f"{noun}{j}", "en": f"{ftype.title()} {j}"}}
-    if ftype != "string" or rng.random() < 0.5:
-        field["type"] = ftype
-    if rng.random() < 0.2:
-        field["required"] = True
-    if rng.random() < 0.15:
-        field["help"] = {"zh": f"请填写{noun}相关信息", "en": f"Fill in the {ftype} value"}
-    if ftype == "string":
-        field["max_length"] = rng.choice([40, 100, 200])
-        if j == 1:
-            field["pattern"] = "[A-Za-z0-9-]+"
-            field["pattern_message"] = {"zh": "只能包含字母、数字和连字符",
-                                        "en": "Letters, digits and '-' only"}
-        if j == 2 and form_no % 5 == 0:
-            field["unique"] = True
-    elif ftype == "text":
-        field["max_length"] = 2000
-        if rng.random() < 0.3:
-            field["min_length"] = 5
-    elif ftype == "integer":
-        field["min"], field["max"] = 0, rng.choice([100, 1000, 99999])
-    elif ftype in ("decimal", "money"):
-        field["precision"], field["scale"] = 12, 2
-        if rng.random() < 0.5:
-            field["min"] = 0
-    elif ftype == "date" and rng.random() < 0.3:
-        field["default"] = "today"
-    elif ftype == "datetime" and rng.random() < 0.3:
-        field["default"] = "now"
-    elif ftype == "boolean" and rng.random() < 0.5:
-        field["default"] = False
-    elif ftype in ("choice", "multi_choice"):
-        n = rng.randint(3, 6)
-        field["choices"] = [{"value": f"opt{c}", "label": {"zh": f"选项{c}", "en": f"Option {c}"}}
-                            for c in range(1, n + 1)]
-        if ftype == "choice" and rng.random() < 0.4:
-            field["default"] = "opt1"
-    elif ftype == "rating":
-        field["max"] = rng.choice([5, 10])
-    elif ftype == "user" and j == 38:
-        field["default"] = "current_user"
-    return field
-
-
-def generate_config(folder: str, n_forms: int, n_fields: int, seed: int = 1) -> dict:
-    """Write forms/*.yaml, menu.yaml and roles.yaml; return a small summary."""
-    import yaml  # only the generator needs it in the parent process
-
-    rng = random.Random(seed)
-    os.makedirs(os.path.join(folder, "forms"), exist_ok=True)
-    form_keys = [f"bench_form{i:02d}" for i in range(1, n_forms + 1)]
-
-    def dump(path: str, data: dict) -> None:
-        with open(path, "w", encoding="utf-8") as fh:
-            yaml.safe_dump(data, fh, allow_unicode=True, sort_keys=False, width=100,
-                           default_flow_style=None)  # {zh: .., en: ..} like config/forms
-
-    counts: dict[str, int] = {}
-    for i, form_key in enumerate(form_keys):
-        types = [FIELD_MIX[(k + i) % len(FIELD_MIX)] for k in range(n_fields)]
-        fields = []
-        for j, ftype in enumerate(types, start=1):
-            if ftype == "reference" and i == 0:
-                ftype = "string"  # the first form has nothing earlier to point to
-            field = _field(rng, i, j, ftype)
-            if ftype == "reference":
-                field["form"] = form_keys[rng.randrange(i)]
-            fields.append(field)
-            counts[ftype] = counts.get(ftype, 0) + 1
-        # A few list / searchable / indexed flags, on types FAB can list and filter well.
-        plain = [f for f in fields if f.get("type", "string") in
-                 ("string", "choice", "date", "integer", "phone", "email")]
-        for f in plain[:6]:
-            f["list"] = True
-        for f in plain[:4]:
-            f["searchable"] = True
-        for f in plain[:2]:
-            f["indexed"] = True
-        cat = CATEGORIES[i % len(CATEGORIES)]
-        form = {
-            "key": form_key,
-            "label": {"zh": f"{NOUNS[i % len(NOUNS)]}登记表{i + 1}", "en": f"Register {i + 1}"},
-            "category": cat[0],
-            "icon": "fa-table",
-            "description": {"zh": "基准测试生成的表单", "en": "Generated for the benchmark"},
-            "order_by": "-created_on",
-            "page_size": rng.choice([20, 50]),
-            "fields": fields,
-        }
-        dump(os.path.join(folder, "forms", f"{form_key}.yaml"), form)
-
-    dump(os.path.join(folder, "menu.yaml"), {"categories": [
-        {"key": k, "label": {"zh": zh, "en": en}, "icon": icon}
-        for k, zh, en, icon in CATEGORIES]})
-    half = form_keys[: len(form_keys) // 2]
-    dump(os.path.join(folder, "roles.yaml"), {"roles": [
-        {"key": "admin", "label": {"zh": "系统管理员", "en": "Administrator"}, "admin": True},
-        {"key": "staff", "label": {"zh": "客服专员", "en": "Service Staff"},
-         "grants": {"*": ["list", "show", "add", "edit"]}},
-        {"key": "supervisor", "label": {"zh": "客服主管", "en": "Supervisor"},
-         "inherits": ["staff"],
-         "grants": {**{k: "all" for k in half},
-                    **{k: ["list", "show", "add", "edit", "export"]
-                       for k in form_keys[len(half):]}}},
-        {"key": "auditor", "label": {"zh": "审计员", "en": "Auditor"},
-         "grants": {"*": ["list", "show", "export"]}},
-    ]})
-    return {"forms": n_forms, "fields": n_forms * n_fields, "types": counts}
-
+from bench_config import ROOT, SHIPPED_CONFIG, generate_config, overrides  # noqa: E402
+from bench_requests import print_requests, worker_requests  # noqa: E402
 
 # --------------------------------------------------------------------------------------------
 # 2. Worker side (runs in a fresh subprocess)
 # --------------------------------------------------------------------------------------------
-
-def _overrides(config_dir: str, db_url: str) -> dict:
-    return {"PORTAL_CONFIG_DIR": config_dir, "PORTAL_INDUSTRY": None,
-            "SQLALCHEMY_DATABASE_URI": db_url, "SECRET_KEY": SECRET}
-
 
 def _peak_rss_mb() -> float:
     import resource
@@ -226,7 +84,7 @@ def worker_measure(config_dir: str) -> dict:
         pass
 
     start = time.perf_counter()
-    application = portal.create_app(_overrides(config_dir, "sqlite://"))
+    application = portal.create_app(overrides(config_dir, "sqlite://"))
     total = time.perf_counter() - start
     spec = application.extensions["portal"]["spec"]
     return {
@@ -256,7 +114,7 @@ def worker_profile(config_dir: str, out_path: str) -> dict:
 
     profiler = cProfile.Profile()
     profiler.enable()
-    portal.create_app(_overrides(config_dir, "sqlite://"))
+    portal.create_app(overrides(config_dir, "sqlite://"))
     profiler.disable()
     profiler.dump_stats(out_path)
     return {"stats": out_path}
@@ -299,117 +157,6 @@ def worker_yaml(config_dir: str) -> dict:
     c_s, fast = parse(yaml_source.load_yaml)
     same = pure == fast and all(locs(a, []) == locs(b, []) for a, b in zip(pure, fast, strict=True))
     return {"pure": pure_s, "libyaml": c_s, "same": same}
-
-
-def worker_requests(config_dir: str, n_requests: int, db_path: str) -> dict:
-    """create_app, set up a throwaway DB, then count YAML/class work while serving requests."""
-    import gc
-    import re
-
-    sys.path.insert(0, ROOT)
-    import yaml
-
-    import app as portal
-    import app.config_loader as config_loader
-    import app.linter as linter
-    import app.tables as tables
-    import app.views.forms as forms_mod
-    import app.yaml_source as yaml_source
-    from app.cli import ensure_admin
-    from app.database import upgrade
-    from app.permissions import sync_roles
-    from app.views.base import PortalModelView
-
-    application = portal.create_app(_overrides(config_dir, "sqlite:///" + db_path))
-    application.config["PORTAL_ADMIN_PASSWORD"] = "bench-admin-pw"
-    report = upgrade(application)
-    sync_roles(application)
-    ensure_admin(application, lambda _msg: None)
-    spec = application.extensions["portal"]["spec"]
-    model_base = next(iter(application.extensions["portal"]["models"].models.values())
-                      ).__mro__[1]
-
-    # Function counters are installed before the first request: none may ever fire.
-    calls = {"yaml loader created": 0, "load_yaml": 0, "load_spec": 0, "build_models": 0,
-             "_build_class": 0, "build_view": 0}
-
-    def counting(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            calls[name] += 1
-            return fn(*args, **kwargs)
-        return wrapper
-
-    loader_classes = [getattr(yaml, n) for n in (
-        "BaseLoader", "SafeLoader", "FullLoader", "Loader", "UnsafeLoader",
-        "CBaseLoader", "CSafeLoader", "CFullLoader", "CLoader", "CUnsafeLoader")
-        if hasattr(yaml, n)]
-    for cls in loader_classes:
-        cls.__init__ = counting("yaml loader created", cls.__init__)
-    for mod in (yaml_source, config_loader):
-        mod.load_yaml = counting("load_yaml", mod.load_yaml)
-    for mod in (linter, portal):
-        mod.load_spec = counting("load_spec", mod.load_spec)
-    for mod in (tables, portal):
-        mod.build_models = counting("build_models", mod.build_models)
-    tables._build_class = counting("_build_class", tables._build_class)
-    forms_mod.build_view = counting("build_view", forms_mod.build_view)
-
-    def live_classes() -> int:
-        gc.collect()
-        return sum(1 for o in gc.get_objects() if isinstance(o, type))
-
-    def run(urls: list[str], n: int) -> dict:
-        """Warm up (once per URL: Jinja compiles templates, SQLAlchemy builds its lazy
-        Annotated* classes...), then n counted GETs. Function counts include the warm-up."""
-        before_calls = dict(calls)
-        models_before = len(model_base.__subclasses__())
-        views_before = len(PortalModelView.__subclasses__())
-        for url in urls:
-            client.get(url)
-        classes_before = live_classes()
-        statuses: dict[str, int] = {}
-        latencies: list[float] = []
-        for i in range(n):
-            t = time.perf_counter()
-            resp = client.get(urls[i % len(urls)])
-            latencies.append(time.perf_counter() - t)
-            statuses[str(resp.status_code)] = statuses.get(str(resp.status_code), 0) + 1
-        counts = {k: v - before_calls[k] for k, v in calls.items()}
-        counts["new model classes"] = len(model_base.__subclasses__()) - models_before
-        counts["new view classes"] = len(PortalModelView.__subclasses__()) - views_before
-        counts["new classes, any (live)"] = live_classes() - classes_before
-        return {"urls": urls, "requests": n + len(urls), "statuses": statuses,
-                "median_ms": statistics.median(latencies) * 1000 if latencies else 0.0,
-                "counts": counts}
-
-    client = application.test_client()
-    forms = list(spec.forms)
-    picks = [forms[0], forms[len(forms) // 3], forms[len(forms) // 2], forms[-1]]
-    out_urls = ["/login/", "/"] + [f"/{f.view_name.lower()}/list/" for f in picks] + [
-        f"/{picks[0].view_name.lower()}/add", f"/{picks[1].view_name.lower()}/show/1"]
-    logged_out = run(out_urls, n_requests)
-
-    # Logged in as admin too: renders the list tables and the 40-field add forms.
-    page = client.get("/login/").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
-    login = client.post("/login/", data={
-        "username": application.config["PORTAL_ADMIN_USER"], "password": "bench-admin-pw",
-        "csrf_token": token.group(1) if token else ""})
-    logged_in = None
-    if login.status_code in (301, 302) and "/login" not in login.headers.get("Location", ""):
-        in_urls = [f"/{f.view_name.lower()}/list/" for f in picks] + [
-            f"/{f.view_name.lower()}/add" for f in picks] + ["/"]
-        logged_in = run(in_urls, max(n_requests // 4, len(in_urls)))
-    # Probe: prove the counters are live (each of these calls must register once).
-    before = dict(calls)
-    config_loader.load_yaml("probe: 1\n", "probe.yaml")
-    built = tables.build_models(spec)  # a cache hit: counts the call, builds nothing
-    forms_mod.build_view(spec.forms[0], built, spec)
-    probes = {k: calls[k] - before[k] for k in
-              ("yaml loader created", "load_yaml", "build_models", "build_view")}
-    return {"logged_out": logged_out, "logged_in": logged_in, "login_status": login.status_code,
-            "probes_ok": all(v == 1 for v in probes.values()), "probes": probes,
-            "schema_applied": len(report.applied)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -541,31 +288,6 @@ def print_profile(config_dir: str, top: int) -> None:
          lambda fn, name: _where(fn) == "app (portal)" and name != "create_app")
     show(f"top {top} cumulative, library functions (YAML parser internals left out)",
          lambda fn, name: _where(fn) not in ("app (portal)", "yaml", "stdlib", "builtin"))
-
-
-def print_requests(result: dict) -> None:
-    out, inn = result["logged_out"], result["logged_in"]
-    print("\nPer-request work after create_app on the generated config (Flask test client):")
-    print(f"  logged out: {out['requests']} GETs over {', '.join(out['urls'])}")
-    print(f"              status codes {out['statuses']}, median {out['median_ms']:.1f} ms")
-    if inn:
-        print(f"  logged in:  {inn['requests']} GETs (admin) over {', '.join(inn['urls'])}")
-        print(f"              status codes {inn['statuses']}, median {inn['median_ms']:.1f} ms")
-    else:
-        print(f"  (login failed with status {result['login_status']}; logged-in part skipped)")
-    print(f"  {'counter (expected 0)':<28} {'logged out':>10} {'logged in':>10}")
-    all_zero = True
-    for name, value in out["counts"].items():
-        other = inn["counts"][name] if inn else None
-        all_zero = all_zero and value == 0 and not other
-        print(f"  {name:<28} {value:>10} {'-' if other is None else other:>10}")
-    print("  (call counters cover every request incl. one warm-up per URL; the live-class count "
-          "is taken after the warm-up)")
-    print(f"  counters checked live afterwards (one probe call each: {result['probes']}): "
-          f"{'ok' if result['probes_ok'] else 'NOT LIVE - counts above are meaningless'}")
-    all_zero = all_zero and result["probes_ok"]
-    print("  => " + ("PASS: no YAML parsing and no class building per request" if all_zero
-                     else "UNEXPECTED: some work is repeated per request; see above"))
 
 
 def main() -> int:
