@@ -149,6 +149,7 @@ class Linter:
             key=raw["key"], label=to_label(raw["label"]), category=raw["category"],
             fields=tuple(fields), list_columns=tuple(lists), search_columns=tuple(search),
             order_columns=tuple(order), display=display, icon=raw.get("icon", "fa-table"),
+            order=raw.get("order", 100),
             description=to_label(raw["description"]) if "description" in raw else None,
             order_by=order_by, page_size=page_size, source=raw.loc.file)
 

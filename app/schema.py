@@ -92,6 +92,8 @@ FORM = (
     Key("label", "label", "Form name in menus and titles.", required=True),
     Key("category", "key", "Menu category key (declared in menu.yaml).", required=True),
     Key("icon", "string", "Font Awesome icon of the menu item.", default="fa-table"),
+    Key("order", "integer", "Position within its menu category (smaller first, then by key).",
+        default=100),
     Key("description", "label", "One line shown above the list."),
     Key("display", "key", "Field that names a record in reference selects; "
         "defaults to the first string field."),

@@ -85,6 +85,7 @@ class FormSpec:
     order_columns: tuple[str, ...]
     display: str | None = None
     icon: str = "fa-table"
+    order: int = 100
     description: Label | None = None
     order_by: str = "-created_on"
     page_size: int = 20

@@ -43,3 +43,13 @@ def test_english_switch_relabels_menu(app) -> None:
     page = client.get("/").get_data(as_text=True)
     assert "Complaints" in page and "After-sales Service" in page
     assert "投诉登记" not in page
+
+
+def test_menu_order_follows_yaml_and_security_comes_last(app) -> None:
+    client = app.test_client()
+    login(client, "admin")
+    page = client.get("/").get_data(as_text=True)
+    assert page.index("投诉登记") < page.index("补偿审批")  # order: 10 before order: 20
+    menu = app.appbuilder.menu.get_list()
+    assert [m.name for m in menu] == ["customers", "service", "quality", "Security"]
+    assert [c.name for c in menu[1].childs] == ["complaint", "compensation"]

@@ -97,11 +97,19 @@ def build_view(form: FormSpec, models: FormModels, spec: PortalSpec) -> type:
     return view
 
 
+def forms_in_menu_order(spec: PortalSpec, category: str) -> list[FormSpec]:
+    return sorted((f for f in spec.forms if f.category == category),
+                  key=lambda f: (f.order, f.key))
+
+
 def register_views(appbuilder: Any, spec: PortalSpec, models: FormModels) -> None:
-    """Add every form's view to the menu, grouped by category in menu.yaml order."""
+    """Add every form's view to the menu, grouped by category in menu.yaml order; FAB's
+    security menu moves after the portal's own categories."""
     for category in spec.categories:
-        for form in (f for f in spec.forms if f.category == category.key):
+        for form in forms_in_menu_order(spec, category.key):
             appbuilder.add_view(
                 build_view(form, models, spec), form.key, icon=form.icon,
                 label=lazy(form.label), category=category.key,
                 category_icon=category.icon, category_label=lazy(category.label))
+    menu = appbuilder.menu.menu
+    menu.sort(key=lambda item: item.name == "Security")  # stable: keeps the rest in order

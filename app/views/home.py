@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import current_app
 from flask_appbuilder import IndexView, expose
 
+from .forms import forms_in_menu_order
+
 
 class PortalIndexView(IndexView):
     index_template = "portal/index.html"
@@ -15,8 +17,8 @@ class PortalIndexView(IndexView):
         sm = self.appbuilder.sm
         groups = []
         for category in spec.categories:
-            forms = [f for f in spec.forms if f.category == category.key
-                     and sm.has_access("can_list", f.view_name)]
+            forms = [f for f in forms_in_menu_order(spec, category.key)
+                     if sm.has_access("can_list", f.view_name)]
             if forms:
                 groups.append((category, forms))
         return self.render_template(self.index_template, groups=groups, spec=spec,
