@@ -136,7 +136,10 @@ class ConfigLoader:
                 f"the pack overrides form '{form_key}', which no form file defines",
                 f"known forms: {known}; to add a new form, put it in forms/ of the pack"))
             return
-        merged = overlay(base, override, skip=("fields",))
+        merged = overlay(base, override, skip=("fields", "add_list_columns",
+                                               "add_search_columns"))
+        for key in ("list_columns", "search_columns"):
+            self.append_columns(base, override, merged, key)
         fields = LList(base["fields"])
         fields.loc, fields.path, fields.item_locs = (base["fields"].loc, base["fields"].path,
                                                      list(base["fields"].item_locs))
@@ -167,6 +170,33 @@ class ConfigLoader:
                 fields[target] = new
         merged["fields"] = fields
         self.raw.forms[self.raw.forms.index(base)] = merged
+
+    def append_columns(self, base: LDict, override: LDict, merged: LDict, key: str) -> None:
+        """add_<key>: the base form's column list plus the pack's additions."""
+        added = override.get(f"add_{key}")
+        if added is None:
+            return
+        flag = "list" if key == "list_columns" else "searchable"
+        if key in override:
+            self.checker.add("PORTAL-E041", override.where(f"add_{key}"),
+                             override.path + (f"add_{key}",),
+                             f"'add_{key}' conflicts with '{key}' in the same override",
+                             f"either replace the list ({key}) or extend it (add_{key})")
+            return
+        if key not in base:
+            self.checker.add("PORTAL-E041", override.where(f"add_{key}"),
+                             override.path + (f"add_{key}",),
+                             f"the base form has no {key} to extend",
+                             f"it marks fields with '{flag}: true'; mark the new fields the "
+                             "same way")
+            return
+        combined = LList(list(base[key]) + list(added))
+        combined.loc, combined.path = base[key].loc, base[key].path
+        combined.item_locs = list(base[key].item_locs) + list(added.item_locs)
+        combined.item_paths = (  # type: ignore[attr-defined]
+            [base[key].path + (i,) for i in range(len(base[key]))] +
+            [added.path + (j,) for j in range(len(added))])
+        merged[key] = combined
 
     def merge_role(self, role: LDict) -> None:
         base = next((r for r in self.raw.roles if r.get("key") == role["key"]), None)

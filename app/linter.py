@@ -38,6 +38,12 @@ def _a(word: str) -> str:
     return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
+def item_path(values: Any, index: int) -> tuple | None:
+    """Where item `index` of a merged list was written, when it came from another file."""
+    paths = getattr(values, "item_paths", None)
+    return paths[index] if paths else None
+
+
 def to_label(value: Any) -> Label:
     if isinstance(value, str):
         return Label(value, value)
@@ -171,7 +177,8 @@ class Linter:
                 where = values.where(i)
                 self.problems.append(Problem(
                     "PORTAL-E031", where.file, where.line, where.column,
-                    format_path(keypath(raw, key) + (i,)), f"unknown field '{name}'",
+                    format_path(item_path(values, i) or keypath(raw, key) + (i,)),
+                    f"unknown field '{name}'",
                     f"did you mean '{near[0]}'?" if near else "known: " + ", ".join(keys)))
         return [v for v in values if v in keys]
 

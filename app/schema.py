@@ -108,7 +108,11 @@ FORM = (
 FORM_OVERRIDE = tuple(
     Key(k.name, k.kind, k.help, default=k.default, allowed=k.allowed)
     for k in FORM if k.name not in ("key", "fields")
-) + (Key("fields", "list:field_override", "Fields added, or overridden by key."),)
+) + (
+    Key("fields", "list:field_override", "Fields added, or overridden by key."),
+    Key("add_list_columns", "keys", "Columns appended to the base form's list_columns."),
+    Key("add_search_columns", "keys", "Columns appended to the base form's search_columns."),
+)
 CATEGORY = (
     Key("key", "key", "Stable identifier of the menu category.", required=True),
     Key("label", "label", "Category name in the menu.", required=True),

@@ -62,7 +62,8 @@ def _names(section: str, required_only: bool = False) -> set[str]:
 
 def test_overrides_mirror_their_base_sections() -> None:
     assert _names("field_override") == _names("field") | {"add_choices"}
-    assert _names("form_override") == _names("form") - {"key"}
+    assert _names("form_override") == _names("form") - {"key"} | {
+        "add_list_columns", "add_search_columns"}
     assert _names("role_override") == _names("role")
     assert _names("field_override", required_only=True) == {"key"}
     assert _names("form_override", required_only=True) == set()
