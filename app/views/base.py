@@ -23,6 +23,11 @@ class PortalModelView(ModelView):
     list_template = "portal/list.html"
     __form__: Any = None
     export_formatters: dict[str, Any] = {}
+    # FAB routes the portal does not use (no file fields, no bulk actions): not registered,
+    # so nothing can reach them and start-up registers fewer routes.
+    download = None
+    action = None
+    action_post = None
 
     def render_template(self, template: str, **kwargs: Any) -> str:
         """FAB's, plus the view itself so portal templates can read its form spec."""
