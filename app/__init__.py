@@ -12,7 +12,6 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
 from .database import enable_sqlite_foreign_keys
-from .i18n import register_i18n
 from .linter import load_spec
 from .settings import ROOT, build_settings
 from .tables import build_models
@@ -40,7 +39,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         appbuilder.init_app(app, db.session)
         register_views(appbuilder, spec, models)
-    register_i18n(app)
     register_guard(app)
     from .cli import portal_cli
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import Problem
 from .schema import Checker, _type_name
-from .yaml_source import LDict, LList, Loc, load_yaml
+from .yaml_source import LDict, LList, load_yaml
 
 
 @dataclass
@@ -237,7 +237,3 @@ def overlay(base: LDict, over: LDict, skip: tuple[str, ...] = ()) -> LDict:
 def keypath(data: LDict, key: str) -> tuple:
     """Where `key` of `data` was written, as a key path in its own file."""
     return getattr(data, "key_paths", {}).get(key, data.path + (key,))
-
-
-def loc_of(data: LDict, key: str | None = None, value: bool = False) -> Loc:
-    return data.where(key, value=value)

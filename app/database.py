@@ -16,7 +16,7 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations, ops
 from flask import Flask
 from flask_migrate import upgrade as alembic_upgrade
-from sqlalchemy import Column, Engine, ForeignKey, event, func, inspect, select
+from sqlalchemy import Column, Engine, ForeignKey, event, func, select
 
 FORM_PREFIX = "form_"
 _FK_LISTENER = False
@@ -146,9 +146,3 @@ def upgrade(app: Flask) -> SchemaReport:
         alembic_upgrade()
         db = app.extensions["migrate"].db
         return sync_form_tables(db.engine, app.extensions["portal"]["models"].metadata)
-
-
-def is_initialised(app: Flask) -> bool:
-    with app.app_context():
-        db = app.extensions["migrate"].db
-        return "ab_user" in inspect(db.engine).get_table_names()

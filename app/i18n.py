@@ -7,7 +7,6 @@ import os
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask
 
 from .settings import ROOT
 
@@ -33,10 +32,3 @@ def compile_catalogs() -> list[str]:
                 fh.write(compiled(po))
             written.append(po[:-3] + ".mo")
     return written
-
-
-def register_i18n(app: Flask) -> None:
-    """Template helpers: the current language for the templates' <html lang>."""
-    from .spec import current_lang
-
-    app.jinja_env.globals["portal_lang"] = current_lang

@@ -6,6 +6,7 @@ import difflib
 import hashlib
 import os
 import re
+from dataclasses import replace
 from typing import Any
 
 from .config_loader import ConfigLoader, RawConfig, keypath
@@ -370,6 +371,5 @@ def load_spec(config_dir: str, industry: str | None = None) -> PortalSpec:
     if spec is None:
         raise ConfigError(linter.problems, loader.config_dir)
     label = to_label(raw.pack_label) if raw.pack_label is not None else None
-    spec = PortalSpec(spec.forms, spec.categories, spec.roles, industry or None, label)
-    return PortalSpec(spec.forms, spec.categories, spec.roles, spec.industry,
-                      spec.industry_label, fingerprint(spec))
+    spec = replace(spec, industry=industry or None, industry_label=label)
+    return replace(spec, fingerprint=fingerprint(spec))

@@ -27,6 +27,21 @@ PASSWORD = "Portal-test-pass-2026"
 PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 
 
+def pytest_sessionstart(session: Any) -> None:
+    """In CI (PORTAL_REQUIRE_POSTGRES) an unusable PostgreSQL fails the run at once."""
+    if PG_URL and os.environ.get("PORTAL_REQUIRE_POSTGRES"):
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(_pg_admin_url())
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("select 1"))
+        except Exception as exc:  # noqa: BLE001 - any failure means "not usable"
+            pytest.exit(f"PostgreSQL at {PG_URL} is not usable: {exc}", returncode=3)
+        finally:
+            engine.dispose()
+
+
 def pytest_report_header(config: Any) -> str:
     return f"portal database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite (per-test file)'}"
 
