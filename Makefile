@@ -24,7 +24,7 @@ browser-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	  else echo "chromium not installed and cannot install it here: browser tests will skip"; fi; }
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
