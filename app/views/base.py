@@ -9,10 +9,45 @@ from typing import Any
 from flask import Response
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
+from flask_appbuilder.exceptions import DatabaseException
+from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
 
 EXPORT_LIMIT = 100_000
+
+
+class PortalInterface(SQLAInterface):
+    """FAB's SQLAlchemy interface, with database errors turned into messages a user can act
+    on: FAB 5.3 re-raises them as an empty DatabaseException and flashes an empty alert."""
+
+    def add(self, item: Any, commit: bool = True) -> None:
+        self._guard(super().add, item, commit)
+
+    def edit(self, item: Any, commit: bool = True) -> None:
+        self._guard(super().edit, item, commit)
+
+    def delete(self, item: Any, commit: bool = True) -> None:
+        self._guard(super().delete, item, commit)
+
+    def _guard(self, operation: Any, item: Any, commit: bool) -> None:
+        try:
+            operation(item, commit)
+        except (SQLAlchemyError, DatabaseException) as exc:
+            cause = exc.__cause__ if isinstance(exc, DatabaseException) else exc
+            if isinstance(cause, StaleDataError):
+                message = _("This record was changed by someone else meanwhile; reload it "
+                            "and try again.")
+            elif isinstance(cause, IntegrityError):
+                message = _("Not saved: the change conflicts with other records (a duplicate "
+                            "value, or a record still referred to).")
+            else:
+                message = _("Not saved: the database reported an error; nothing was changed.")
+            raise DatabaseException(message) from exc
 
 
 class PortalModelView(ModelView):
@@ -23,11 +58,23 @@ class PortalModelView(ModelView):
     list_template = "portal/list.html"
     __form__: Any = None
     export_formatters: dict[str, Any] = {}
+    # (label of the referring form, its model, its foreign-key column) per reference field
+    referenced_by: list[tuple[Any, Any, str]] = []
     # FAB routes the portal does not use (no file fields, no bulk actions): not registered,
     # so nothing can reach them and start-up registers fewer routes.
     download = None
     action = None
     action_post = None
+
+    def pre_delete(self, item: Any) -> None:
+        """Refuse, with counts, to delete a record other forms still refer to."""
+        session = self.datamodel.session
+        for label, model, column in self.referenced_by:
+            count = session.scalar(select(func.count()).select_from(model).where(
+                getattr(model, column) == item.id))
+            if count:
+                raise ValueError(_("Cannot delete: %(count)d %(form)s record(s) still refer "
+                                   "to it.", count=count, form=label))
 
     def render_template(self, template: str, **kwargs: Any) -> str:
         """FAB's, plus the view itself so portal templates can read its form spec."""

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from ..spec import FieldSpec, FormSpec, PortalSpec
 from ..tables import FormModels
-from .base import PortalModelView
+from .base import PortalInterface, PortalModelView
 from .fields import build_field, lazy, search_field
 
 SYSTEM_LABELS = {
@@ -58,7 +57,7 @@ def build_view(form: FormSpec, models: FormModels, spec: PortalSpec) -> type:
     if spec.fingerprint and cache_key in _VIEWS:
         return _VIEWS[cache_key]
     model = models.models[form.key]
-    datamodel = SQLAInterface(model)
+    datamodel = PortalInterface(model)
     keys = [f.key for f in form.fields]
     extra = {f.key: build_field(f, datamodel, lambda k: models.models[k]) for f in form.fields}
     labels = {f.key: lazy(f.label) for f in form.fields}
@@ -86,6 +85,9 @@ def build_view(form: FormSpec, models: FormModels, spec: PortalSpec) -> type:
                                      if f.key in form.search_columns
                                      and f.type in ("choice", "multi_choice", "rating")},
         "export_formatters": {f.key: _plain(f) for f in form.fields},
+        "referenced_by": [(lazy(other.label), models.models[other.key], field.column)
+                          for other in spec.forms for field in other.fields
+                          if field.type == "reference" and field.form == form.key],
         "add_form_extra_fields": extra,
         "edit_form_extra_fields": extra,
         "base_order": (form.order_by.lstrip("-"), direction),
