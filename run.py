@@ -27,12 +27,14 @@ def main() -> int:
     except ConfigError as exc:
         print(exc.report(), file=sys.stderr)
         return 1
-    report = upgrade(app)
-    for line in report.applied:
-        print(f"schema: {line}")
-    for line in report.pending + report.refused:
-        print(f"schema (not applied): {line}", file=sys.stderr)
-    if report.refused:
+    # Development mode applies safe plans (no risky or refused change) and says so.
+    result = upgrade(app, applied_by="run.py (development)")
+    if result.applied:
+        print(f"schema: applied {result.revision}\n{result.plan.text()}")
+    elif result.reason in ("risky", "refused"):
+        print(result.plan.text(), file=sys.stderr)
+        print(f"schema: not applied ({result.reason}); review it with "
+              "'flask portal migrate --plan', then run 'flask portal migrate'", file=sys.stderr)
         return 1
     sync_roles(app)
     ensure_admin(app, print)

@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from .database import enable_sqlite_foreign_keys
 from .linter import load_spec
+from .schema_state import SchemaForm  # noqa: F401  (registers the state tables)
 from .settings import ROOT, build_settings
 from .tables import build_models
 from .views.forms import register_views

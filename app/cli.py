@@ -66,32 +66,54 @@ def config_show(info: ScriptInfo) -> None:
     click.echo(dump(app.extensions["portal"]["spec"]), nl=False)
 
 
-@portal_cli.group("db")
-def db_group() -> None:
-    """Database schema."""
-
-
-@db_group.command("upgrade")
+@portal_cli.command("migrate")
+@click.option("--plan", "show_only", is_flag=True, help="Print the plan; change nothing.")
+@click.option("--yes", is_flag=True, help="Apply risky changes without asking.")
 @pass_info
-def db_upgrade(info: ScriptInfo) -> None:
-    """Apply migrations and create tables/columns for new forms and fields."""
-    _upgrade(_load_app(info))
+def migrate(info: ScriptInfo, show_only: bool, yes: bool) -> None:
+    """Bring the database to the config: plan in plain words, then apply it whole."""
+    from .schema_apply import migration_transaction
+    from .schema_plan import make_plan
+
+    app = _load_app(info)
+    if show_only:
+        from flask_migrate import upgrade as alembic_upgrade
+
+        with app.app_context():
+            alembic_upgrade()
+            with migration_transaction(app.extensions["migrate"].db.engine) as conn:
+                portal = app.extensions["portal"]
+                plan = make_plan(conn, portal["spec"], portal["models"])
+                conn.rollback()
+        click.echo(plan.text())
+        sys.exit(1 if plan.refused else 0)
+    _upgrade(app, allow_risky=yes, confirm=not yes)
 
 
-def _upgrade(app: Flask) -> None:
+def _upgrade(app: Flask, allow_risky: bool = False, confirm: bool = False) -> None:
     from .database import upgrade
 
-    report = upgrade(app)
-    for line in report.applied:
-        click.echo(f"applied: {line}")
-    for line in report.pending:
-        click.echo(f"not applied (needs a schema migration): {line}")
-    for line in report.refused:
-        click.echo(f"refused: {line}", err=True)
-    if not report.applied:
+    result = upgrade(app, allow_risky=allow_risky, progress=click.echo)
+    if result.reason == "risky" and confirm:
+        click.echo(result.plan.text())
+        if sys.stdin.isatty() and click.confirm("Apply the changes marked [risky]?"):
+            result = upgrade(app, allow_risky=True, progress=click.echo)
+        else:
+            raise click.ClickException("not applied: the plan has risky changes; review "
+                                       "them and run 'flask portal migrate --yes'")
+    if result.reason == "refused":
+        click.echo(result.plan.text(), err=True)
+        raise click.ClickException("not applied: resolve the refused changes first; "
+                                   "the database was not changed")
+    if result.reason == "risky":
+        click.echo(result.plan.text())
+        raise click.ClickException("not applied: the plan has risky changes; run "
+                                   "'flask portal migrate' to review and apply them")
+    if result.applied:
+        click.echo(f"applied as {result.revision}:")
+        click.echo(result.plan.text())
+    else:
         click.echo("database schema is up to date")
-    if report.refused:
-        sys.exit(1)
 
 
 @portal_cli.group("roles")

@@ -135,6 +135,13 @@ class Linter:
         # Every declared key, built or not: a field with a problem of its own must not also
         # be reported as unknown wherever the form names it.
         keys = list(seen)
+        for fraw in raw["fields"]:
+            old = fraw.get("renamed_from")
+            if old is not None and (old == fraw["key"] or old in seen):
+                self.add("PORTAL-E041", fraw, "renamed_from",
+                         f"renamed_from '{old}' names a field that is still in the form",
+                         "renamed_from gives the field's previous key, which no field may "
+                         "use any more")
         lists = self.column_list(raw, "list_columns", keys, "list", fields)
         search = self.column_list(raw, "search_columns", keys, "searchable", fields)
         order = self.column_list(raw, "order_columns", keys, None, fields) or lists
@@ -227,7 +234,7 @@ class Linter:
             help=to_label(raw["help"]) if "help" in raw else None,
             searchable=raw.get("searchable", False), indexed=raw.get("indexed", False),
             list=raw.get("list", False), sensitive=raw.get("sensitive", False),
-            choices=choices, form=target)
+            choices=choices, form=target, renamed_from=raw.get("renamed_from"))
 
     def check_options(self, raw: LDict, ftype: str) -> None:
         allowed_by = {

@@ -81,6 +81,8 @@ FIELD = (
         "reveal, from the security issue on).", default=False),
     Key("choices", "list:choice", "Allowed values of a choice or multi_choice field."),
     Key("form", "key", "Referenced form of a reference field."),
+    Key("renamed_from", "key", "The field's previous key: the migration renames its column and "
+        "keeps the data."),
 )
 FIELD_OVERRIDE = tuple(
     Key(k.name, k.kind, k.help, required=(k.name == "key"), default=k.default, allowed=k.allowed)

@@ -61,6 +61,7 @@ class FieldSpec:
     sensitive: bool = False
     choices: tuple[Choice, ...] = ()
     form: str | None = None
+    renamed_from: str | None = None
 
     @property
     def column(self) -> str:

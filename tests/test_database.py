@@ -1,5 +1,5 @@
-"""Alembic for FAB's tables plus the additive form schema: new databases, new forms and
-fields, refused additions, idempotence."""
+"""Alembic for the portal's own tables, then the forms' schema plan: new databases, new forms
+and fields, refusals, risky changes held back, idempotence, rollback."""
 
 from __future__ import annotations
 
@@ -26,21 +26,29 @@ def _tables(app) -> set[str]:
         return set(sa.inspect(app.appbuilder.session.get_bind()).get_table_names())
 
 
-def test_new_database_gets_fab_tables_through_alembic_and_form_tables(make_app) -> None:
+def test_new_database_gets_portal_tables_through_alembic_and_form_tables(make_app) -> None:
     app = make_app(setup=False)
     assert _tables(app) == set()
-    report = upgrade(app)
+    result = upgrade(app)
+    assert result.applied and result.revision.startswith("form_")
+    assert result.plan.text().splitlines()[:2] == [
+        "compensation (form_compensation)", "  + create table form_compensation (5 fields)"]
     tables = _tables(app)
-    assert {"ab_user", "ab_role", "ab_permission_view_role", "alembic_version"} <= tables
+    assert {"ab_user", "ab_role", "ab_permission_view_role", "alembic_version",
+            "portal_schema_form", "portal_schema_field", "portal_schema_migration"} <= tables
     assert {"form_customer", "form_complaint", "form_compensation",
             "form_satisfaction_survey"} <= tables
-    assert "create table form_complaint" in report.applied
     with app.app_context():
-        version = app.appbuilder.session.execute(
-            sa.text("select version_num from alembic_version")).scalar()
-    assert version == "0001"
+        session = app.appbuilder.session
+        assert session.execute(sa.text("select version_num from alembic_version")
+                               ).scalar() == "0002"
+        logged = session.execute(sa.text("select revision, applied_by, plan from "
+                                         "portal_schema_migration")).all()
+    assert [(r.revision, r.applied_by) for r in logged] == [(result.revision, "flask portal")]
+    assert "create table form_complaint (16 fields)" in logged[0].plan
     second = upgrade(app)
-    assert second.applied == [] and second.pending == [] and second.refused == []
+    assert not second.applied and second.reason == "nothing to do"
+    assert second.plan.text() == "The database matches the configuration; nothing to do."
 
 
 def test_a_new_form_and_new_fields_appear_after_restart(make_app, tmp_path: Path) -> None:
@@ -59,15 +67,19 @@ def test_a_new_form_and_new_fields_appear_after_restart(make_app, tmp_path: Path
         "  - key: wechat\n    label: 微信号\n    required: true\n    default: 未填写\n"),
         encoding="utf-8")
     app2 = make_app(config, setup=False, SQLALCHEMY_DATABASE_URI=url)
-    report = upgrade(app2)
-    assert report.refused == [] and report.pending == []
-    assert "create table form_warranty" in report.applied
-    assert "add column form_customer.vip_level" in report.applied
-    assert "add column form_customer.wechat" in report.applied
+    result = upgrade(app2)
+    assert result.applied, result.plan.text()
+    assert result.plan.text() == "\n".join([
+        "customer (form_customer, 1 rows)",
+        "  + add field vip_level (column vip_level INTEGER)",
+        "  + add field wechat (column wechat VARCHAR(200))",
+        "warranty (form_warranty)",
+        "  + create table form_warranty (2 fields)",
+        "3 changes"])
     with app2.app_context():
         rows = app2.appbuilder.session.execute(
-            sa.text("select name, vip_level from form_customer")).all()
-    assert ("老客户", None) in rows
+            sa.text("select name, vip_level, wechat from form_customer")).all()
+    assert ("老客户", None, "未填写") in rows  # the old row got the declared default
     sync_roles(app2)
     client = app2.test_client()
     login(client, "admin")
@@ -86,30 +98,34 @@ def test_required_field_without_default_on_a_table_with_rows_is_refused(make_app
     (config / "forms" / "customer.yaml").write_text(
         customer + "  - {key: id_card, label: 身份证号, required: true}\n", encoding="utf-8")
     app2 = make_app(config, setup=False, SQLALCHEMY_DATABASE_URI=url)
-    report = upgrade(app2)
-    assert report.applied == []
-    assert report.refused == [
-        "add column form_customer.id_card: the field is required, has no default and the "
-        "table holds 1 rows; give it a default or make it optional first"]
+    result = upgrade(app2)
+    assert not result.applied and result.reason == "refused"
+    assert result.plan.text() == "\n".join([
+        "customer (form_customer, 1 rows)",
+        "  ! REFUSED: add field id_card: it is required and has no default, but the table "
+        "holds 1 rows; give it a default or make it optional first",
+        "1 change, 1 refused: nothing will be applied until they are resolved"])
     with app2.app_context():
         columns = {c["name"] for c in sa.inspect(app2.appbuilder.session.get_bind())
                    .get_columns("form_customer")}
     assert "id_card" not in columns
 
 
-@pytest.mark.parametrize(("pack", "pending"), [
-    # Nullability changes are schema evolution (next issue): reported, not applied.
-    ("cosmetics", ["change column form_complaint.batch_no"]),
-    ("education", ["change column form_satisfaction_survey.complaint_id"]),
+@pytest.mark.parametrize(("pack", "risky"), [
+    ("cosmetics", "  ~ make batch_no required (NOT NULL)  [risky]"),
+    ("education", None),
 ])
-def test_switching_a_pack_on_over_an_existing_database(make_app, pack, pending) -> None:
+def test_switching_a_pack_on_over_an_existing_database(make_app, pack, risky) -> None:
     base = make_app()
     url = base.config["SQLALCHEMY_DATABASE_URI"]
     old = make_record(base, base.extensions["portal"]["spec"].form("complaint"))
     app = make_app(industry=pack, setup=False, SQLALCHEMY_DATABASE_URI=url)
-    report = upgrade(app)
-    assert report.refused == [] and report.pending == pending, report
-    assert upgrade(app).applied == []
+    first = upgrade(app)
+    if risky:  # held back until allowed, then applied
+        assert first.reason == "risky" and risky in first.plan.text().splitlines()
+        first = upgrade(app, allow_risky=True)
+    assert first.applied, first.plan.text()
+    assert upgrade(app).reason == "nothing to do"
     with app.app_context():
         model = app.extensions["portal"]["models"].models["complaint"]
         row = app.appbuilder.session.get(model, old.id)
@@ -123,9 +139,15 @@ def test_switching_a_pack_on_over_an_existing_database(make_app, pack, pending) 
         assert {c: found.get(c) for c in wanted} == wanted  # new columns keep their FKs
 
     back = make_app(setup=False, SQLALCHEMY_DATABASE_URI=url)  # and back to the base pack
-    report = upgrade(back)
-    assert report.applied == []
-    assert any(p.endswith("is not in the config (kept, with its data)") for p in report.pending)
+    result = upgrade(back, allow_risky=True)
+    assert result.applied
+    text = result.plan.text()
+    assert "hidden from screens" in text and "kept" in text  # retired, never dropped
+    with back.app_context():
+        columns = {c["name"] for c in sa.inspect(back.appbuilder.session.get_bind())
+                   .get_columns("form_complaint")}
+    assert {f.column for f in app.extensions["portal"]["spec"].form("complaint").fields
+            } <= columns
 
 
 def test_a_failing_schema_change_rolls_back_whole(make_app, tmp_path: Path,
@@ -150,13 +172,10 @@ def test_a_failing_schema_change_rolls_back_whole(make_app, tmp_path: Path,
         return real(self, op)
 
     monkeypatch.setattr(Operations, "invoke", failing)
-    try:
+    with pytest.raises(RuntimeError, match="disk full"):
         upgrade(app2)
-    except RuntimeError as exc:
-        assert str(exc) == "disk full"
-    else:
-        raise AssertionError("the failure did not propagate")
     monkeypatch.undo()
     assert len(calls) == 2
     assert _tables(app2) == before  # the table created by the first operation is gone
-    assert "create table form_warranty" in upgrade(app2).applied
+    assert upgrade(app2).applied
+    assert "form_warranty" in _tables(app2)

@@ -224,8 +224,8 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     db = root / "data" / "portal.db"
     db.parent.mkdir()
     app = create_app(_settings(cfg, "demo", db))
-    report = upgrade(app)
-    assert "create table form_complaint" in report.applied
+    result = upgrade(app)
+    assert result.applied and "create table form_complaint" in result.plan.text()
     with app.app_context():
         app.extensions["migrate"].db.engine.dispose()
     return {"path": db, "state": _state(db)}
@@ -278,7 +278,9 @@ def test_database_state_notices_a_schema_change(tmp_path: Path,
     with (cfg / "forms" / "customer.yaml").open("a", encoding="utf-8") as fh:
         fh.write("  - key: wechat\n    label: 微信号\n")
     app = create_app(_settings(cfg, "demo", db))
-    assert upgrade(app).applied == ["add column form_customer.wechat"]
+    result = upgrade(app)
+    assert result.applied
+    assert "  + add field wechat (column wechat VARCHAR(200))" in result.plan.text()
     with app.app_context():
         app.extensions["migrate"].db.engine.dispose()
     assert _state(db) != before
