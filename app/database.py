@@ -64,7 +64,7 @@ def upgrade(app: Flask, allow_risky: bool = False, applied_by: str = "flask port
                 return MigrationResult(plan, False, reason="refused")
             if any(c.risky for c in plan.changes) and not allow_risky:
                 return MigrationResult(plan, False, reason="risky")
-            if not plan.actionable and not plan.bootstrap:
+            if not plan.changes and not plan.bootstrap:
                 return MigrationResult(plan, False, reason="nothing to do")
             revision = apply_plan(conn, plan, portal["models"], applied_by,
                                   progress or (lambda _m: None))

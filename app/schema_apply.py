@@ -57,7 +57,8 @@ def migration_transaction(engine: Engine) -> Iterator[Connection]:
 
 def apply_plan(conn: Connection, plan: Plan, models: FormModels, applied_by: str,
                progress: Progress = lambda _msg: None) -> str:
-    """Run `plan` inside the caller's transaction; returns the revision id recorded."""
+    """Run `plan` inside the caller's transaction; returns the revision id recorded. Plans
+    without database changes (labels, choices) still record the new state."""
     if plan.refused:
         raise PlanRefused(plan.text())
     operations = Operations(MigrationContext.configure(conn))

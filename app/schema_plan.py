@@ -236,9 +236,12 @@ class Planner:
                                                 "index": new["indexed"]})
         wording = [k for k in ("label", "help", "default", "min", "max") if old.get(k) !=
                    new.get(k)]
-        if [c[0] for c in old["choices"]] == [c[0] for c in new["choices"]] and \
-                old["choices"] != new["choices"]:
-            wording.append("choice labels")
+        old_labels = {c[0]: c[1:] for c in old["choices"]}
+        relabelled = [c[0] for c in new["choices"] if c[0] in old_labels
+                      and old_labels[c[0]] != c[1:]]
+        if relabelled:
+            wording.append(f"labels of choice{'s' if len(relabelled) > 1 else ''} "
+                           f"{', '.join(relabelled)}")
         if wording:
             self.add(form.key, "note", f"{f.key}: {', '.join(wording)} changed "
                      "(no database change)")

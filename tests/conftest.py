@@ -195,3 +195,27 @@ def login_as(client: FlaskClient) -> Callable[[str], FlaskClient]:
         login(client, username)
         return client
     return do
+
+
+@pytest.fixture
+def story(make_app, tmp_path: Path):
+    """A migrated database with 60 customers and 90 complaints, and its config folder."""
+    import shutil
+
+    from app.database import upgrade
+    from tests.factories import bulk_records
+
+    cfg = tmp_path / "config"
+    shutil.copytree(CONFIG, cfg, ignore=shutil.ignore_patterns("industries"))
+    app = make_app(cfg)
+    spec = app.extensions["portal"]["spec"]
+    bulk_records(app, spec.form("customer"), 60,
+                 company=lambda i: None if i % 4 == 0 else f"公司{i % 7}")
+    bulk_records(app, spec.form("complaint"), 90)
+
+    def plan_after(edit) -> tuple:
+        edit(cfg)
+        stepped = make_app(cfg, setup=False,
+                           SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+        return stepped, upgrade(stepped, allow_risky=True)
+    return app, cfg, plan_after

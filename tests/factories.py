@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
 
 from app.spec import FieldSpec, FormSpec
 
@@ -118,3 +119,33 @@ def post_data(app: Flask, form: FormSpec, user_id: int) -> tuple[dict, dict]:
             posted[field.key] = form_value(field, value)
             expected[field.key] = value
     return posted, expected
+
+
+def bulk_records(app: Flask, form: FormSpec, n: int, **fixed: Any) -> None:
+    """Insert n valid rows at once (Core insert), referencing existing rows round-robin."""
+    spec = app.extensions["portal"]["spec"]
+    models = app.extensions["portal"]["models"]
+    table = models.metadata.tables[form.table]
+    with app.app_context():
+        session = app.appbuilder.session
+        admin = app.appbuilder.sm.find_user(username="admin").id
+        targets = {
+            f.key: [r for (r,) in session.execute(
+                select(models.metadata.tables[spec.form(f.form).table].c.id))]
+            for f in form.fields if f.type == "reference"}
+        rows = []
+        for i in range(n):
+            row: dict[str, Any] = {"version": 1, "created_on": dt.datetime(2026, 1, 1),
+                                   "changed_on": dt.datetime(2026, 1, 1)}
+            for f in form.fields:
+                if f.key in fixed:
+                    row[f.column] = fixed[f.key](i) if callable(fixed[f.key]) else fixed[f.key]
+                elif f.type == "reference":
+                    row[f.column] = targets[f.key][i % len(targets[f.key])]
+                elif f.type == "user":
+                    row[f.column] = admin
+                else:
+                    row[f.column] = python_value(f, i)
+            rows.append(row)
+        session.execute(table.insert(), rows)
+        session.commit()
