@@ -69,3 +69,33 @@ def upgrade(app: Flask, allow_risky: bool = False, applied_by: str = "flask port
             revision = apply_plan(conn, plan, portal["models"], applied_by,
                                   progress or (lambda _m: None))
         return MigrationResult(plan, True, revision)
+
+
+class SchemaDrift(Exception):
+    """The database does not match the configuration; the app must not serve."""
+
+    def __init__(self, plan: Any) -> None:
+        self.plan = plan
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        return ("The database does not match the configuration; the portal will not serve "
+                f"until it does:\n{self.plan.text()}\n"
+                "Review with 'flask portal migrate --plan', then apply with "
+                "'flask portal migrate'.")
+
+
+def require_current_schema(app: Flask) -> None:
+    """Start-up check for production: read-only; raises SchemaDrift when the plan has
+    anything beyond wording (labels, choices), which never blocks serving."""
+    from .schema_apply import migration_transaction
+    from .schema_plan import make_plan
+
+    with app.app_context():
+        engine = app.extensions["migrate"].db.engine
+        portal = app.extensions["portal"]
+        with migration_transaction(engine) as conn:
+            plan = make_plan(conn, portal["spec"], portal["models"])
+            conn.rollback()
+    if plan.bootstrap or any(c.action != "note" or c.refused for c in plan.changes):
+        raise SchemaDrift(plan)

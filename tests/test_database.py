@@ -179,3 +179,43 @@ def test_a_failing_schema_change_rolls_back_whole(make_app, tmp_path: Path,
     assert _tables(app2) == before  # the table created by the first operation is gone
     assert upgrade(app2).applied
     assert "form_warranty" in _tables(app2)
+
+
+def test_start_up_refuses_a_database_that_does_not_match(make_app, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from app.database import SchemaDrift, require_current_schema
+
+    config = _config(tmp_path)
+    app = make_app(config)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    require_current_schema(app)  # migrated: serves
+    replace_in = config / "forms" / "customer.yaml"
+    replace_in.write_text(replace_in.read_text(encoding="utf-8") + (
+        "  - key: wechat\n    label: 微信号\n"), encoding="utf-8")
+    edited = make_app(config, setup=False, SQLALCHEMY_DATABASE_URI=url)
+    with pytest.raises(SchemaDrift) as exc:
+        require_current_schema(edited)
+    assert exc.value.report() == "\n".join([
+        "The database does not match the configuration; the portal will not serve until it "
+        "does:",
+        "customer (form_customer, 0 rows)",
+        "  + add field wechat (column wechat VARCHAR(200))",
+        "1 change",
+        "Review with 'flask portal migrate --plan', then apply with 'flask portal migrate'."])
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=root, capture_output=True,
+                         text=True, timeout=120,
+                         env={**os.environ, "PORTAL_CONFIG_DIR": str(config),
+                              "DATABASE_URL": url, "SECRET_KEY": "x" * 32})
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "  + add field wechat (column wechat VARCHAR(200))" in run.stderr
+    with pytest.raises(SchemaDrift):  # nothing was changed implicitly
+        require_current_schema(edited)
+    relabel = config / "forms" / "customer.yaml"  # wording alone never blocks serving
+    upgrade(edited)
+    relabel.write_text(relabel.read_text(encoding="utf-8").replace("微信号", "微信"),
+                       encoding="utf-8")
+    require_current_schema(make_app(config, setup=False, SQLALCHEMY_DATABASE_URI=url))

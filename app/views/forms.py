@@ -11,6 +11,7 @@ from ..spec import FieldSpec, FormSpec, PortalSpec
 from ..tables import FormModels
 from .base import PortalInterface, PortalModelView
 from .fields import build_field, lazy, search_field
+from .schema import register_schema_view
 
 SYSTEM_LABELS = {
     "id": _l("No."),
@@ -113,5 +114,6 @@ def register_views(appbuilder: Any, spec: PortalSpec, models: FormModels) -> Non
                 build_view(form, models, spec), form.key, icon=form.icon,
                 label=lazy(form.label), category=category.key,
                 category_icon=category.icon, category_label=lazy(category.label))
+    register_schema_view(appbuilder)
     menu = appbuilder.menu.menu
     menu.sort(key=lambda item: item.name == "Security")  # stable: keeps the rest in order
