@@ -90,6 +90,30 @@ def migrate(info: ScriptInfo, show_only: bool, yes: bool) -> None:
     _upgrade(app, allow_risky=yes, confirm=not yes)
 
 
+@portal_cli.command("purge")
+@click.argument("target")
+@click.option("--yes", is_flag=True, help="Do not ask; for scripts.")
+@pass_info
+def purge_command(info: ScriptInfo, target: str, yes: bool) -> None:
+    """Delete a retired FORM.FIELD (or FORM) for good, after exporting it to CSV."""
+    from .schema_apply import migration_transaction
+    from .schema_purge import PurgeRefused, purge
+
+    app = _load_app(info)
+    if not yes:
+        click.echo(f"This drops {target} and its data from the database (a CSV export is "
+                   "written first).")
+        if not sys.stdin.isatty() or click.prompt("Type its name to confirm") != target:
+            raise click.ClickException("not confirmed; nothing was changed")
+    export_dir = app.config.get("PORTAL_PURGE_DIR") or os.path.join(app.instance_path, "purged")
+    try:
+        with app.app_context(), migration_transaction(
+                app.extensions["migrate"].db.engine) as conn:
+            click.echo(purge(conn, target, export_dir, "flask portal purge"))
+    except PurgeRefused as exc:
+        raise click.ClickException(f"{exc}; nothing was changed") from None
+
+
 def _upgrade(app: Flask, allow_risky: bool = False, confirm: bool = False) -> None:
     from .database import upgrade
 
