@@ -40,6 +40,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/startup.py
+	$(PY) benchmarks/schema.py
 
 docs: $(STAMP)
 	$(PY) -m app.docs --write
