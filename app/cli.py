@@ -72,17 +72,13 @@ def config_show(info: ScriptInfo) -> None:
 @pass_info
 def migrate(info: ScriptInfo, show_only: bool, yes: bool) -> None:
     """Bring the database to the config: plan in plain words, then apply it whole."""
-    from .schema_apply import migration_transaction
     from .schema_plan import make_plan
 
     app = _load_app(info)
-    if show_only:
-        from flask_migrate import upgrade as alembic_upgrade
-
+    if show_only:  # read-only: no migration of any kind
         with app.app_context():
-            alembic_upgrade()
-            with migration_transaction(app.extensions["migrate"].db.engine) as conn:
-                portal = app.extensions["portal"]
+            portal = app.extensions["portal"]
+            with app.extensions["migrate"].db.engine.connect() as conn:
                 plan = make_plan(conn, portal["spec"], portal["models"])
                 conn.rollback()
         click.echo(plan.text())
@@ -116,8 +112,12 @@ def purge_command(info: ScriptInfo, target: str, yes: bool) -> None:
 
 def _upgrade(app: Flask, allow_risky: bool = False, confirm: bool = False) -> None:
     from .database import upgrade
+    from .schema_revision import RevisionsMissing
 
-    result = upgrade(app, allow_risky=allow_risky, progress=click.echo)
+    try:
+        result = upgrade(app, allow_risky=allow_risky, progress=click.echo)
+    except RevisionsMissing as exc:
+        raise click.ClickException(str(exc)) from None
     if result.reason == "risky" and confirm:
         click.echo(result.plan.text())
         if sys.stdin.isatty() and click.confirm("Apply the changes marked [risky]?"):

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
-from flask_migrate import upgrade as alembic_upgrade
 from sqlalchemy import Column, Engine, ForeignKey, event
 
 _FK_LISTENER = False
@@ -49,26 +48,36 @@ class MigrationResult:
 
 def upgrade(app: Flask, allow_risky: bool = False, applied_by: str = "flask portal",
             progress: Any = None) -> MigrationResult:
-    """Bring the database to the code (Alembic) and the config (the schema plan). The plan is
-    applied only when nothing is refused, and risky changes only when allowed."""
-    from .schema_apply import apply_plan, migration_transaction
-    from .schema_plan import make_plan
+    """Bring the database to the code and the config: pending Alembic revisions, then the
+    schema plan, written as a revision file and applied through Alembic. The plan is applied
+    only when nothing is refused, and risky changes only when allowed."""
+    import os
 
+    from .schema_plan import make_plan
+    from .schema_revision import upgrade_heads, write_revision
+
+    upgrade_heads(app)
     with app.app_context():
-        alembic_upgrade()
-        engine = app.extensions["migrate"].db.engine
         portal = app.extensions["portal"]
-        with migration_transaction(engine) as conn:
+        with app.extensions["migrate"].db.engine.connect() as conn:
             plan = make_plan(conn, portal["spec"], portal["models"])
-            if plan.refused:
-                return MigrationResult(plan, False, reason="refused")
-            if any(c.risky for c in plan.changes) and not allow_risky:
-                return MigrationResult(plan, False, reason="risky")
-            if not plan.changes and not plan.bootstrap:
-                return MigrationResult(plan, False, reason="nothing to do")
-            revision = apply_plan(conn, plan, portal["models"], applied_by,
-                                  progress or (lambda _m: None))
-        return MigrationResult(plan, True, revision)
+            conn.rollback()
+    if plan.refused:
+        return MigrationResult(plan, False, reason="refused")
+    if any(c.risky for c in plan.changes) and not allow_risky:
+        return MigrationResult(plan, False, reason="risky")
+    if not plan.changes and not plan.bootstrap:
+        return MigrationResult(plan, False, reason="nothing to do")
+    revision, path = write_revision(app, plan.text(), applied_by)
+    portal["progress"] = progress
+    try:
+        upgrade_heads(app)
+    except BaseException:
+        os.remove(path)  # it never applied: leave no revision behind
+        raise
+    finally:
+        portal["progress"] = None
+    return MigrationResult(plan, True, revision)
 
 
 class SchemaDrift(Exception):
@@ -88,13 +97,11 @@ class SchemaDrift(Exception):
 def require_current_schema(app: Flask) -> None:
     """Start-up check for production: read-only; raises SchemaDrift when the plan has
     anything beyond wording (labels, choices), which never blocks serving."""
-    from .schema_apply import migration_transaction
     from .schema_plan import make_plan
 
     with app.app_context():
-        engine = app.extensions["migrate"].db.engine
         portal = app.extensions["portal"]
-        with migration_transaction(engine) as conn:
+        with app.extensions["migrate"].db.engine.connect() as conn:
             plan = make_plan(conn, portal["spec"], portal["models"])
             conn.rollback()
     if plan.bootstrap or any(c.action != "note" or c.refused for c in plan.changes):

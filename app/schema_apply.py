@@ -56,7 +56,7 @@ def migration_transaction(engine: Engine) -> Iterator[Connection]:
 
 
 def apply_plan(conn: Connection, plan: Plan, models: FormModels, applied_by: str,
-               progress: Progress = lambda _msg: None) -> str:
+               progress: Progress = lambda _msg: None, revision: str = "") -> str:
     """Run `plan` inside the caller's transaction; returns the revision id recorded. Plans
     without database changes (labels, choices) still record the new state."""
     if plan.refused:
@@ -87,7 +87,7 @@ def apply_plan(conn: Connection, plan: Plan, models: FormModels, applied_by: str
             _alter(operations, models, a, sqlite)
         elif change.action == "convert_column":
             _convert(conn, operations, models, plan, a, sqlite, progress)
-    revision = f"form_{dt.datetime.now():%Y%m%d%H%M%S}_{uuid.uuid4().hex[:6]}"
+    revision = revision or f"form_{dt.datetime.now():%Y%m%d%H%M%S}_{uuid.uuid4().hex[:6]}"
     write_state(conn, next_state(read_state(conn) or {}, plan))
     conn.execute(SchemaMigration.__table__.insert().values(
         revision=revision, applied_on=dt.datetime.now().replace(microsecond=0),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_appbuilder import Model
-from sqlalchemy import Column, DateTime, Integer, String, Text, select
+from sqlalchemy import Column, DateTime, Integer, String, Text, inspect, select
 from sqlalchemy.engine import Connection
 
 from .spec import FieldSpec, FormSpec
@@ -79,6 +79,8 @@ class FormState:
 
 def read_state(conn: Connection) -> dict[str, FormState] | None:
     """The recorded schema, or None when this database has never been migrated by a plan."""
+    if not inspect(conn).has_table(SchemaForm.__tablename__):
+        return None
     forms = {r.key: FormState(r.key, r.table_name, r.status, r.retired_on)
              for r in conn.execute(select(SchemaForm.__table__))}
     if not forms:

@@ -43,6 +43,8 @@ def build_settings(instance_path: str, overrides: dict[str, Any] | None = None) 
         "PORTAL_INDUSTRY": env.get("PORTAL_INDUSTRY") or None,
         "PORTAL_ADMIN_USER": env.get("PORTAL_ADMIN_USER", "admin"),
         "PORTAL_ADMIN_PASSWORD": env.get("PORTAL_ADMIN_PASSWORD") or None,
+        # Revision files of applied schema plans: they belong to one database.
+        "PORTAL_REVISIONS_DIR": env.get("PORTAL_REVISIONS_DIR") or None,
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "APP_NAME": "售后服务门户",

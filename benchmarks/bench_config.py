@@ -146,5 +146,11 @@ def generate_config(folder: str, n_forms: int, n_fields: int, seed: int = 1) -> 
 
 def overrides(config_dir: str, db_url: str) -> dict:
     """create_app settings for a benchmark run."""
+    import hashlib
+    import tempfile
+
+    revisions = os.path.join(tempfile.gettempdir(), "portal-bench-revisions",
+                             hashlib.sha1(db_url.encode()).hexdigest()[:12])
     return {"PORTAL_CONFIG_DIR": config_dir, "PORTAL_INDUSTRY": None,
-            "SQLALCHEMY_DATABASE_URI": db_url, "SECRET_KEY": SECRET}
+            "SQLALCHEMY_DATABASE_URI": db_url, "SECRET_KEY": SECRET,
+            "PORTAL_REVISIONS_DIR": revisions}

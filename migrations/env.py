@@ -18,8 +18,11 @@ def include_name(name, type_, parent_names):
 
 
 def run_migrations_online():
-    engine = target_db.engine
-    with engine.connect() as connection:
+    from app.schema_apply import migration_transaction
+
+    # One transaction for every pending revision (SQLite: foreign keys off around it, every
+    # reference checked before the commit); begin_transaction() below joins it.
+    with migration_transaction(target_db.engine) as connection:
         context.configure(
             connection=connection,
             target_metadata=target_db.metadata,

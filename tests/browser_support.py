@@ -89,6 +89,7 @@ def portal_env(tmp_path: Path, overrides: Mapping[str, str | None] | None = None
     env = dict(os.environ)
     env.update({
         "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
+        "PORTAL_REVISIONS_DIR": str(tmp_path / "revisions"),
         "PORTAL_CONFIG_DIR": str(ROOT / "config"),
         "PORTAL_INDUSTRY": "",
         "SECRET_KEY": secrets.token_hex(16),

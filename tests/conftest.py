@@ -74,6 +74,12 @@ class Databases:
                 print(message + " — PostgreSQL tests skipped")
                 pytest.skip(message, allow_module_level=True)
 
+    def revisions(self, url: str) -> str:
+        """The revision-file folder of one database (shared by every app on it)."""
+        folder = self.tmp_root / "revisions" / uuid.uuid5(uuid.NAMESPACE_URL, url).hex[:12]
+        folder.mkdir(parents=True, exist_ok=True)
+        return str(folder)
+
     def new(self) -> str:
         if self.engine is None:
             folder = self.tmp_root / uuid.uuid4().hex[:8]
@@ -124,6 +130,8 @@ def build_app(databases: Databases, config_dir: Path | str = CONFIG,
         "SERVER_NAME": "portal.test",
     }
     settings.update(overrides)
+    settings.setdefault("PORTAL_REVISIONS_DIR",
+                        databases.revisions(settings["SQLALCHEMY_DATABASE_URI"]))
     app = create_app(settings)
     databases.apps.append(app)
     if setup:

@@ -40,8 +40,15 @@ def test_new_database_gets_portal_tables_through_alembic_and_form_tables(make_ap
             "form_satisfaction_survey"} <= tables
     with app.app_context():
         session = app.appbuilder.session
-        assert session.execute(sa.text("select version_num from alembic_version")
-                               ).scalar() == "0002"
+        heads = set(session.execute(sa.text("select version_num from alembic_version")
+                                    ).scalars())
+    assert heads == {result.revision}  # the forms branch, which depends on the portal's 0002
+    revision = Path(app.config["PORTAL_REVISIONS_DIR"]) / f"{result.revision}.py"
+    text = revision.read_text(encoding="utf-8")
+    assert "  + create table form_complaint (16 fields)" in text  # the plan, for review
+    assert "branch_labels = ('forms',)" in text and "depends_on = '0002'" in text
+    with app.app_context():
+        session = app.appbuilder.session
         logged = session.execute(sa.text("select revision, applied_by, plan from "
                                          "portal_schema_migration")).all()
     assert [(r.revision, r.applied_by) for r in logged] == [(result.revision, "flask portal")]

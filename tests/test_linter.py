@@ -233,7 +233,8 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def _settings(cfg: Path, industry: str | None, db: Path) -> dict[str, Any]:
     return {"PORTAL_CONFIG_DIR": str(cfg), "PORTAL_INDUSTRY": industry,
-            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(db), "SECRET_KEY": "test-secret"}
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(db), "SECRET_KEY": "test-secret",
+            "PORTAL_REVISIONS_DIR": str(db.parent / "revisions")}
 
 
 def _state(db: Path) -> tuple[str, list[str]]:
@@ -273,6 +274,7 @@ def test_database_state_notices_a_schema_change(tmp_path: Path,
     db = tmp_path / "data" / "portal.db"
     db.parent.mkdir()
     shutil.copyfile(database["path"], db)
+    shutil.copytree(database["path"].parent / "revisions", db.parent / "revisions")
     before = _state(db)
     cfg = make_config(tmp_path)
     with (cfg / "forms" / "customer.yaml").open("a", encoding="utf-8") as fh:
