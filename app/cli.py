@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import secrets
 import sys
@@ -105,7 +106,8 @@ def purge_command(info: ScriptInfo, target: str, yes: bool) -> None:
     try:
         with app.app_context(), migration_transaction(
                 app.extensions["migrate"].db.engine) as conn:
-            click.echo(purge(conn, target, export_dir, "flask portal purge"))
+            click.echo(purge(conn, target, export_dir,
+                             f"{getpass.getuser()} (flask portal purge)"))
     except PurgeRefused as exc:
         raise click.ClickException(f"{exc}; nothing was changed") from None
 
@@ -114,14 +116,15 @@ def _upgrade(app: Flask, allow_risky: bool = False, confirm: bool = False) -> No
     from .database import upgrade
     from .schema_revision import RevisionsMissing
 
+    who = f"{getpass.getuser()} (flask portal)"
     try:
-        result = upgrade(app, allow_risky=allow_risky, progress=click.echo)
+        result = upgrade(app, allow_risky=allow_risky, applied_by=who, progress=click.echo)
     except RevisionsMissing as exc:
         raise click.ClickException(str(exc)) from None
     if result.reason == "risky" and confirm:
         click.echo(result.plan.text())
         if sys.stdin.isatty() and click.confirm("Apply the changes marked [risky]?"):
-            result = upgrade(app, allow_risky=True, progress=click.echo)
+            result = upgrade(app, allow_risky=True, applied_by=who, progress=click.echo)
         else:
             raise click.ClickException("not applied: the plan has risky changes; review "
                                        "them and run 'flask portal migrate --yes'")
