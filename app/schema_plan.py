@@ -60,11 +60,6 @@ class Plan:
     def refused(self) -> list[Change]:
         return [c for c in self.changes if c.refused]
 
-    @property
-    def actionable(self) -> list[Change]:
-        """Changes that alter the database or its recorded state (not mere notes)."""
-        return [c for c in self.changes if c.action != "note" and not c.refused]
-
     def text(self) -> str:
         if not self.changes:
             return "The database matches the configuration; nothing to do."
@@ -163,14 +158,14 @@ class Planner:
                    and f.key not in old.fields}
         for f in form.fields:
             if f.key in old.fields:
-                self.plan_field(form, table, f, old.fields[f.key], rows)
+                self.plan_field(form, f, old.fields[f.key])
             elif f in renamed.values():
                 was = old.fields[f.renamed_from]  # type: ignore[index]
                 self.add(form.key, "rename_column", f"rename field {was.key} → {f.key} "
                          f"(column {was.column} → {f.column}), {rows:,} values kept",
                          args={"table": form.table, "old": was.column, "new": f.column,
                                "old_key": was.key, "key": f.key}, risky=True)
-                self.plan_field(form, table, f, was, rows, renamed_column=was.column)
+                self.plan_field(form, f, was, renamed_column=was.column)
             else:
                 self.plan_new_field(form, table, f, rows)
         for key, was in old.fields.items():
@@ -191,8 +186,9 @@ class Planner:
                  f"{column.type.compile(self.conn.dialect)})",
                  args={"table": form.table, "column": f.column})
 
-    def plan_field(self, form: FormSpec, table: Table, f: FieldSpec, was: FieldState,
-                   rows: int, renamed_column: str | None = None) -> None:
+    def plan_field(self, form: FormSpec, f: FieldSpec, was: FieldState,
+                   renamed_column: str | None = None) -> None:
+        """Compare a field with its recorded spec, reading the data as it is stored now."""
         old, new = was.snap, snapshot(f)
         live = renamed_column or was.column
         stored = stored_column(form.table, live, old)

@@ -35,30 +35,29 @@ def test_required_with_empty_rows_and_unique_with_duplicates_are_refused(story) 
         "  ! REFUSED: make company unique: 7 values appear more than once"]
 
 
+def _recorded_state(app) -> list:
+    with app.app_context():
+        engine = app.extensions["migrate"].db.engine
+        with engine.connect() as conn:
+            state = conn.execute(sa.text(
+                "select form_key, key, snapshot, status from portal_schema_field "
+                "order by form_key, key")).all()
+        engine.dispose()  # nothing holds the SQLite file open while its bytes are read
+    return state
+
+
 def test_a_refused_plan_changes_nothing(story) -> None:
     app, _cfg, plan_after = story
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     before_rows = live_rows(app)
-    with app.app_context():
-        engine = app.extensions["migrate"].db.engine
-        with engine.connect() as conn:
-            state_before = conn.execute(sa.text(
-                "select form_key, key, snapshot, status from portal_schema_field "
-                "order by form_key, key")).all()
-        engine.dispose()
+    state_before = _recorded_state(app)
     path = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite") else None
     digest = hashlib.sha256(path.read_bytes()).hexdigest() if path else None
     stepped, result = plan_after(lambda cfg: replace(
         cfg / "forms/complaint.yaml", "    required: true\n    max_length: 100\n",
         "    required: true\n    type: integer\n"))
     assert result.reason == "refused" and not result.applied
-    with stepped.app_context():
-        engine = stepped.extensions["migrate"].db.engine
-        with engine.connect() as conn:
-            state_after = conn.execute(sa.text(
-                "select form_key, key, snapshot, status from portal_schema_field "
-                "order by form_key, key")).all()
-        engine.dispose()
+    state_after = _recorded_state(stepped)
     if path is not None:
         assert hashlib.sha256(path.read_bytes()).hexdigest() == digest  # byte for byte
     assert live_rows(stepped) == before_rows and state_after == state_before
