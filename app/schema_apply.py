@@ -13,6 +13,7 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations, ops
 from sqlalchemy import Column, String, bindparam, column, func, select, table, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.types import TypeDecorator
 
 from .conversions import BATCH, convert, stored_column
 from .database import detached_column
@@ -113,6 +114,12 @@ def next_state(old: dict[str, FormState], plan: Plan) -> dict[str, FormState]:
     return new
 
 
+def _concrete(type_: Any, operations: Operations) -> Any:
+    """The dialect's own type for a TypeDecorator (Alembic's batch mode reads its name)."""
+    dialect = operations.get_bind().dialect
+    return type_.load_dialect_impl(dialect) if isinstance(type_, TypeDecorator) else type_
+
+
 def _rename(operations: Operations, table: str, old: str, new: str, sqlite: bool) -> None:
     """Native RENAME COLUMN on both databases (SQLite has it since 3.25): no table copy."""
     operations.alter_column(table, old, new_column_name=new)
@@ -132,16 +139,21 @@ def _alter(operations: Operations, models: FormModels, a: dict, sqlite: bool) ->
         name = f"uq_{a['table']}_{a['column']}"
         if sqlite:
             with operations.batch_alter_table(a["table"]) as batch:
-                batch.create_unique_constraint(name, [a["column"]])
-        else:
+                if a["unique"]:
+                    batch.create_unique_constraint(name, [a["column"]])
+                else:
+                    batch.drop_constraint(name, type_="unique")
+        elif a["unique"]:
             operations.create_unique_constraint(name, a["table"], [a["column"]])
+        else:
+            operations.drop_constraint(name, a["table"], type_="unique")
         return
     kw: dict[str, Any] = {}
     if "nullable" in a:
         kw["nullable"] = a["nullable"]
     if "type_of" in a and target is not None:
-        kw["type_"] = target.type
-    existing = target.type if target is not None else String()
+        kw["type_"] = _concrete(target.type, operations)
+    existing = _concrete(target.type, operations) if target is not None else String()
     if sqlite:
         with operations.batch_alter_table(a["table"]) as batch:
             batch.alter_column(a["column"], existing_type=existing, **kw)
@@ -179,8 +191,9 @@ def _convert(conn: Connection, operations: Operations, models: FormModels, plan:
         with operations.batch_alter_table(a["table"]) as batch:
             batch.drop_column(a["column"])
             batch.alter_column(temp, new_column_name=field.column, nullable=not field.required,
-                               existing_type=target.type)
+                               existing_type=_concrete(target.type, operations))
     else:
         operations.drop_column(a["table"], a["column"])
         operations.alter_column(a["table"], temp, new_column_name=field.column,
-                                nullable=not field.required, existing_type=target.type)
+                                nullable=not field.required,
+                                existing_type=_concrete(target.type, operations))

@@ -196,7 +196,9 @@ class Planner:
         if was.status == "retired":
             self.add(form.key, "unretire_field", f"bring back field {f.key}: column "
                      f"{was.column} kept its values", args={"key": f.key})
-        if old["type"] != new["type"] or old.get("form") != new.get("form"):
+        exact = new["type"] in ("decimal", "money") and (
+            old.get("precision"), old.get("scale")) != (new["precision"], new["scale"])
+        if old["type"] != new["type"] or old.get("form") != new.get("form") or exact:
             self.plan_type(form, table, f, old, stored, live)
         elif new["type"] in ("string", "phone", "email") and old["max_length"] != new[
                 "max_length"]:
@@ -226,6 +228,10 @@ class Planner:
             else:
                 self.add(form.key, "alter_column", f"make {f.key} unique",
                          args={"table": form.table, "column": live, "unique": True})
+        elif old["unique"] and not new["unique"]:
+            self.add(form.key, "alter_column", f"allow repeated values in {f.key} (drop the "
+                     "unique constraint)", args={"table": form.table, "column": live,
+                                                 "unique": False})
         if new["indexed"] != old["indexed"] and not new["unique"]:
             self.add(form.key, "alter_column", f"{'add' if new['indexed'] else 'drop'} "
                      f"index on {f.key}", args={"table": form.table, "column": live,
@@ -265,6 +271,9 @@ class Planner:
     def plan_type(self, form: FormSpec, table: Table, f: FieldSpec, old: dict, stored: Any,
                   live: str) -> None:
         label = f"change type of {f.key} from {old['type']} to {f.type}"
+        if old["type"] == f.type:  # decimal/money: digits (stored exactly, so converted)
+            label = (f"change {f.key} from {old.get('precision')} digits with "
+                     f"{old.get('scale')} decimals to {f.precision} with {f.scale}")
         reason = can_convert(old, f)
         if reason:
             self.add(form.key, "convert_column", f"{label}: {reason}", refused=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from app.database import upgrade
 from tests.test_schema_story import live_rows, replace
 
 
@@ -92,3 +93,53 @@ def test_plan_command_prints_and_changes_nothing(story, make_app) -> None:
                          "(column phone → mobile), 60 values kept  [risky]", "1 change"]
     again = runner.invoke(args=["portal", "migrate", "--plan"])
     assert again.output.strip() == "The database matches the configuration; nothing to do."
+
+
+def test_decimal_digits_change_is_a_checked_conversion(story, make_app) -> None:
+    from decimal import Decimal
+
+    app, cfg, _plan_after = story
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    spec = app.extensions["portal"]["spec"]
+    from tests.factories import bulk_records
+
+    bulk_records(app, spec.form("compensation"), 3,
+                 amount=lambda i: (Decimal("12.50"), Decimal("999.99"), Decimal("0.05"))[i])
+    replace(cfg / "forms/compensation.yaml", "    max: 1000000\n",
+            "    max: 1000000\n    precision: 14\n    scale: 3\n")
+    stepped = make_app(cfg, setup=False, SQLALCHEMY_DATABASE_URI=url)
+    result = upgrade(stepped, allow_risky=True)
+    assert result.applied, result.plan.text()
+    assert _lines(result)[1] == ("  ~ change amount from 12 digits with 2 decimals to 14 with "
+                                 "3 (every stored value converts)  [risky]")
+    with stepped.app_context():
+        model = stepped.extensions["portal"]["models"].models["compensation"]
+        amounts = sorted(r.amount for r in stepped.appbuilder.session.query(model))
+    assert amounts == [Decimal("0.05"), Decimal("12.50"), Decimal("999.99")]
+
+    replace(cfg / "forms/compensation.yaml", "    precision: 14\n    scale: 3\n",
+            "    precision: 14\n    scale: 1\n")
+    refused = upgrade(make_app(cfg, setup=False, SQLALCHEMY_DATABASE_URI=url))
+    assert _lines(refused)[1] == ("  ! REFUSED: change amount from 14 digits with 3 decimals "
+                                  "to 14 with 1: 2 rows do not convert (ids 2, 3)")  # 12.50 fits
+
+
+def test_unique_can_be_added_and_dropped_again(story, make_app) -> None:
+    app, cfg, _plan_after = story
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    with app.app_context():
+        app.appbuilder.session.execute(sa.text("UPDATE form_customer SET email = "
+                                               "'c' || id || '@example.com'"))
+        app.appbuilder.session.commit()
+    replace(cfg / "forms/customer.yaml", "    type: email\n", "    type: email\n    unique: true\n")
+    made = upgrade(make_app(cfg, setup=False, SQLALCHEMY_DATABASE_URI=url))
+    assert made.applied and "  ~ make email unique" in _lines(made)
+    replace(cfg / "forms/customer.yaml", "    type: email\n    unique: true\n", "    type: email\n")
+    dropped = make_app(cfg, setup=False, SQLALCHEMY_DATABASE_URI=url)
+    result = upgrade(dropped)
+    assert result.applied
+    assert "  ~ allow repeated values in email (drop the unique constraint)" in _lines(result)
+    with dropped.app_context():
+        session = dropped.appbuilder.session
+        session.execute(sa.text("UPDATE form_customer SET email = 'same@example.com'"))
+        session.commit()  # would fail if the constraint were still there
