@@ -11,7 +11,17 @@ from typing import Any
 
 from alembic.migration import MigrationContext
 from alembic.operations import Operations, ops
-from sqlalchemy import Column, String, bindparam, column, func, select, table, update
+from sqlalchemy import (
+    Column,
+    String,
+    bindparam,
+    column,
+    func,
+    select,
+    table,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -172,8 +182,8 @@ def _convert(conn: Connection, operations: Operations, models: FormModels, plan:
     source = stored_column(a["table"], a["column"], a["old"])
     light = source.table
     dest = table(a["table"], column("id"), column(temp, target.type))
-    write = update(dest).where(dest.c.id == bindparam("row_id")).values(
-        {temp: bindparam("value", type_=target.type)})
+    # Table and column names are validated keys (app/schema.py), safe to place in SQL text.
+    sql_type = _concrete(target.type, operations).compile(dialect=conn.dialect)
     total = conn.execute(select(func.count()).select_from(light)).scalar_one()
     done, last = 0, 0
     while True:
@@ -181,9 +191,18 @@ def _convert(conn: Connection, operations: Operations, models: FormModels, plan:
                             .order_by(light.c.id).limit(BATCH)).all()
         if not rows:
             break
-        conn.execute(write, [{"row_id": row_id, "value": convert(value, a["old"]["type"],
-                                                                 field)}
-                             for row_id, value in rows])
+        converted = [(row_id, convert(value, a["old"]["type"], field))
+                     for row_id, value in rows]
+        if sqlite:  # in-process: executemany is cheap, and SQLite has no VALUES aliases
+            conn.execute(update(dest).where(dest.c.id == bindparam("row_id")).values(
+                {temp: bindparam("value", type_=target.type)}),
+                [{"row_id": i, "value": v} for i, v in converted])
+        else:  # PostgreSQL: one UPDATE ... FROM unnest(ids, values) per batch
+            conn.execute(text(
+                f'UPDATE "{a["table"]}" AS t SET "{temp}" = u.value '
+                f"FROM unnest(CAST(:ids AS integer[]), CAST(:vals AS {sql_type}[])) "
+                "AS u(row_id, value) WHERE t.id = u.row_id"),
+                {"ids": [i for i, _ in converted], "vals": [v for _, v in converted]})
         last = rows[-1][0]
         done += len(rows)
         progress(f"    converted {done:,} of {total:,} rows")
