@@ -73,15 +73,11 @@ def config_show(info: ScriptInfo) -> None:
 @pass_info
 def migrate(info: ScriptInfo, show_only: bool, yes: bool) -> None:
     """Bring the database to the config: plan in plain words, then apply it whole."""
-    from .schema_plan import make_plan
+    from .database import current_plan
 
     app = _load_app(info)
     if show_only:  # read-only: no migration of any kind
-        with app.app_context():
-            portal = app.extensions["portal"]
-            with app.extensions["migrate"].db.engine.connect() as conn:
-                plan = make_plan(conn, portal["spec"], portal["models"])
-                conn.rollback()
+        plan = current_plan(app)
         click.echo(plan.text())
         sys.exit(1 if plan.refused else 0)
     _upgrade(app, allow_risky=yes, confirm=not yes)

@@ -38,6 +38,18 @@ def detached_column(col: Column) -> Column:
 
 
 
+def current_plan(app: Flask) -> Any:
+    """The schema plan against the live database, read-only (app.schema_plan.Plan)."""
+    from .schema_plan import make_plan
+
+    with app.app_context():
+        portal = app.extensions["portal"]
+        with app.extensions["migrate"].db.engine.connect() as conn:
+            plan = make_plan(conn, portal["spec"], portal["models"])
+            conn.rollback()
+    return plan
+
+
 @dataclass
 class MigrationResult:
     plan: Any  # app.schema_plan.Plan
@@ -53,15 +65,10 @@ def upgrade(app: Flask, allow_risky: bool = False, applied_by: str = "flask port
     only when nothing is refused, and risky changes only when allowed."""
     import os
 
-    from .schema_plan import make_plan
     from .schema_revision import upgrade_heads, write_revision
 
     upgrade_heads(app)
-    with app.app_context():
-        portal = app.extensions["portal"]
-        with app.extensions["migrate"].db.engine.connect() as conn:
-            plan = make_plan(conn, portal["spec"], portal["models"])
-            conn.rollback()
+    plan = current_plan(app)
     if plan.refused:
         return MigrationResult(plan, False, reason="refused")
     if any(c.risky for c in plan.changes) and not allow_risky:
@@ -69,6 +76,7 @@ def upgrade(app: Flask, allow_risky: bool = False, applied_by: str = "flask port
     if not plan.changes and not plan.bootstrap:
         return MigrationResult(plan, False, reason="nothing to do")
     revision, path = write_revision(app, plan.text(), applied_by)
+    portal = app.extensions["portal"]
     portal["progress"] = progress
     try:
         upgrade_heads(app)
@@ -97,12 +105,6 @@ class SchemaDrift(Exception):
 def require_current_schema(app: Flask) -> None:
     """Start-up check for production: read-only; raises SchemaDrift when the plan has
     anything beyond wording (labels, choices), which never blocks serving."""
-    from .schema_plan import make_plan
-
-    with app.app_context():
-        portal = app.extensions["portal"]
-        with app.extensions["migrate"].db.engine.connect() as conn:
-            plan = make_plan(conn, portal["spec"], portal["models"])
-            conn.rollback()
+    plan = current_plan(app)
     if plan.bootstrap or any(c.action != "note" or c.refused for c in plan.changes):
         raise SchemaDrift(plan)

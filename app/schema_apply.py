@@ -4,7 +4,6 @@ conversions in batches with progress, then the new recorded state and a log row.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -67,8 +66,9 @@ def migration_transaction(engine: Engine) -> Iterator[Connection]:
 
 
 def apply_plan(conn: Connection, plan: Plan, models: FormModels, applied_by: str,
-               progress: Progress = lambda _msg: None, revision: str = "") -> str:
-    """Run `plan` inside the caller's transaction; returns the revision id recorded. Plans
+               progress: Progress, revision: str) -> str:
+    """Run `plan` inside the caller's transaction (the body of revision `revision`); returns
+    the revision id recorded. Plans
     without database changes (labels, choices) still record the new state."""
     if plan.refused:
         raise PlanRefused(plan.text())
@@ -98,7 +98,6 @@ def apply_plan(conn: Connection, plan: Plan, models: FormModels, applied_by: str
             _alter(operations, models, a, sqlite)
         elif change.action == "convert_column":
             _convert(conn, operations, models, plan, a, sqlite, progress)
-    revision = revision or f"form_{dt.datetime.now():%Y%m%d%H%M%S}_{uuid.uuid4().hex[:6]}"
     write_state(conn, next_state(read_state(conn) or {}, plan))
     conn.execute(SchemaMigration.__table__.insert().values(
         revision=revision, applied_on=dt.datetime.now().replace(microsecond=0),

@@ -114,4 +114,4 @@ def apply_revision(revision: str, plan_text: str, applied_by: str) -> None:
                            f"\n{plan_text}\nthe plan now is:\n{plan.text()}\n"
                            "delete the file and run 'flask portal migrate' again")
     progress: Any = portal.get("progress") or (lambda _m: None)
-    apply_plan(conn, plan, portal["models"], applied_by, progress, revision=revision)
+    apply_plan(conn, plan, portal["models"], applied_by, progress, revision)
