@@ -11,6 +11,7 @@ from flask_appbuilder.models.sqla.base import SQLA
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
+from . import audit, sessions, teams  # noqa: F401  (register the security tables)
 from .database import enable_sqlite_foreign_keys
 from .linter import load_spec
 from .schema_state import SchemaForm  # noqa: F401  (registers the state tables)
