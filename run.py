@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
+import click
 from dotenv import load_dotenv
 
 
@@ -21,10 +22,11 @@ def main() -> int:
     from app.database import upgrade
     from app.errors import ConfigError
     from app.permissions import sync_roles
+    from app.security import StartupRefused
 
     try:
         app = create_app()
-    except ConfigError as exc:
+    except (ConfigError, StartupRefused) as exc:
         print(exc.report(), file=sys.stderr)
         return 1
     # Development mode applies safe plans (no risky or refused change) and says so.
@@ -37,7 +39,11 @@ def main() -> int:
               "'flask portal migrate --plan', then run 'flask portal migrate'", file=sys.stderr)
         return 1
     sync_roles(app)
-    ensure_admin(app, print)
+    try:
+        ensure_admin(app, print)
+    except click.ClickException as exc:  # e.g. a weak PORTAL_ADMIN_PASSWORD
+        print(exc.format_message(), file=sys.stderr)
+        return 1
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8080"))
     print(f"售后服务门户 running on http://{host}:{port}/ (database: "

@@ -1,18 +1,22 @@
 """Production entry point: `gunicorn wsgi:app`. Refuses to start (one readable screen, no
-traceback) on a broken configuration or a database that does not match it; nothing is
-changed implicitly; run `flask portal migrate` first."""
+traceback) on a development or short SECRET_KEY, a broken configuration or a database that
+does not match it; nothing is changed implicitly; run `flask portal migrate` first."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 from app import create_app
 from app.database import SchemaDrift, require_current_schema
 from app.errors import ConfigError
+from app.security import StartupRefused, require_production_secret
+from app.settings import ROOT
 
 try:
+    require_production_secret(os.environ, os.path.join(ROOT, "instance"))
     app = create_app()
     require_current_schema(app)
-except (ConfigError, SchemaDrift) as exc:
+except (ConfigError, SchemaDrift, StartupRefused) as exc:
     print(exc.report(), file=sys.stderr)
     raise SystemExit(1) from None

@@ -13,8 +13,10 @@ from flask_wtf.csrf import CSRFProtect
 
 from . import audit, sessions, teams  # noqa: F401  (register the security tables)
 from .database import enable_sqlite_foreign_keys
+from .headers import register_headers
 from .linter import load_spec
 from .schema_state import SchemaForm  # noqa: F401  (registers the state tables)
+from .security import PortalSecurityManager
 from .settings import ROOT, build_settings
 from .tables import build_models
 from .views.forms import register_views
@@ -37,11 +39,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     db = SQLA(metadata=Model.metadata)
     db.init_app(app)
     Migrate(app, db, directory=os.path.join(ROOT, "migrations"))
-    appbuilder = AppBuilder(indexview=PortalIndexView)
+    appbuilder = AppBuilder(indexview=PortalIndexView,
+                            security_manager_class=PortalSecurityManager)
     with app.app_context():
         appbuilder.init_app(app, db.session)
         register_views(appbuilder, spec, models)
     register_guard(app)
+    register_headers(app)
     from .cli import portal_cli
 
     app.cli.add_command(portal_cli)

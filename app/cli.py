@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import getpass
 import os
-import secrets
 import sys
 from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import ScriptInfo
+from flask_babel import gettext as _
 
 from .errors import ConfigError
 from .settings import ROOT
@@ -20,9 +20,11 @@ pass_info = click.make_pass_decorator(ScriptInfo, ensure=True)
 
 def _load_app(info: ScriptInfo) -> Flask:
     """The app, or one readable screen of config problems (never a traceback)."""
+    from .security import StartupRefused
+
     try:
         return info.load_app()
-    except ConfigError as exc:
+    except (ConfigError, StartupRefused) as exc:
         click.echo(exc.report(), err=True)
         sys.exit(1)
 
@@ -169,7 +171,9 @@ def init(info: ScriptInfo) -> None:
 
 def ensure_admin(app: Flask, say: Any) -> None:
     """Create the first admin from PORTAL_ADMIN_USER/PASSWORD, or print a generated password
-    once. Never a fixed default password."""
+    once. Never a fixed default password; a weak PORTAL_ADMIN_PASSWORD is refused."""
+    from .passwords import generate_password, password_problems
+
     with app.app_context():
         sm = current_app.extensions["appbuilder"].sm
         if sm.count_users() > 0:
@@ -178,7 +182,13 @@ def ensure_admin(app: Flask, say: Any) -> None:
         password = app.config["PORTAL_ADMIN_PASSWORD"]
         generated = not password
         if generated:
-            password = secrets.token_urlsafe(12)
+            password = generate_password(username)
+        problems = password_problems(password, username)
+        if problems:
+            raise click.ClickException(_(
+                "PORTAL_ADMIN_PASSWORD is refused: %(reasons)s Set a stronger one, or leave it "
+                "empty to get a generated password; no account was created.",
+                reasons=" ".join(problems)))
         user = sm.add_user(username, "Portal", "Admin", f"{username}@localhost.localdomain",
                            sm.find_role(app.config["AUTH_ROLE_ADMIN"]), password=password)
         if not user:
@@ -205,17 +215,51 @@ def user_group() -> None:
 def user_create(info: ScriptInfo, username: str, roles: tuple[str, ...], email: str | None,
                 name: str | None, password: str) -> None:
     """Create a user with one or more roles."""
+    from .passwords import password_problems
+
     app = _load_app(info)
     with app.app_context():
         sm = current_app.extensions["appbuilder"].sm
         found = _roles(sm, roles)
         if sm.find_user(username=username):
             raise click.ClickException(f"user '{username}' already exists")
+        problems = password_problems(password, username)
+        if problems:
+            raise click.ClickException(_("User '%(username)s' was not created: %(reasons)s",
+                                         username=username, reasons=" ".join(problems)))
         user = sm.add_user(username, name or username, "", email or
                            f"{username}@localhost.localdomain", found, password=password)
         if not user:
             raise click.ClickException(f"could not create user '{username}'")
         click.echo(f"user {username} created with roles: {', '.join(roles)}")
+
+
+@user_group.command("disable")
+@click.argument("username")
+@pass_info
+def user_disable(info: ScriptInfo, username: str) -> None:
+    """Disable a user: every session of theirs ends at once, logins and the API refuse them."""
+    _set_active(info, username, False)
+
+
+@user_group.command("enable")
+@click.argument("username")
+@pass_info
+def user_enable(info: ScriptInfo, username: str) -> None:
+    """Enable a disabled user again."""
+    _set_active(info, username, True)
+
+
+def _set_active(info: ScriptInfo, username: str, active: bool) -> None:
+    app = _load_app(info)
+    with app.app_context():
+        sm = current_app.extensions["appbuilder"].sm
+        user = sm.find_user(username=username)
+        if not user:
+            raise click.ClickException(f"no user '{username}'")
+        user.active = active
+        sm.session.commit()  # app/sessions.py ends the sessions of a disabled user
+        click.echo(f"user {username} {'enabled' if active else 'disabled'}")
 
 
 @user_group.command("roles")
@@ -243,3 +287,8 @@ def _roles(sm: Any, keys: tuple[str, ...]) -> list:
         raise click.ClickException(f"unknown role(s): {', '.join(missing)}; known: {known} "
                                    "(run 'flask portal roles sync' first)")
     return found
+
+
+from .team_cli import team_group  # noqa: E402  (defined with this module's helpers)
+
+portal_cli.add_command(team_group)

@@ -203,9 +203,12 @@ class ConfigLoader:
         if base is None:
             self.raw.roles.append(role)
             return
-        merged = overlay(base, role, skip=("grants", "inherits"))
-        grants = overlay(base.get("grants") or _empty(base), role.get("grants") or _empty(role))
-        merged["grants"] = grants
+        maps = ("grants", "scopes", "readonly")  # merged per form key
+        merged = overlay(base, role, skip=maps + ("inherits",))
+        for key in maps:
+            if key in role or key in base:
+                merged[key] = overlay(base.get(key) or _empty(base),
+                                      role.get(key) or _empty(role))
         if "inherits" in role or "inherits" in base:
             merged["inherits"] = role.get("inherits", base.get("inherits"))
         self.raw.roles[self.raw.roles.index(base)] = merged

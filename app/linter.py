@@ -12,7 +12,8 @@ from typing import Any
 from .config_loader import ConfigLoader, RawConfig, keypath
 from .defaults import BadDefault, parse_default
 from .errors import ConfigError, Problem
-from .schema import ACTIONS, CHOICE_RE
+from .linter_roles import RoleRules
+from .schema import CHOICE_RE, SENSITIVE_TYPES
 from .spec import (
     SYSTEM_COLUMNS,
     CategorySpec,
@@ -21,7 +22,6 @@ from .spec import (
     FormSpec,
     Label,
     PortalSpec,
-    RoleSpec,
 )
 from .yaml_source import LDict, format_path
 
@@ -32,11 +32,20 @@ DISPLAY_TYPES = ("string", "phone", "email", "integer", "choice", "date")
 # Names a field may not take: the system columns, the audit relationships of every generated
 # class, and the attributes SQLAlchemy's declarative base keeps for itself.
 RESERVED_NAMES = SYSTEM_COLUMNS + ("created_by", "changed_by", "metadata", "registry")
+# Form keys whose screen or API would take the name of one of the portal's or FAB's own:
+# <Key>View class names (a test compares this with the views an app registers) and the
+# /api/v1/menu/ and /api/v1/security/ paths.
+RESERVED_FORM_KEYS = (
+    "auth_d_b", "locale", "menu", "permission_model", "permission_view_model", "portal_index",
+    "reset_my_password", "reset_password", "role_model", "schema", "security", "team",
+    "user_d_b_model", "user_group_model", "user_info_edit", "user_stats_chart", "util",
+    "view_menu_model",
+)
 
 
 def _a(word: str) -> str:
     """'a string', 'an integer'."""
-    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+    return f"{'an' if word[:1] in 'aeiou' and word != 'user' else 'a'} {word}"
 
 
 def item_path(values: Any, index: int) -> tuple | None:
@@ -51,7 +60,7 @@ def to_label(value: Any) -> Label:
     return Label(value["zh"], value.get("en") or value["zh"])
 
 
-class Linter:
+class Linter(RoleRules):
     def __init__(self, raw: RawConfig) -> None:
         self.raw = raw
         self.problems: list[Problem] = []
@@ -77,7 +86,7 @@ class Linter:
                                      "another form already uses this key")
         forms = [f for f in (self.build_form(raw, form_keys, categories)
                              for raw in self.raw.forms) if f is not None]
-        roles = self.build_roles(form_keys)
+        roles = self.build_roles(form_keys, forms)
         if self.problems:
             return None
         spec = PortalSpec(tuple(forms), tuple(categories), tuple(roles))
@@ -101,9 +110,16 @@ class Linter:
         return [CategorySpec(c["key"], to_label(c["label"]), c.get("icon", "fa-folder"))
                 for c in self.raw.categories]
 
+    def check_form_key(self, raw: LDict) -> None:
+        if raw["key"] in RESERVED_FORM_KEYS:
+            self.add("PORTAL-E021", raw, "key", f"form key '{raw['key']}' is reserved for "
+                     "the portal's own screens", "choose another key, e.g. "
+                     f"'{raw['key']}_record'")
+
     def build_form(self, raw: LDict, form_keys: list[str],
                    categories: list[CategorySpec]) -> FormSpec | None:
         before = len(self.problems)
+        self.check_form_key(raw)
         cat_keys = [c.key for c in categories]
         if raw["category"] not in cat_keys:
             self.unknown("PORTAL-E032", raw, "category", "menu category", raw["category"],
@@ -148,8 +164,14 @@ class Linter:
         display = raw.get("display")
         if display is not None and display not in keys:
             self.unknown("PORTAL-E031", raw, "display", "field", display, keys)
+        elif display is not None and any(f.key == display and f.sensitive for f in fields):
+            self.add("PORTAL-E041", raw, "display", f"'{display}' is sensitive and cannot "
+                     "name the form's records",
+                     "records are named wherever they are referred to, unmasked; choose "
+                     "another field")
         if display is None:
-            display = next((f.key for f in fields if f.type in DISPLAY_TYPES), None)
+            display = next((f.key for f in fields if f.type in DISPLAY_TYPES
+                            and not f.sensitive), None)
         order_by = raw.get("order_by", "-created_on")
         if order_by.lstrip("-") not in keys + ["id", "created_on", "changed_on"]:
             self.unknown("PORTAL-E031", raw, "order_by", "field", order_by.lstrip("-"), keys)
@@ -234,6 +256,7 @@ class Linter:
             help=to_label(raw["help"]) if "help" in raw else None,
             searchable=raw.get("searchable", False), indexed=raw.get("indexed", False),
             list=raw.get("list", False), sensitive=raw.get("sensitive", False),
+            assignee=raw.get("assignee", False),
             choices=choices, form=target, renamed_from=raw.get("renamed_from"))
 
     def check_options(self, raw: LDict, ftype: str) -> None:
@@ -241,12 +264,15 @@ class Linter:
             "min_length": TEXT_TYPES, "max_length": TEXT_TYPES, "pattern": ("string",),
             "pattern_message": ("string",), "min": NUMBER_TYPES, "max": NUMBER_TYPES,
             "precision": ("decimal", "money"), "scale": ("decimal", "money"),
-            "choices": CHOICE_TYPES, "form": ("reference",),
+            "choices": CHOICE_TYPES, "form": ("reference",), "assignee": ("user",),
         }
         for key, types in allowed_by.items():
             if key in raw and ftype not in types:
                 self.add("PORTAL-E041", raw, key, f"'{key}' does not apply to {_a(ftype)} field",
                          f"'{key}' applies to: {', '.join(types)}", value=False)
+        if raw.get("sensitive") and ftype not in SENSITIVE_TYPES:
+            self.add("PORTAL-E041", raw, "sensitive", f"{_a(ftype)} field cannot be sensitive",
+                     f"'sensitive' applies to: {', '.join(SENSITIVE_TYPES)}", value=False)
         if raw.get("unique") and ftype in ("multi_choice", "boolean", "text"):
             self.add("PORTAL-E041", raw, "unique", f"{_a(ftype)} field cannot be unique",
                      "remove 'unique'", value=False)
@@ -303,61 +329,6 @@ class Linter:
             if lo is not None and value < lo or hi is not None and value > hi:
                 raise BadDefault(f"{value} is outside the range "
                                  f"{'' if lo is None else lo}..{'' if hi is None else hi}")
-
-    # -- roles ---------------------------------------------------------------------------
-    def build_roles(self, form_keys: list[str]) -> list[RoleSpec]:
-        role_keys = self.unique_keys(self.raw.roles, "role", "role keys must be unique")
-        followable = True
-        by_key = {r["key"]: r for r in self.raw.roles}
-        for raw in self.raw.roles:
-            for form in (raw.get("grants") or {}):
-                if form != "*" and form not in form_keys:
-                    self.unknown("PORTAL-E030", raw["grants"], form, "form", form, form_keys,
-                                 path=keypath(raw, "grants") + (form,), value=False)
-            for i, parent in enumerate(raw.get("inherits") or []):
-                if parent not in role_keys:
-                    followable = False
-                    near = difflib.get_close_matches(parent, role_keys, n=1)
-                    where = raw["inherits"].where(i)
-                    self.problems.append(Problem(
-                        "PORTAL-E032", where.file, where.line, where.column,
-                        format_path(keypath(raw, "inherits") + (i,)),
-                        f"unknown role '{parent}'",
-                        f"did you mean '{near[0]}'?" if near else "known: " + ", ".join(
-                            role_keys)))
-        if not followable:  # an unknown parent: inheritance cannot be followed
-            return []
-        out = []
-        for raw in self.raw.roles:
-            grants, cycle = self.collect_grants(raw["key"], by_key, form_keys, ())
-            if cycle:
-                if raw["key"] in cycle:  # roles merely inheriting from a cycle are not in it
-                    self.add("PORTAL-E044", raw, "inherits",
-                             f"roles inherit in a cycle: {' → '.join(cycle)}",
-                             "remove one of the inherits entries")
-                continue
-            label = to_label(raw["label"]) if "label" in raw else Label(raw["key"], raw["key"])
-            out.append(RoleSpec(raw["key"], label, raw.get("admin", False), grants))
-        return out
-
-    def collect_grants(self, key: str, by_key: dict, form_keys: list[str],
-                       trail: tuple) -> tuple[dict[str, tuple[str, ...]], tuple]:
-        if key in trail:
-            return {}, trail[trail.index(key):] + (key,)
-        raw = by_key[key]
-        grants: dict[str, set[str]] = {}
-        for parent in raw.get("inherits") or []:
-            inherited, cycle = self.collect_grants(parent, by_key, form_keys, trail + (key,))
-            if cycle:
-                return {}, cycle
-            for form, actions in inherited.items():
-                grants.setdefault(form, set()).update(actions)
-        for form, actions in (raw.get("grants") or {}).items():
-            targets = form_keys if form == "*" else [form]
-            for target in targets:
-                grants.setdefault(target, set()).update(
-                    ACTIONS if actions == "all" else actions)
-        return {f: tuple(sorted(a)) for f, a in sorted(grants.items()) if a}, ()
 
 
 def fingerprint(spec: PortalSpec) -> str:

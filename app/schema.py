@@ -22,6 +22,8 @@ FIELD_TYPES = (
     "choice", "multi_choice", "phone", "email", "rating", "reference", "user",
 )
 ACTIONS = ("list", "show", "add", "edit", "delete", "export")
+SCOPES = ("own", "team", "all")
+SENSITIVE_TYPES = ("string", "text", "phone", "email")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ KINDS = {
     "label": "a text, or a mapping with zh and en texts",
     "keys": "a list of identifiers",
     "grants": "a mapping of form key → list of actions, or 'all'",
+    "scopes": "a mapping of form key → own, team or all",
+    "field_refs": "a list of 'form.field', 'form.*' or '*'",
+    "field_lists": "a mapping of form key → list of field keys",
 }
 
 LABEL = (
@@ -77,8 +82,12 @@ FIELD = (
     Key("searchable", "boolean", "Offered as a search filter on the list.", default=False),
     Key("indexed", "boolean", "Create a database index on the column.", default=False),
     Key("list", "boolean", "Shown as a column in the list screen.", default=False),
-    Key("sensitive", "boolean", "Confidential customer data (masked for roles without "
-        "reveal, from the security issue on).", default=False),
+    Key("sensitive", "boolean", "Confidential customer data: masked in lists, pages, "
+        "exports and APIs; roles with `reveal` may show it (audited). Edit forms never "
+        "show it: left empty, the stored value is kept. string, text, phone, email only.",
+        default=False),
+    Key("assignee", "boolean", "This user field assigns the record: row scope `own` and "
+        "`team` include records assigned to the user (user fields only).", default=False),
     Key("choices", "list:choice", "Allowed values of a choice or multi_choice field."),
     Key("form", "key", "Referenced form of a reference field."),
     Key("renamed_from", "key", "The field's previous key: the migration renames its column and "
@@ -130,6 +139,18 @@ ROLE = (
     Key("inherits", "keys", "Roles whose grants this role also has."),
     Key("grants", "grants", "Per form, the actions this role may take: list, show, add, "
         "edit, delete, export, or 'all'.", default={}),
+    Key("scope", "string", "Row scope on the role's forms: own (records the user created or "
+        "is assignee of), team (records created by or assigned to anyone sharing a team "
+        "with the user), all. Not inherited.", default="own", allowed=SCOPES),
+    Key("scopes", "scopes", "Row scope per form ('*' for every form), overriding scope.",
+        default={}),
+    Key("reveal", "field_refs", "Sensitive fields this role may reveal (each reveal is "
+        "audited) and export unmasked: 'form.field', 'form.*' or '*'. Inherited.",
+        default=[]),
+    Key("readonly", "field_lists", "Per form, fields this role cannot change once the "
+        "record exists (they show as text on the edit screen). Not inherited; a user with "
+        "several roles is restricted only where every role granting edit restricts.",
+        default={}),
 )
 ROLES_FILE = (Key("roles", "list:role", "The portal's roles.", required=True),)
 ROLE_OVERRIDE = tuple(
@@ -246,6 +267,8 @@ class Checker:
             return False
         if kind == "grants":
             return self.check_grants(value, where, path)
+        if kind in ("scopes", "field_lists", "field_refs"):
+            return self.check_role_map(value, kind, where, path)
         if kind == "keys":
             if not isinstance(value, LList) or not all(isinstance(v, str) for v in value):
                 self.add("PORTAL-E011", where, path,
@@ -279,6 +302,34 @@ class Checker:
                      f"'{value}' is not one of ({', '.join(spec.allowed)})", hint)
             return False
         return True
+
+    def check_role_map(self, value: Any, kind: str, where: Any, path: tuple) -> bool:
+        """scopes (form → scope), field_lists (form → [field]), field_refs (['form.field'])."""
+        if kind == "field_refs":
+            if not isinstance(value, LList) or not all(isinstance(v, str) for v in value):
+                self.add("PORTAL-E011", where, path,
+                         f"expected {KINDS[kind]}, found {_type_name(value)}")
+                return False
+            return True
+        if not isinstance(value, LDict):
+            self.add("PORTAL-E011", where, path,
+                     f"expected {KINDS[kind]}, found {_type_name(value)}")
+            return False
+        ok = True
+        for form, item in value.items():
+            vwhere = value.where(form, value=True)
+            if kind == "scopes" and item not in SCOPES:
+                near = difflib.get_close_matches(str(item), SCOPES, n=1)
+                self.add("PORTAL-E013", vwhere, path + (form,),
+                         f"'{item}' is not one of ({', '.join(SCOPES)})",
+                         f"did you mean '{near[0]}'?" if near else "")
+                ok = False
+            if kind == "field_lists" and (not isinstance(item, LList) or not all(
+                    isinstance(v, str) for v in item)):
+                self.add("PORTAL-E011", vwhere, path + (form,),
+                         f"expected a list of field keys, found {_type_name(item)}")
+                ok = False
+        return ok
 
     def check_grants(self, value: Any, where: Any, path: tuple) -> bool:
         if not isinstance(value, LDict):

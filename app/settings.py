@@ -8,6 +8,8 @@ from typing import Any
 
 from flask_appbuilder.const import AUTH_DB
 
+from .security import security_settings
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -35,6 +37,34 @@ def _dev_secret(instance_path: str) -> str:
     return key
 
 
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _count(name: str, value: str | None) -> int:
+    text = (value or "0").strip()
+    if not text.isdigit():
+        raise ValueError(f"{name} must be a whole number of 0 or more, not {value!r}")
+    return int(text)
+
+
+def _hosts(value: str | list[str] | None) -> list[str]:
+    if isinstance(value, str):
+        value = value.split(",")
+    return [h.strip() for h in value or [] if h.strip()]
+
+
+def _derive_security(cfg: dict[str, Any]) -> None:
+    """Cookie flags, URL scheme and Flask's TRUSTED_HOSTS from the PORTAL_* keys (an explicit
+    override of a derived key wins)."""
+    https = bool(cfg["PORTAL_HTTPS"])
+    cfg.setdefault("SESSION_COOKIE_SECURE", https)
+    cfg.setdefault("REMEMBER_COOKIE_SECURE", https)
+    cfg.setdefault("PREFERRED_URL_SCHEME", "https" if https else "http")
+    cfg["PORTAL_TRUSTED_HOSTS"] = _hosts(cfg["PORTAL_TRUSTED_HOSTS"])
+    cfg.setdefault("TRUSTED_HOSTS", cfg["PORTAL_TRUSTED_HOSTS"] or None)
+
+
 def build_settings(instance_path: str, overrides: dict[str, Any] | None = None) -> dict:
     env = os.environ
     overrides = dict(overrides or {})
@@ -60,12 +90,21 @@ def build_settings(instance_path: str, overrides: dict[str, Any] | None = None) 
         "LANGUAGES": {"zh": {"flag": "cn", "name": "中文"},
                       "en": {"flag": "gb", "name": "English"}},
         "WTF_CSRF_ENABLED": True,
+        # Cookies, hosts and proxies (app/headers.py): PORTAL_HTTPS=1 in production behind
+        # HTTPS makes the cookies Secure; derived keys are set after the overrides below.
+        "PORTAL_HTTPS": _flag(env.get("PORTAL_HTTPS")),
+        "PORTAL_TRUSTED_HOSTS": env.get("PORTAL_TRUSTED_HOSTS", ""),
+        "PORTAL_PROXY_COUNT": _count("PORTAL_PROXY_COUNT", env.get("PORTAL_PROXY_COUNT")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "PREFERRED_URL_SCHEME": "http",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PORTAL_MAX_PAGE_SIZE": 100,
+        # Passwords, login throttling, sessions, JWT (app/security.py; README, Settings).
+        **security_settings(env),
     }
     cfg.update(overrides)
+    _derive_security(cfg)
     cfg["SQLALCHEMY_DATABASE_URI"] = database_url(cfg["SQLALCHEMY_DATABASE_URI"],
                                                   instance_path)
     if not cfg.get("SECRET_KEY"):

@@ -59,6 +59,7 @@ class FieldSpec:
     indexed: bool = False
     list: bool = False
     sensitive: bool = False
+    assignee: bool = False
     choices: tuple[Choice, ...] = ()
     form: str | None = None
     renamed_from: str | None = None
@@ -122,6 +123,9 @@ class RoleSpec:
     label: Label
     admin: bool = False
     grants: dict[str, tuple[str, ...]] = field(default_factory=dict)  # sorted: canonical repr
+    scopes: dict[str, str] = field(default_factory=dict)  # per granted form: own/team/all
+    reveal: tuple[str, ...] = ()  # 'form.field' of sensitive fields, sorted
+    readonly: dict[str, tuple[str, ...]] = field(default_factory=dict)  # form → fields
 
 
 @dataclass(frozen=True)

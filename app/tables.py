@@ -75,9 +75,10 @@ def current_user_id() -> int | None:
     """The logged-in user's id inside a request; None from the CLI or anonymous."""
     if not has_request_context():
         return None
-    from flask_login import current_user
+    from .access import request_user  # the session's user, or the API token's
 
-    return current_user.id if getattr(current_user, "is_authenticated", False) else None
+    user = request_user()
+    return user.id if user is not None else None
 
 
 def _now() -> dt.datetime:
@@ -178,9 +179,15 @@ def _build_class(base: Any, form: FormSpec, spec: PortalSpec) -> type:
                 User if field.type == "user" else spec.form(field.form).class_name,  # type: ignore[arg-type]
                 foreign_keys=[col])
         else:
-            attrs[field.key] = Column(field.key, column_type(field), nullable=not field.required,
+            default = server_default(field)
+            kind = column_type(field)
+            if default is not None:
+                # The ORM leaves a None out of the INSERT when the column has a server default,
+                # so a value the user blanked on purpose was stored as the default.
+                kind = kind.evaluates_none()
+            attrs[field.key] = Column(field.key, kind, nullable=not field.required,
                                       unique=field.unique, index=field.indexed or None,
-                                      server_default=server_default(field))
+                                      server_default=default)
     return type(form.class_name, (base,), attrs)
 
 

@@ -31,7 +31,7 @@ def worker_requests(config_dir: str, n_requests: int, db_path: str) -> dict:
     from app.views.base import PortalModelView
 
     application = portal.create_app(overrides(config_dir, "sqlite:///" + db_path))
-    application.config["PORTAL_ADMIN_PASSWORD"] = "bench-admin-pw"
+    application.config["PORTAL_ADMIN_PASSWORD"] = "Bench-portal-pw-2026"
     report = upgrade(application)
     sync_roles(application)
     ensure_admin(application, lambda _msg: None)
@@ -103,7 +103,7 @@ def worker_requests(config_dir: str, n_requests: int, db_path: str) -> dict:
     page = client.get("/login/").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     login = client.post("/login/", data={
-        "username": application.config["PORTAL_ADMIN_USER"], "password": "bench-admin-pw",
+        "username": application.config["PORTAL_ADMIN_USER"], "password": "Bench-portal-pw-2026",
         "csrf_token": token.group(1) if token else ""})
     logged_in = None
     if login.status_code in (301, 302) and "/login" not in login.headers.get("Location", ""):

@@ -94,7 +94,7 @@ def portal_env(tmp_path: Path, overrides: Mapping[str, str | None] | None = None
         "PORTAL_INDUSTRY": "",
         "SECRET_KEY": secrets.token_hex(16),
         "PORTAL_ADMIN_USER": "admin",
-        "PORTAL_ADMIN_PASSWORD": "admin-" + secrets.token_hex(6),
+        "PORTAL_ADMIN_PASSWORD": "Portal-first-" + secrets.token_hex(6),  # passes the policy
         "HOST": "127.0.0.1",
         "FLASK_APP": "app:create_app",
         "FLASK_SKIP_DOTENV": "1",

@@ -24,6 +24,7 @@ CONFIG = Path(os.environ.get("PORTAL_TEST_CONFIG", ROOT / "config"))
 PACKS: tuple[str | None, ...] = (None, *sorted(
     d.name for d in (CONFIG / "industries").glob("*") if (d / "pack.yaml").exists()))
 PASSWORD = "Portal-test-pass-2026"
+TEAM = "客服一组"
 PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 
 
@@ -128,6 +129,10 @@ def build_app(databases: Databases, config_dir: Path | str = CONFIG,
         "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
         "TESTING": True,
         "SERVER_NAME": "portal.test",
+        # The suite signs in hundreds of times from one address: login throttling is
+        # exercised with real limits in tests/test_throttle.py and tests/test_security.py.
+        "PORTAL_LOGIN_RATE_LIMIT": "10000 per minute",
+        "PORTAL_LOGIN_IP_RATE_LIMIT": "10000 per minute",
     }
     settings.update(overrides)
     settings.setdefault("PORTAL_REVISIONS_DIR",
@@ -151,6 +156,15 @@ def setup_database(app: Flask) -> None:
             if not sm.find_user(username=role.key):
                 sm.add_user(role.key, role.key, "test", f"{role.key}@example.com",
                             sm.find_role(role.key), password=PASSWORD)
+        # One team of every role's user: records made by `staff` (the factories' default
+        # owner) are in scope for staff (own), supervisor (team) and the all-scope roles.
+        from app.teams import Team
+
+        if not sm.session.query(Team).filter_by(name=TEAM).count():
+            users = [sm.find_user(username=r.key)
+                     for r in app.extensions["portal"]["spec"].roles]
+            sm.session.add(Team(name=TEAM, members=users))
+            sm.session.commit()
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,10 @@ import datetime as dt
 import itertools
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import yaml
 from flask import Flask
 from sqlalchemy import select
 
@@ -72,20 +74,28 @@ def form_value(field: FieldSpec, value: Any) -> Any:
     return str(value)
 
 
-def make_record(app: Flask, form: FormSpec, **values: Any) -> Any:
-    """Insert a valid record through the ORM (creating referenced records as needed)."""
+def make_record(app: Flask, form: FormSpec, _owner: str | None = "staff",
+                **values: Any) -> Any:
+    """Insert a valid record through the ORM (creating referenced records as needed), as
+    created by `_owner` (a username; None: no creator, as from a script)."""
     spec = app.extensions["portal"]["spec"]
     model = app.extensions["portal"]["models"].models[form.key]
     with app.app_context():
         session = app.appbuilder.session
         n = next(_counter)
         data: dict[str, Any] = {}
+        owner = app.appbuilder.sm.find_user(username=_owner) if _owner else None
+        if owner is not None:
+            data["created_by_fk"] = data["changed_by_fk"] = owner.id
         for field in form.fields:
-            if field.key in values:
+            if field.key in values and field.type in ("reference", "user") and isinstance(
+                    values[field.key], int):
+                data[field.column] = values[field.key]  # an id
+            elif field.key in values:
                 data[field.key] = values[field.key]
             elif field.type == "reference":
                 if field.required:
-                    target = make_record(app, spec.form(field.form))
+                    target = make_record(app, spec.form(field.form), _owner)
                     data[field.column] = target.id
             elif field.type == "user":
                 if field.required:
@@ -129,6 +139,7 @@ def bulk_records(app: Flask, form: FormSpec, n: int, **fixed: Any) -> None:
     with app.app_context():
         session = app.appbuilder.session
         admin = app.appbuilder.sm.find_user(username="admin").id
+        staff = app.appbuilder.sm.find_user(username="staff")
         targets = {
             f.key: [r for (r,) in session.execute(
                 select(models.metadata.tables[spec.form(f.form).table].c.id))]
@@ -136,7 +147,8 @@ def bulk_records(app: Flask, form: FormSpec, n: int, **fixed: Any) -> None:
         rows = []
         for i in range(n):
             row: dict[str, Any] = {"version": 1, "created_on": dt.datetime(2026, 1, 1),
-                                   "changed_on": dt.datetime(2026, 1, 1)}
+                                   "changed_on": dt.datetime(2026, 1, 1),
+                                   "created_by_fk": staff.id if staff else None}
             for f in form.fields:
                 if f.key in fixed:
                     row[f.column] = fixed[f.key](i) if callable(fixed[f.key]) else fixed[f.key]
@@ -149,3 +161,19 @@ def bulk_records(app: Flask, form: FormSpec, n: int, **fixed: Any) -> None:
             rows.append(row)
         session.execute(table.insert(), rows)
         session.commit()
+
+
+def drop_form_from_roles(roles_file: Path, form_key: str) -> None:
+    """What an admin does when removing a form: drop it from every role's grants, scopes,
+    read-only fields and reveal rights (comments of the file are not kept)."""
+    data = yaml.safe_load(roles_file.read_text(encoding="utf-8"))
+    for role in data["roles"]:
+        for key in ("grants", "scopes", "readonly"):
+            if key in role:
+                role[key].pop(form_key, None)
+                if not role[key] and key != "grants":
+                    del role[key]
+        if "reveal" in role:
+            role["reveal"] = [r for r in role["reveal"] if not r.startswith(form_key + ".")]
+    roles_file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                          encoding="utf-8")

@@ -141,3 +141,31 @@ def test_staff_registers_a_complaint_and_finds_it_in_the_list(page: Any, portal:
     assert COMPLAINT["occurred_at"] in details
     assert COMPLAINT["production_date"] in details
     assert COMPLAINT["description"] in details
+
+
+def test_staff_sees_a_masked_phone_and_reveals_it_on_purpose(page: Any, portal: Portal) -> None:
+    login(page, portal)
+    page.goto("/customerview/add")
+    page.fill("#name", "李四")
+    page.fill("#phone", "13987654321")
+    page.locator("#model_form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert ADDED in alert_texts(page), alert_texts(page)
+
+    page.goto("/customerview/list/")
+    row = page.locator("table.table tbody tr", has_text="李四")
+    assert "139****4321" in row.inner_text()
+    assert "13987654321" not in page.content()
+
+    row.locator("a[href*='/customerview/show/']").first.click()
+    page.wait_for_load_state()
+    assert "139****4321" in page.locator(".panel-body").first.inner_text()
+    assert page.locator("#portal-reveal-address").count() == 0  # staff reveal phones only
+    page.locator("#portal-reveal-phone").click()
+    page.wait_for_load_state()
+    assert "13987654321" in page.locator(".panel-body").first.inner_text()
+
+    # the edit form never carries the number: empty input, masked placeholder
+    page.goto(page.url.replace("/reveal/", "/edit/").rsplit("/", 1)[0])
+    assert page.input_value("#phone") == ""
+    assert page.get_attribute("#phone", "placeholder") == "139****4321"

@@ -34,7 +34,7 @@ def test_init_is_idempotent_and_prints_the_generated_admin_password_once(make_ap
     runner = app.test_cli_runner()
     first = runner.invoke(args=["portal", "init"])
     assert first.exit_code == 0, first.output
-    assert "  + create table form_complaint (16 fields)" in first.output
+    assert "  + create table form_complaint (17 fields)" in first.output
     line = next(x for x in first.output.splitlines() if x.startswith("first admin created"))
     password = line.split("password '")[1].split("'")[0]
     assert len(password) >= 16
@@ -121,3 +121,61 @@ def test_run_py_refuses_a_broken_config_without_touching_the_database(tmp_path: 
     assert result.returncode == 1
     assert "PORTAL-E040" in result.stderr and "Traceback" not in result.stderr
     assert not db.exists()
+
+
+# --- passwords and accounts (app/passwords.py) ---------------------------------------------
+
+WEAK_ADMIN = ("PORTAL_ADMIN_PASSWORD 不可用：密码至少需要 12 个字符。 密码不能包含用户名。 "
+              "该密码过于常见，请换一个不易被猜到的密码。 请设置更强的密码，或留空以自动生成密码；"
+              "未创建任何账号。")
+KNOWN_PASSWORDS = ("admin", "password", PASSWORD, "admin123", "Admin@123", "123456",
+                   "changeme", "")
+
+
+def test_user_create_refuses_a_weak_password(app) -> None:
+    result = app.test_cli_runner().invoke(args=[
+        "portal", "user", "create", "lisi2", "--role", "staff", "--password", "lisi2-password"])
+    assert result.exit_code == 1
+    assert result.output == "Error: 未创建用户“lisi2”：密码不能包含用户名。\n"
+    with app.app_context():
+        assert app.appbuilder.sm.find_user(username="lisi2") is None
+
+
+def test_init_refuses_a_weak_admin_password_and_creates_no_account(make_app) -> None:
+    app = make_app(setup=False, PORTAL_ADMIN_PASSWORD="admin123456", PORTAL_ADMIN_USER="admin")
+    result = app.test_cli_runner().invoke(args=["portal", "init"])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == f"Error: {WEAK_ADMIN}"
+    with app.app_context():
+        assert app.appbuilder.sm.count_users() == 0
+
+
+def test_init_creates_no_account_with_a_known_password(make_app) -> None:
+    from werkzeug.security import check_password_hash
+
+    app = make_app(setup=False, PORTAL_ADMIN_PASSWORD=None)
+    assert app.test_cli_runner().invoke(args=["portal", "init"]).exit_code == 0
+    with app.app_context():
+        users = app.appbuilder.sm.get_all_users()
+        assert [u.username for u in users] == ["admin"]
+        assert not any(check_password_hash(users[0].password, p) for p in KNOWN_PASSWORDS)
+    for password in KNOWN_PASSWORDS[:3]:
+        assert app.test_client().post("/api/v1/security/login", json={
+            "username": "admin", "password": password, "provider": "db"}).status_code in (
+            400, 401)
+
+
+def test_run_py_refuses_a_weak_admin_password(tmp_path: Path) -> None:
+    db = tmp_path / "portal.db"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "run.py")], cwd=tmp_path, capture_output=True, text=True,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{db}", "SECRET_KEY": "x" * 32,
+             "PORTAL_ADMIN_USER": "admin", "PORTAL_ADMIN_PASSWORD": "admin123456"},
+        timeout=180)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == WEAK_ADMIN
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*) from ab_user").fetchone() == (0,)

@@ -47,14 +47,14 @@ def test_new_database_gets_portal_tables_through_alembic_and_form_tables(make_ap
     assert heads == {result.revision, "0003"}
     revision = Path(app.config["PORTAL_REVISIONS_DIR"]) / f"{result.revision}.py"
     text = revision.read_text(encoding="utf-8")
-    assert "  + create table form_complaint (16 fields)" in text  # the plan, for review
+    assert "  + create table form_complaint (17 fields)" in text  # the plan, for review
     assert "branch_labels = ('forms',)" in text and "depends_on = '0002'" in text
     with app.app_context():
         session = app.appbuilder.session
         logged = session.execute(sa.text("select revision, applied_by, plan from "
                                          "portal_schema_migration")).all()
     assert [(r.revision, r.applied_by) for r in logged] == [(result.revision, "flask portal")]
-    assert "create table form_complaint (16 fields)" in logged[0].plan
+    assert "create table form_complaint (17 fields)" in logged[0].plan
     second = upgrade(app)
     assert not second.applied and second.reason == "nothing to do"
     assert second.plan.text() == "The database matches the configuration; nothing to do."

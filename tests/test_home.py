@@ -26,8 +26,8 @@ def test_menu_hides_forms_without_list_permission(make_app, tmp_path) -> None:
     shutil.copytree(CONFIG, config, ignore=shutil.ignore_patterns("industries"))
     roles = (config / "roles.yaml").read_text(encoding="utf-8")
     (config / "roles.yaml").write_text(roles.replace(
-        "      compensation: [list, show, add]\n  - key: supervisor",
-        "  - key: supervisor"), encoding="utf-8")
+        "      compensation: [list, show, add, edit]\n", "", 1).replace(
+        "    readonly:\n      compensation: [amount, kind]\n", "", 1), encoding="utf-8")
     app = make_app(config)
     client = app.test_client()
     login(client, "staff")

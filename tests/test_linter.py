@@ -366,3 +366,22 @@ def test_every_code_is_in_the_corpus() -> None:
     assert _codes_in_source() - in_corpus == set(), "add a corpus case for these codes"
     assert in_corpus - _codes_in_source() == set()
 
+
+
+def test_reserved_form_keys_cover_every_screen_the_portal_registers(app) -> None:
+    """A form key k gives the view class <K>View: none may equal a non-form view's name."""
+    import re as _re
+
+    from app.linter import RESERVED_FORM_KEYS
+
+    spec = app.extensions["portal"]["spec"]
+    forms = {f.view_name for f in spec.forms}
+    others = {type(v).__name__ for v in app.appbuilder.baseviews} - forms
+    as_keys = {_re.sub(r"(?<!^)(?=[A-Z])", "_", name[:-4]).lower() for name in others
+               if name.endswith("View")}
+    clashing = {k for k in as_keys
+                if "".join(p.capitalize() for p in k.split("_")) + "View" in others}
+    assert clashing <= set(RESERVED_FORM_KEYS)
+    api_paths = {r.rule.split("/")[3] for r in app.url_map.iter_rules()
+                 if r.rule.startswith("/api/v1/")} - {f.key for f in spec.forms}
+    assert api_paths <= set(RESERVED_FORM_KEYS)

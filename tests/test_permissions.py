@@ -94,7 +94,7 @@ def test_role_permissions_match_yaml_exactly(app: Flask) -> None:
         ("can_list", "SatisfactionSurveyView"), ("can_show", "SatisfactionSurveyView"),
         ("can_add", "SatisfactionSurveyView"), ("can_edit", "SatisfactionSurveyView"),
         ("can_list", "CompensationView"), ("can_show", "CompensationView"),
-        ("can_add", "CompensationView"),
+        ("can_add", "CompensationView"), ("can_edit", "CompensationView"),
         ("menu_access", "complaint"), ("menu_access", "customer"),
         ("menu_access", "satisfaction_survey"), ("menu_access", "compensation"),
         ("menu_access", "service"), ("menu_access", "customers"), ("menu_access", "quality"),

@@ -68,6 +68,7 @@ def test_plan_command_prints_and_changes_nothing(story, make_app) -> None:
     app, cfg, _plan_after = story
     replace(cfg / "forms/customer.yaml", "  - key: phone\n",
             "  - key: mobile\n    renamed_from: phone\n")
+    replace(cfg / "roles.yaml", "customer.phone", "customer.mobile")
     cli_app = make_app(cfg, setup=False,
                        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
     result = cli_app.test_cli_runner().invoke(args=["portal", "migrate", "--plan"])

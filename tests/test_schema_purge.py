@@ -8,6 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.database import upgrade
+from tests.factories import drop_form_from_roles
 from tests.test_schema_story import replace
 
 
@@ -63,14 +64,11 @@ def test_purge_exports_then_drops_a_retired_field_only(story, make_app, tmp_path
 
 def test_purge_of_a_retired_form_exports_its_rows_then_drops_the_table(story, make_app,
                                                                         tmp_path) -> None:
-    import re
 
     app, cfg, _plan_after = story
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     (cfg / "forms/compensation.yaml").unlink()
-    roles = cfg / "roles.yaml"
-    roles.write_text(re.sub(r"      compensation: .*\n", "", roles.read_text(encoding="utf-8")),
-                     encoding="utf-8")
+    drop_form_from_roles(cfg / "roles.yaml", "compensation")
     stepped = make_app(cfg, setup=False, SQLALCHEMY_DATABASE_URI=url,
                        PORTAL_PURGE_DIR=str(tmp_path / "purged"))
     assert upgrade(stepped).applied

@@ -17,6 +17,7 @@ def test_a_revision_that_no_longer_matches_the_database_is_refused(story, make_a
     app, cfg, _plan_after = story
     replace(cfg / "forms/customer.yaml", "  - key: phone\n",
             "  - key: mobile\n    renamed_from: phone\n")
+    replace(cfg / "roles.yaml", "customer.phone", "customer.mobile")
     stepped = make_app(cfg, setup=False,
                        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
     _, path = write_revision(stepped, "customer (form_customer, 60 rows)\n"

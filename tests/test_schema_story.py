@@ -4,7 +4,6 @@ plan text of each step is pinned. Runs on SQLite and (PORTAL_TEST_DATABASE_URL) 
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +13,7 @@ import sqlalchemy as sa
 
 from app.database import upgrade
 from tests.conftest import CONFIG
-from tests.factories import bulk_records
+from tests.factories import bulk_records, drop_form_from_roles
 
 STORY: list[tuple[str, Callable[[Path], None], str]] = []
 PLANS: dict[str, str] = {}  # step name → exact plan text (filled in below)
@@ -62,6 +61,7 @@ def _(cfg: Path) -> None:
 def _(cfg: Path) -> None:
     replace(cfg / "forms/customer.yaml", "  - key: phone\n",
             "  - key: mobile\n    renamed_from: phone\n")
+    replace(cfg / "roles.yaml", "customer.phone", "customer.mobile")
 
 
 @step("retire field", (
@@ -123,9 +123,7 @@ def _(cfg: Path) -> None:
     "1 change"))
 def _(cfg: Path) -> None:
     (cfg / "forms/satisfaction_survey.yaml").unlink()
-    roles = cfg / "roles.yaml"
-    text = roles.read_text(encoding="utf-8")
-    roles.write_text(re.sub(r"      satisfaction_survey: .*\n", "", text), encoding="utf-8")
+    drop_form_from_roles(cfg / "roles.yaml", "satisfaction_survey")
 
 
 @step("safe type change", (

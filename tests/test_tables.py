@@ -60,3 +60,21 @@ def test_display_text_uses_the_display_field(app) -> None:
     spec = app.extensions["portal"]["spec"]
     record = make_record(app, spec.form("customer"), name="李女士")
     assert str(record) == "李女士"
+
+
+def test_a_blanked_value_is_null_not_the_server_default(app) -> None:
+    """A choice with a YAML default also has a server default; the ORM left None out of the
+    INSERT, so a severity the user set to "—" was stored as 'normal' (found by
+    tests/test_fuzz.py). Rows inserted without the column still get the default."""
+    spec = app.extensions["portal"]["spec"]
+    record = make_record(app, spec.form("complaint"), severity=None, priority="urgent")
+    model = app.extensions["portal"]["models"].models["complaint"]
+    table = model.__table__
+    with app.app_context():
+        session = app.appbuilder.session
+        assert session.get(model, record.id).severity is None
+        row = {c.name: getattr(session.get(model, record.id), c.key) for c in table.c
+               if c.name not in ("id", "severity", "priority")}
+        new_id = session.execute(table.insert().values(**row)).inserted_primary_key[0]
+        session.commit()
+        assert session.get(model, new_id).severity == "normal"

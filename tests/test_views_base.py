@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -49,7 +51,10 @@ def test_database_errors_become_readable_messages(app: Flask) -> None:
         row.name = "迟到的修改"
         with pytest.raises(DatabaseException) as exc:
             view.datamodel.edit(row)
-        assert str(exc.value) == "该记录已被他人修改，请刷新后重试。"
+        # who saved last and when, read back from the database
+        assert re.fullmatch(r"未保存：staff 于 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d "
+                            r"修改了此记录（在您打开之后）。您的修改未应用，请重新打开记录查看最新内容。",
+                            str(exc.value))
         session.expunge_all()
         duplicate = model(name="重复", phone="13800000000")
         duplicate.id = record.id  # primary key clash: an IntegrityError underneath

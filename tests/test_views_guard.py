@@ -20,6 +20,17 @@ from tests.factories import make_record
     ("_flt_99_category=x", "未知的筛选条件：_flt_99_category"),
     ("_flt_0_description=x", "未知的筛选条件：_flt_0_description"),  # not searchable
     ("_flt_0_customer=abc", "筛选值无效（customer）：abc"),
+    # Found by tests/test_fuzz.py. FAB matches its parameters anywhere in the name and calls
+    # int() on every page_/psize_ value: these were 500s or skipped the checks.
+    ("xpage_ComplaintView=", "页码无效："),
+    ("page_OtherView=abc", "页码无效：abc"),
+    ("page_ComplaintView=%C2%B2", "页码无效：²"),  # '²'.isdigit() is True, int('²') fails
+    ("xpsize_ComplaintView=100000", "每页条数无效：100000（允许 1 到 100）"),
+    ("x_oc_ComplaintView=nope&_od_ComplaintView=asc", "不能按“nope”排序"),
+    ("a_flt_0_customer=abc", "筛选值无效（customer）：abc"),
+    ("_flt_0_customer=", "筛选值无效（customer）："),  # PostgreSQL: '' is no integer
+    ("_flt_0_product_name=a%00b", "筛选值无效（product_name）：a\ufffdb"),  # NUL
+    (f"psize_ComplaintView={'9' * 5000}", f"每页条数无效：{'9' * 60}…（允许 1 到 100）"),
 ])
 def test_bad_list_parameters_are_a_clear_400(app: Flask, query: str, message: str) -> None:
     client = app.test_client()
@@ -67,3 +78,48 @@ def test_csrf_failure_is_a_readable_400(app: Flask) -> None:
     response = client.post("/customerview/add", data={"name": "x"})
     assert response.status_code == 400
     assert "CSRF" in response.get_data(as_text=True)
+
+
+def _filter_index(app: Flask, view_name: str, column: str, filter_name: str) -> int:
+    view = next(v for v in app.appbuilder.baseviews if type(v).__name__ == view_name)
+    return next(i for i, f in enumerate(view._filters.get_search_filters()[column])
+                if type(f).__name__ == filter_name)
+
+
+def test_ends_with_a_backslash_is_a_400_not_a_like_error(app: Flask) -> None:
+    """PostgreSQL refused the LIKE pattern '%abc\\' (found by tests/test_fuzz.py)."""
+    index = _filter_index(app, "ComplaintView", "product_name", "FilterEndsWith")
+    client = app.test_client()
+    login(client, "staff")
+    response = client.get("/complaintview/list/", query_string={
+        f"_flt_{index}_product_name": "abc\\"})
+    assert response.status_code == 400
+    assert "筛选值无效（product_name）：abc\\" in response.get_data(as_text=True)
+    ok = client.get("/complaintview/list/", query_string={
+        f"_flt_{index}_product_name": "a\\\\"})  # an escaped backslash is fine
+    assert ok.status_code == 200
+
+
+def test_a_boolean_filter_takes_the_ticked_box_only(pack_apps: dict) -> None:
+    """'n' reached PostgreSQL as text: "operator does not exist: boolean = character
+    varying" (found by tests/test_fuzz.py); FAB only understands 'y'."""
+    app = pack_apps["cosmetics"]
+    client = app.test_client()
+    login(client, "staff")
+    for value in ("n", "", "true"):
+        response = client.get("/complaintview/list/", query_string={
+            "_flt_0_saw_doctor": value})
+        assert response.status_code == 400, value
+        assert f"筛选值无效（saw_doctor）：{value}" in response.get_data(as_text=True)
+    assert client.get("/complaintview/list/?_flt_0_saw_doctor=y").status_code == 200
+
+
+@pytest.mark.parametrize("pk", ["99999999999999999999", "2147483648", "-1", "%EF%BC%91",
+                                "%C2%B2", "1.0", "%00", "abc"])
+@pytest.mark.parametrize("action", ["show", "edit", "delete"])
+def test_record_ids_that_cannot_exist_are_404(app: Flask, pk: str, action: str) -> None:
+    """/show/99999999999999999999 overflowed SQLite (500); '１' (full-width) showed record 1."""
+    make_record(app, app.extensions["portal"]["spec"].form("customer"))
+    client = app.test_client()
+    login(client, "supervisor")
+    assert client.get(f"/customerview/{action}/{pk}").status_code == 404

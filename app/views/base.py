@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from flask import Response
+from flask import Response, current_app, g
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.exceptions import DatabaseException
@@ -17,6 +17,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit
+from ..access import current_access, mask
+from .protect import ProtectedViewMixin, conflict_message
 
 EXPORT_LIMIT = 100_000
 
@@ -34,28 +38,39 @@ class PortalInterface(SQLAInterface):
     def delete(self, item: Any, commit: bool = True) -> None:
         self._guard(super().delete, item, commit)
 
+    def _stale_message(self, item: Any) -> str:
+        """Who saved first, and when, read back from the database."""
+        try:
+            self.session.refresh(item)
+            return conflict_message(item)
+        except SQLAlchemyError:  # deleted meanwhile, or unreadable: say it plainly
+            self.session.rollback()
+            return _("This record was changed by someone else meanwhile; reload it and try "
+                     "again.")
+
     def _guard(self, operation: Any, item: Any, commit: bool) -> None:
         try:
             operation(item, commit)
         except (SQLAlchemyError, DatabaseException) as exc:
             cause = exc.__cause__ if isinstance(exc, DatabaseException) else exc
             if isinstance(cause, StaleDataError):
-                message = _("This record was changed by someone else meanwhile; reload it "
-                            "and try again.")
+                message = self._stale_message(item)
             elif isinstance(cause, IntegrityError):
                 message = _("Not saved: the change conflicts with other records (a duplicate "
                             "value, or a record still referred to).")
             else:
                 message = _("Not saved: the database reported an error; nothing was changed.")
+            g.portal_db_error = message  # FAB's edit/add screens flash a fixed text
             raise DatabaseException(message) from exc
 
 
-class PortalModelView(ModelView):
+class PortalModelView(ProtectedViewMixin, ModelView):
     """Generated per form; class attributes are filled in by app/views/forms.py."""
 
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete",
                         "can_export"]
     list_template = "portal/list.html"
+    show_template = "portal/show.html"
     __form__: Any = None
     export_formatters: dict[str, Any] = {}
     # (label of the referring form, its model, its foreign-key column) per reference field
@@ -65,6 +80,10 @@ class PortalModelView(ModelView):
     download = None
     action = None
     action_post = None
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.restrict_sensitive_filters()
 
     def pre_delete(self, item: Any) -> None:
         """Refuse, with counts, to delete a record other forms still refer to."""
@@ -95,10 +114,21 @@ class PortalModelView(ModelView):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         columns = ["id"] + list(self.show_columns)
+        access = current_access()
+        form = self.__form__
+        sensitive = {f.key: f for f in form.fields if f.sensitive}
+        clear = sorted(k for k in sensitive if access.can_reveal(form.key, k))
         writer.writerow([str(self.label_columns.get(c, c)) for c in columns])
         for row in rows:
-            writer.writerow([self._export_value(row, c) for c in columns])
-        name = f"{self.__form__.key}.csv"
+            writer.writerow([mask(sensitive[c], getattr(row, c, None))
+                             if c in sensitive and c not in clear
+                             else self._export_value(row, c) for c in columns])
+        if clear:  # an export of sensitive values is a reveal of every row in it
+            session = current_app.extensions["appbuilder"].session
+            audit.record(session, "export", form=form.key,
+                         details={"rows": len(rows), "revealed": clear})
+            session.commit()
+        name = f"{form.key}.csv"
         return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={name}"})
 

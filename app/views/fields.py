@@ -43,9 +43,18 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..access import current_access, scope_clause
 from ..defaults import evaluate_default
 from ..spec import FieldSpec
 from ..validation import PHONE_RE
+from .field_checks import (
+    UNKNOWN_CHOICE,
+    DecimalLimits,
+    NoControlCharacters,
+    integer_column_range,
+    unique_values,
+)
+from .protected_fields import sensitive_field
 
 
 def lazy(label: Any) -> LazyString:
@@ -80,8 +89,15 @@ class MultiChoiceField(SelectMultipleField):
             value = [v for v in value.split(",") if v]
         super().process_data(value or [])
 
+    def process_formdata(self, valuelist: list) -> None:
+        """Blank entries are no selection. Kept, a blank first entry made Optional() take
+        the whole field for empty and drop the error of a bogus value after it, which was
+        then stored."""
+        self.raw_data = [v for v in valuelist if str(v).strip()]
+        super().process_formdata(self.raw_data)
+
     def populate_obj(self, obj: Any, name: str) -> None:
-        setattr(obj, name, ",".join(self.data or []) or None)
+        setattr(obj, name, ",".join(unique_values(self.data)) or None)
 
 
 class SafeQuerySelectField(QuerySelectField):
@@ -144,7 +160,8 @@ def build_field(field: FieldSpec, datamodel: Any, related: Callable[[str], Any])
     validators: list = []
     t = field.type
     if t in ("string", "phone", "email", "text"):
-        validators = _required(field, text=True) + _length(field)
+        validators = (_required(field, text=True) + [NoControlCharacters(t == "text")]
+                      + _length(field))
         if t == "phone":
             validators.append(Regexp(PHONE_RE, message=_l(
                 "Enter a valid phone number: an 11-digit mobile number or a landline such as "
@@ -158,11 +175,17 @@ def build_field(field: FieldSpec, datamodel: Any, related: Callable[[str], Any])
         if field.unique:
             validators.append(Unique(datamodel, field.key, message=_l(
                 "This value is already used by another record.")))
+        if field.sensitive:
+            return sensitive_field(field, t == "text", validators, filters=[_strip], **kw)
         cls, widget = (TextAreaField, BS3TextAreaFieldWidget()) if t == "text" else (
             StringField, BS3TextFieldWidget())
         return cls(validators=validators, widget=widget, filters=[_strip], **kw)
     if t in ("integer", "decimal", "money"):
         validators = _required(field, text=False)
+        if t == "integer":
+            validators += integer_column_range(field.min, field.max)
+        else:
+            validators.append(DecimalLimits(field.precision, field.scale))
         if field.min is not None or field.max is not None:
             validators.append(NumberRange(min=field.min, max=field.max,
                                           message=_range_message(field)))
@@ -192,22 +215,30 @@ def build_field(field: FieldSpec, datamodel: Any, related: Callable[[str], Any])
     if t == "multi_choice":
         return MultiChoiceField(choices=lambda: [SelectChoice(c.value, c.label.get())
                                                  for c in field.choices],
+                                invalid_choice_message=UNKNOWN_CHOICE,
                                 validators=_required(field, text=False), **kw)
     if t in ("reference", "user"):
         target = User if t == "user" else related(field.form)  # type: ignore[arg-type]
         return SafeQuerySelectField(
-            query_func=lambda: _options(target), get_pk_func=lambda obj: str(obj.id),
+            query_func=lambda: _options(target, field.form),
+            get_pk_func=lambda obj: str(obj.id),
             allow_blank=not field.required, blank_text="—", widget=Select2Widget(),
             validators=_required(field, text=False), **kw)
     raise ValueError(f"no form field for type {t}")
 
 
-def _options(model: Any) -> list:
+def _options(model: Any, form_key: str | None) -> list:
+    """Records a select may offer: active users, or the target form's records within the
+    user's row scope (an option is a record name, which must not leak either)."""
     session = current_app.extensions["appbuilder"].session
     query = session.query(model)
     if model is User:
         query = query.filter(User.active.is_(True)).order_by(User.username)
     else:
+        form = current_app.extensions["portal"]["spec"].form(form_key)
+        clause = scope_clause(model, form, current_access())
+        if clause is not None:
+            query = query.filter(clause)
         query = query.order_by(model.id.desc())
     return query.all()
 
@@ -225,7 +256,9 @@ def _default_callable(field: FieldSpec) -> Callable[[], Any]:
 
 
 def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
+    """Surrounding whitespace goes; a blank text is no value (NULL, not '', so that blank
+    entries of an optional unique field do not collide)."""
+    return (value.strip() or None) if isinstance(value, str) else value
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -235,7 +268,9 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def _str_or_none(value: Any) -> str | None:
-    return None if value in ("", None, "None") else str(value)
+    """Blank (also only spaces) is no choice; else Optional() dropped the "not a valid
+    choice" error of '  ' and the spaces were stored."""
+    return None if value is None or str(value).strip() in ("", "None") else str(value)
 
 
 def search_field(field: FieldSpec) -> Any:

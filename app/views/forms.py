@@ -7,11 +7,15 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
+from ..access import ScopeFilter
 from ..spec import FieldSpec, FormSpec, PortalSpec
 from ..tables import FormModels
+from .api import register_apis
 from .base import PortalInterface, PortalModelView
 from .fields import build_field, lazy, search_field
+from .protect import VERSION_FIELD, ProtectedViewMixin, masked_formatter
 from .schema import register_schema_view
+from .teams import register_team_view
 
 SYSTEM_LABELS = {
     "id": _l("No."),
@@ -64,6 +68,8 @@ def build_view(form: FormSpec, models: FormModels, spec: PortalSpec) -> type:
     labels = {f.key: lazy(f.label) for f in form.fields}
     labels.update(SYSTEM_LABELS)
     formatters = {f.key: fmt for f in form.fields if (fmt := _formatter(f)) is not None}
+    formatters.update({f.key: masked_formatter(f, formatters.get(f.key))
+                       for f in form.fields if f.sensitive})
     direction = "desc" if form.order_by.startswith("-") else "asc"
     attrs: dict[str, Any] = {
         "__form__": form,
@@ -75,13 +81,18 @@ def build_view(form: FormSpec, models: FormModels, spec: PortalSpec) -> type:
         "list_columns": list(form.list_columns) or keys[:6],
         "show_columns": keys + ["created_by", "created_on", "changed_by", "changed_on"],
         "add_columns": keys,
-        "edit_columns": keys,
+        "edit_columns": keys + [VERSION_FIELD],
         "search_columns": list(form.search_columns),
-        "order_columns": [c for c in form.order_columns
-                          if form.field(c).type not in ("reference", "user", "multi_choice")],
+        "order_columns": [c for c in form.order_columns  # sorting would leak masked values
+                          if form.field(c).type not in ("reference", "user", "multi_choice")
+                          and not form.field(c).sensitive],
         "label_columns": labels,
         "description_columns": {f.key: lazy(f.help) for f in form.fields if f.help},
         "formatters_columns": formatters,
+        # the search filter's select of a reference lists only records in the user's scope
+        "search_form_query_rel_fields": {
+            f.key: [["id", ScopeFilter, spec.form(f.form)]] for f in form.fields
+            if f.type == "reference" and f.form and f.key in form.search_columns},
         "search_form_extra_fields": {f.key: search_field(f) for f in form.fields
                                      if f.key in form.search_columns
                                      and f.type in ("choice", "multi_choice", "rating")},
@@ -90,7 +101,8 @@ def build_view(form: FormSpec, models: FormModels, spec: PortalSpec) -> type:
                           for other in spec.forms for field in other.fields
                           if field.type == "reference" and field.form == form.key],
         "add_form_extra_fields": extra,
-        "edit_form_extra_fields": extra,
+        "edit_form_extra_fields": {**extra, VERSION_FIELD: ProtectedViewMixin.version_field()},
+        "base_filters": [["id", ScopeFilter, form]],
         "base_order": (form.order_by.lstrip("-"), direction),
         "page_size": form.page_size,
     }
@@ -114,6 +126,8 @@ def register_views(appbuilder: Any, spec: PortalSpec, models: FormModels) -> Non
                 build_view(form, models, spec), form.key, icon=form.icon,
                 label=lazy(form.label), category=category.key,
                 category_icon=category.icon, category_label=lazy(category.label))
+    register_apis(appbuilder, spec, models)  # /api/v1/<form key>/ (app/views/api.py)
     register_schema_view(appbuilder)
+    register_team_view(appbuilder)
     menu = appbuilder.menu.menu
     menu.sort(key=lambda item: item.name == "Security")  # stable: keeps the rest in order

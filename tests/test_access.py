@@ -1,0 +1,237 @@
+"""Row scopes (own / team / all), combined roles, masking rules, and the IDOR matrix: a record
+outside a user's scope is unreachable by id through every screen action."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from app.access import Access, access_for, mask
+from app.spec import FieldSpec, Label
+from app.teams import Team, teammate_ids
+from tests.conftest import PASSWORD, csrf_token, login
+from tests.factories import make_record
+
+L = Label("x", "x")
+
+
+# -- unit: masks ---------------------------------------------------------------------------
+@pytest.mark.parametrize(("ftype", "value", "masked"), [
+    ("phone", "13812341234", "138****1234"),
+    ("phone", "010-12345678", "010****5678"),
+    ("phone", "1234567", "12****67"),
+    ("phone", "12345", "****"),
+    ("email", "zhang.san@example.com", "z***@example.com"),
+    ("string", "浙江省杭州市西湖区文三路100号", "浙江省杭****"),
+    ("string", "王", "****"),
+    ("text", "", ""),
+    ("string", None, ""),
+])
+def test_mask_keeps_enough_to_recognise_not_to_use(ftype: str, value: Any, masked: str) -> None:
+    assert mask(FieldSpec("f", L, ftype), value) == masked
+
+
+# -- unit: combining roles -----------------------------------------------------------------
+class _Role:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _User:
+    is_authenticated = True
+
+    def __init__(self, uid: int, *roles: str) -> None:
+        self.id = uid
+        self.roles = [_Role(r) for r in roles]
+
+
+def test_access_combines_roles_widest_scope_union_of_reveal_intersection_of_readonly(
+        app: Flask) -> None:
+    spec = app.extensions["portal"]["spec"]
+    staff = access_for(_User(7, "staff"), spec)
+    assert staff.scope("complaint") == "own" and staff.scope("customer") == "all"
+    assert staff.can_reveal("customer", "phone") and not staff.can_reveal("customer", "address")
+    assert staff.readonly_fields("compensation") == {"amount", "kind"}
+    both = access_for(_User(7, "staff", "supervisor"), spec)
+    assert both.scope("complaint") == "team"
+    assert both.can_reveal("customer", "address")
+    # the supervisor role edits compensation without restriction: the union of rights wins
+    assert both.readonly_fields("compensation") == frozenset()
+    auditor = access_for(_User(8, "auditor"), spec)
+    assert auditor.scope("compensation") == "all"
+    assert not auditor.can_reveal("customer", "phone")
+    admin = access_for(_User(1, "admin"), spec)
+    assert admin.admin and admin.scope("anything") == "all" and admin.can_reveal("x", "y")
+    nobody = access_for(None, spec)
+    assert nobody == Access(user_id=None) and nobody.scope("complaint") == "own"
+    unknown_role = access_for(_User(9, "hand-made"), spec)
+    assert unknown_role.scopes == {} and not unknown_role.reveal
+
+
+# -- the IDOR matrix -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def world(make_app: Callable[..., Flask]) -> dict[str, Any]:
+    """Two teams. 一组: staff, staff2, supervisor (+ the other test users); 二组: staff3,
+    supervisor2. Complaints by staff, staff2 and staff3, and one by staff3 handled by staff."""
+    app = make_app()
+    spec = app.extensions["portal"]["spec"]
+    with app.app_context():
+        sm = app.appbuilder.sm
+        for name, role in (("staff2", "staff"), ("staff3", "staff"),
+                           ("supervisor2", "supervisor")):
+            sm.add_user(name, name, "test", f"{name}@example.com", sm.find_role(role),
+                        password=PASSWORD)
+        one = sm.session.query(Team).filter_by(name="客服一组").one()
+        one.members.append(sm.find_user(username="staff2"))
+        sm.session.add(Team(name="客服二组", members=[sm.find_user(username="staff3"),
+                                                     sm.find_user(username="supervisor2")]))
+        sm.session.commit()
+        staff_id = sm.find_user(username="staff").id
+    complaint = spec.form("complaint")
+    records = {
+        "by_staff": make_record(app, complaint, _owner="staff", description="甲的投诉",
+                                product_name="甲的产品"),
+        "by_staff2": make_record(app, complaint, _owner="staff2", description="乙的投诉",
+                                 product_name="乙的产品"),
+        "by_staff3": make_record(app, complaint, _owner="staff3", description="丙的投诉",
+                                 product_name="丙的产品"),
+        "handled_by_staff": make_record(app, complaint, _owner="staff3", description="丙转甲",
+                                        product_name="丙转甲的产品", handler=staff_id),
+    }
+    return {"app": app, "records": {k: r.id for k, r in records.items()}}
+
+
+# who reaches which record (everything else must be a 404 / absent)
+REACH = {
+    "staff": {"by_staff", "handled_by_staff"},
+    "staff2": {"by_staff2"},
+    "staff3": {"by_staff3", "handled_by_staff"},
+    "supervisor": {"by_staff", "by_staff2", "handled_by_staff"},
+    "supervisor2": {"by_staff3", "handled_by_staff"},
+    "auditor": {"by_staff", "by_staff2", "by_staff3", "handled_by_staff"},
+    "admin": {"by_staff", "by_staff2", "by_staff3", "handled_by_staff"},
+}
+
+
+def _problems(app: Flask) -> dict[int, str]:
+    with app.app_context():
+        rows = app.appbuilder.session.execute(sa.text(
+            "select id, description from form_complaint")).all()
+    return {r.id: r.description for r in rows}
+
+
+def test_teammates_are_everyone_sharing_a_team(world: dict[str, Any]) -> None:
+    app = world["app"]
+    with app.app_context():
+        sm = app.appbuilder.sm
+        ids = {u: sm.find_user(username=u).id for u in ("staff", "staff2", "staff3",
+                                                         "supervisor2", "supervisor")}
+        mates = teammate_ids(sm.session, ids["staff3"])
+    assert set(mates) == {ids["staff3"], ids["supervisor2"]}
+
+
+@pytest.mark.parametrize("user", sorted(REACH))
+def test_list_shows_exactly_the_records_in_scope(world: dict[str, Any], user: str) -> None:
+    app, records = world["app"], world["records"]
+    client = app.test_client()
+    login(client, user)
+    page = client.get("/complaintview/list/?psize_ComplaintView=100").get_data(as_text=True)
+    shown = {k for k, rid in records.items() if f"/complaintview/show/{rid}\"" in page}
+    assert shown == REACH[user]
+
+
+@pytest.mark.parametrize("user", sorted(REACH))
+def test_out_of_scope_records_are_404_for_every_action(world: dict[str, Any],
+                                                       user: str) -> None:
+    app, records = world["app"], world["records"]
+    client = app.test_client()
+    login(client, user)
+    before = _problems(app)
+    can_edit = user != "auditor"
+    token = csrf_token(client, "/complaintview/add") if can_edit else ""
+    for key, rid in records.items():
+        inside = key in REACH[user]
+        show = client.get(f"/complaintview/show/{rid}")
+        assert show.status_code == (200 if inside else 404), (key, "show")
+        if not can_edit:
+            continue
+        edit = client.get(f"/complaintview/edit/{rid}")
+        assert edit.status_code == (200 if inside else 404), (key, "edit")
+        if not inside:
+            posted = client.post(f"/complaintview/edit/{rid}",
+                                 data={"csrf_token": token, "description": "篡改"})
+            assert posted.status_code == 404, (key, "edit post")
+            deleted = client.post(f"/complaintview/delete/{rid}", data={"csrf_token": token})
+            assert deleted.status_code in (403, 404), (key, "delete")
+    assert _problems(app) == before  # nothing outside the scope was changed or deleted
+
+
+def test_export_contains_only_records_in_scope(world: dict[str, Any]) -> None:
+    app, records = world["app"], world["records"]
+    client = app.test_client()
+    login(client, "supervisor")
+    text = client.get("/complaintview/export/").get_data(as_text=True).lstrip("\ufeff")
+    ids = {int(row[0]) for row in list(csv.reader(io.StringIO(text)))[1:]}
+    assert ids == {records[k] for k in REACH["supervisor"]}
+
+
+def test_reference_selects_offer_only_records_in_scope(world: dict[str, Any]) -> None:
+    """A compensation's complaint select lists complaints; staff2 must not see others'."""
+    app, records = world["app"], world["records"]
+    client = app.test_client()
+    login(client, "staff2")
+    page = client.get("/compensationview/add").get_data(as_text=True)
+    select = re.search(r'<select[^>]*id="complaint".*?</select>', page, re.S)
+    assert select, "no complaint select on the add form"
+    offered = {k for k, rid in records.items() if f'value="{rid}"' in select.group(0)}
+    assert offered == {"by_staff2"}
+    # and posting an out-of-scope id directly is refused like an unknown one
+    token = csrf_token(client, "/compensationview/add")
+    response = client.post("/compensationview/add", data={
+        "csrf_token": token, "complaint": str(records["by_staff"]), "kind": "gift",
+        "amount": "10", "reason": "越权"})
+    assert "请从列表中选择一条记录。" in response.get_data(as_text=True)
+    with app.app_context():
+        count = app.appbuilder.session.execute(sa.text(
+            "select count(*) from form_compensation where reason = '越权'")).scalar()
+    assert count == 0
+
+
+def test_search_filter_selects_offer_only_records_in_scope(world: dict[str, Any]) -> None:
+    """The compensation list's complaint filter is a select of complaint names (FAB
+    embeds it as JSON): it must not list complaints outside the user's scope."""
+    client = world["app"].test_client()
+    login(client, "staff2")
+    body = client.get("/compensationview/list/").get_data(as_text=True)
+    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), body)
+    assert "乙的产品" in text
+    for other in ("甲的产品", "丙的产品", "丙转甲的产品"):
+        assert other not in text
+
+
+def test_a_new_teammate_sees_the_team_records_at_once(world: dict[str, Any]) -> None:
+    app, records = world["app"], world["records"]
+    client = app.test_client()
+    login(client, "supervisor2")
+    assert client.get(f"/complaintview/show/{records['by_staff']}").status_code == 404
+    with app.app_context():
+        sm = app.appbuilder.sm
+        one = sm.session.query(Team).filter_by(name="客服一组").one()
+        one.members.append(sm.find_user(username="supervisor2"))
+        sm.session.commit()
+    try:
+        assert client.get(f"/complaintview/show/{records['by_staff']}").status_code == 200
+    finally:
+        with app.app_context():
+            sm = app.appbuilder.sm
+            one = sm.session.query(Team).filter_by(name="客服一组").one()
+            one.members.remove(sm.find_user(username="supervisor2"))
+            sm.session.commit()
+    assert client.get(f"/complaintview/show/{records['by_staff']}").status_code == 404

@@ -1,0 +1,90 @@
+"""roles.yaml → RoleSpec: row scopes (default, per form, '*'), reveal rights (inherited,
+wildcards), read-only fields (not inherited), and how an industry pack merges them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.linter import load_spec
+from tests.test_linter import make_config
+
+ROLES = """roles:
+  - key: admin
+    admin: true
+  - key: staff
+    scope: own
+    scopes: {customer: all}
+    grants:
+      customer: [list, show, add, edit]
+      complaint: [list, show, add, edit]
+    reveal: [customer.phone]
+    readonly: {complaint: [priority]}
+  - key: supervisor
+    inherits: [staff]
+    scope: team
+    scopes: {"*": team, customer: all}
+    grants:
+      survey: all
+    reveal: [customer.*]
+  - key: viewer
+    grants:
+      "*": [list]
+"""
+
+
+def _spec(tmp_path: Path, industry: str | None = None, pack_roles: str = "") -> dict:
+    cfg = make_config(tmp_path)
+    text = (cfg / "forms" / "customer.yaml").read_text(encoding="utf-8")
+    text = text.replace("    type: phone\n", "    type: phone\n    sensitive: true\n")
+    text += "  - key: address\n    label: 地址\n    sensitive: true\n"
+    (cfg / "forms" / "customer.yaml").write_text(text, encoding="utf-8")
+    (cfg / "roles.yaml").write_text(ROLES, encoding="utf-8")
+    if pack_roles:
+        pack = cfg / "industries" / "demo" / "pack.yaml"
+        body = pack.read_text(encoding="utf-8")
+        pack.write_text(body[:body.index("roles:")] + pack_roles, encoding="utf-8")
+    return {r.key: r for r in load_spec(str(cfg), industry).roles}
+
+
+def test_scopes_default_to_own_per_form_override_and_star(tmp_path: Path) -> None:
+    roles = _spec(tmp_path)
+    assert roles["staff"].scopes == {"complaint": "own", "customer": "all"}
+    # the supervisor's scope is its own, not the inherited staff scope
+    assert roles["supervisor"].scopes == {"complaint": "team", "customer": "all",
+                                          "survey": "team"}
+    assert roles["viewer"].scopes == {"complaint": "own", "customer": "own", "survey": "own"}
+
+
+def test_reveal_is_inherited_and_expands_wildcards(tmp_path: Path) -> None:
+    roles = _spec(tmp_path)
+    assert roles["staff"].reveal == ("customer.phone",)
+    assert roles["supervisor"].reveal == ("customer.address", "customer.phone")
+    assert roles["viewer"].reveal == ()
+    assert roles["admin"].reveal == ("customer.address", "customer.phone")
+
+
+def test_readonly_is_not_inherited(tmp_path: Path) -> None:
+    roles = _spec(tmp_path)
+    assert roles["staff"].readonly == {"complaint": ("priority",)}
+    assert roles["supervisor"].readonly == {}
+
+
+def test_a_pack_merges_scopes_and_readonly_per_form_and_replaces_reveal(tmp_path: Path) -> None:
+    roles = _spec(tmp_path, "demo", pack_roles="""roles:
+  - key: installer
+    label: 安装工程师
+    scope: all
+    grants:
+      install_order: [list, show, add, edit]
+  - key: staff
+    scopes: {install_order: team}
+    readonly: {install_order: [customer]}
+    reveal: [customer.*]
+    grants:
+      install_order: [list, show, edit]
+""")
+    staff = roles["staff"]
+    assert staff.scopes == {"complaint": "own", "customer": "all", "install_order": "team"}
+    assert staff.readonly == {"complaint": ("priority",), "install_order": ("customer",)}
+    assert staff.reveal == ("customer.address", "customer.phone")
+    assert roles["installer"].scopes == {"install_order": "all"}
