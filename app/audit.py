@@ -1,20 +1,36 @@
-"""The audit log: one append-only row per event (who, when, from where, what, outcome)."""
+"""The audit log: one append-only row per event (who, when, from where, what, outcome),
+hash-chained so that an edited, deleted, inserted or reordered row is detected.
+
+Each row's hash covers its content and the previous row's hash. Appends are serialised by
+a one-row head table (`portal_audit_head`: the last sequence number and hash): the first
+statement of an append updates it, which takes the row lock on PostgreSQL and the write
+lock on SQLite, so concurrent writers from several processes extend one chain.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from flask import has_request_context, request
 from flask_appbuilder import Model
-from sqlalchemy import BigInteger, Column, DateTime, Integer, String, Text, insert
+from sqlalchemy import BigInteger, Column, DateTime, Integer, String, Text, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+
+GENESIS = "0" * 64
+BIGINT = BigInteger().with_variant(Integer, "sqlite")
+CHAINED = ("seq", "at", "user_id", "username", "roles", "ip", "user_agent", "action", "form",
+           "record_id", "outcome", "details", "prev_hash")
 
 
 class AuditEvent(Model):
     __tablename__ = "portal_audit_event"
-    id = Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id = Column(BIGINT, primary_key=True)
+    seq = Column(BigInteger, nullable=False, unique=True)
     at = Column(DateTime, nullable=False, index=True)
     user_id = Column(Integer, index=True)
     username = Column(String(128))
@@ -26,8 +42,44 @@ class AuditEvent(Model):
     record_id = Column(String(64))
     outcome = Column(String(16), nullable=False)  # ok | denied | failed
     details = Column(Text)  # JSON
-    prev_hash = Column(String(64))
-    hash = Column(String(64))
+    prev_hash = Column(String(64), nullable=False)
+    hash = Column(String(64), nullable=False)
+
+
+class AuditHead(Model):
+    """The chain's end: one row (id 1), written by every append."""
+
+    __tablename__ = "portal_audit_head"
+    id = Column(Integer, primary_key=True)
+    seq = Column(BigInteger, nullable=False)
+    hash = Column(String(64), nullable=False)
+
+
+EVENTS = AuditEvent.__table__
+HEAD = AuditHead.__table__
+
+
+def chain_hash(row: Any) -> str:
+    """sha256 over the chained columns, in a fixed order and format."""
+    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
+    parts = []
+    for name in CHAINED:
+        value = get(name)
+        if isinstance(value, dt.datetime):
+            value = value.isoformat(timespec="microseconds")
+        parts.append(value)
+    text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def append(conn: Connection, values: dict[str, Any]) -> None:
+    """Add one event at the end of the chain, inside the caller's transaction."""
+    conn.execute(update(HEAD).where(HEAD.c.id == 1).values(seq=HEAD.c.seq + 1))
+    seq, prev = conn.execute(select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == 1)).one()
+    row = dict(values, seq=seq, prev_hash=prev)
+    row["hash"] = chain_hash(row)
+    conn.execute(insert(EVENTS).values(**row))
+    conn.execute(update(HEAD).where(HEAD.c.id == 1).values(hash=row["hash"]))
 
 
 def record(session: Session, action: str, *, form: str | None = None,
@@ -52,4 +104,45 @@ def record(session: Session, action: str, *, form: str | None = None,
         "details": json.dumps(details, ensure_ascii=False, sort_keys=True, default=str)
         if details else None,
     }
-    session.execute(insert(AuditEvent).values(**values))
+    append(session.connection(), values)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    checked: int
+    bad_id: int | None = None
+    reason: str = ""
+
+    def text(self) -> str:
+        if self.ok:
+            return f"audit chain intact: {self.checked} event(s) verified"
+        where = f"event id {self.bad_id}" if self.bad_id is not None else "chain end"
+        return f"audit chain BROKEN at {where}: {self.reason} ({self.checked} verified before)"
+
+
+def verify(conn: Connection, start_seq: int = 0, start_hash: str = GENESIS) -> Verdict:
+    """Walk the chain in sequence order; the first broken link and why."""
+    expected_seq, prev, checked = start_seq + 1, start_hash, 0
+    rows = conn.execute(select(EVENTS).where(EVENTS.c.seq >= expected_seq)
+                        .order_by(EVENTS.c.seq, EVENTS.c.id))
+    for row in rows:
+        if row.seq != expected_seq:
+            reason = (f"sequence {expected_seq} is missing (a deleted event)"
+                      if row.seq > expected_seq else f"sequence {row.seq} appears twice "
+                      "(an inserted event)")
+            return Verdict(False, checked, row.id, reason)
+        if row.prev_hash != prev:
+            return Verdict(False, checked, row.id, "previous hash does not match the event "
+                           "before it (events inserted, deleted or reordered)")
+        if chain_hash(row._mapping) != row.hash:
+            return Verdict(False, checked, row.id, "content does not match its hash "
+                           "(the event was edited)")
+        prev, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
+    head = conn.execute(select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == 1)).one_or_none()
+    if head is None:
+        return Verdict(False, checked, None, "the chain head row is missing")
+    if (head.seq, head.hash) != (expected_seq - 1, prev):
+        return Verdict(False, checked, None, f"the head records {head.seq} event(s) but the "
+                       f"table ends at {expected_seq - 1} (events deleted from the end)")
+    return Verdict(True, checked)

@@ -292,3 +292,7 @@ def _roles(sm: Any, keys: tuple[str, ...]) -> list:
 from .team_cli import team_group  # noqa: E402  (defined with this module's helpers)
 
 portal_cli.add_command(team_group)
+
+from .audit_cli import audit_group  # noqa: E402
+
+portal_cli.add_command(audit_group)

@@ -1,4 +1,4 @@
-"""portal security: teams, server-side sessions, audit events
+"""portal security: teams, server-side sessions, hash-chained audit events
 
 Revision ID: 0003
 Revises: 0002
@@ -46,6 +46,7 @@ def upgrade():
     op.create_index('ix_portal_session_user_id', 'portal_session', ['user_id'])
     op.create_table('portal_audit_event',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('username', sa.String(length=128), nullable=True),
@@ -57,10 +58,18 @@ def upgrade():
     sa.Column('record_id', sa.String(length=64), nullable=True),
     sa.Column('outcome', sa.String(length=16), nullable=False),
     sa.Column('details', sa.Text(), nullable=True),
-    sa.Column('prev_hash', sa.String(length=64), nullable=True),
-    sa.Column('hash', sa.String(length=64), nullable=True),
+    sa.Column('prev_hash', sa.String(length=64), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('seq')
+    )
+    head = op.create_table('portal_audit_head',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.bulk_insert(head, [{'id': 1, 'seq': 0, 'hash': '0' * 64}])  # the chain's genesis
     op.create_index('ix_portal_audit_event_at', 'portal_audit_event', ['at'])
     op.create_index('ix_portal_audit_event_user_id', 'portal_audit_event', ['user_id'])
     op.create_index('ix_portal_audit_event_action', 'portal_audit_event', ['action'])
@@ -68,6 +77,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('portal_audit_head')
     op.drop_table('portal_audit_event')
     op.drop_table('portal_session')
     op.drop_table('portal_team_member')
