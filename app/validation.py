@@ -8,6 +8,7 @@ import re
 PHONE_RE = re.compile(
     r"^(?:(?:\+?86[- ]?)?1[3-9]\d{9}"
     r"|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?"
-    r"|[48]00-?\d{3}-?\d{4})$"
+    r"|[48]00-?\d{3}-?\d{4})$",
+    re.ASCII,  # full-width digits (１３８…) are not a phone number
 )
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")

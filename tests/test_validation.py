@@ -15,7 +15,8 @@ def test_phone_numbers_accepted(number: str) -> None:
 
 
 @pytest.mark.parametrize("number", ["12345", "12812345678", "1381234567", "138123456789",
-                                    "tel:13812345678", "13812345678\n", "abc"])
+                                    "tel:13812345678", "13812345678\n", "abc",
+                                    "138１２３４５６７８"])
 def test_phone_numbers_refused(number: str) -> None:
     assert not PHONE_RE.match(number) or number.endswith("\n") and not PHONE_RE.fullmatch(
         number)

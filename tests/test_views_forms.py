@@ -231,3 +231,17 @@ def test_search_filters_offer_choice_labels(app: Flask) -> None:
     assert html.startswith("<select") and '<option value="quality">产品质量</option>' in html
     survey = client.get("/satisfactionsurveyview/list/").get_data(as_text=True)
     assert "<input" in _search_input(survey, "callback_date")
+
+
+def test_export_follows_the_list_order(app: Flask) -> None:
+    spec = app.extensions["portal"]["spec"]
+    for name in ("b-排序", "a-排序", "c-排序"):
+        make_record(app, spec.form("customer"), name=name)
+    client = app.test_client()
+    login(client, "supervisor")
+    for direction, expected in (("asc", ["a-排序", "b-排序", "c-排序"]),
+                                ("desc", ["c-排序", "b-排序", "a-排序"])):
+        text = client.get(f"/customerview/export/?_oc_CustomerView=name&_od_CustomerView="
+                          f"{direction}&_flt_2_name=-排序").get_data(as_text=True)
+        names = [row[1] for row in csv.reader(io.StringIO(text.lstrip("\ufeff")))][1:]
+        assert names == expected, direction

@@ -105,7 +105,7 @@ class PortalModelView(ProtectedViewMixin, ModelView):
         """The current list (same filters and order) as CSV, with YAML labels as headers."""
         get_filter_args(self._filters)
         order_column, order_direction = get_order_args().get(
-            self.__class__.__name__.lower(), ("", ""))
+            self.__class__.__name__, ("", ""))
         if order_column not in self.order_columns:
             order_column, order_direction = "", ""
         _, rows = self.datamodel.query(
