@@ -134,6 +134,12 @@ def build_app(databases: Databases, config_dir: Path | str = CONFIG,
         "PORTAL_LOGIN_RATE_LIMIT": "10000 per minute",
         "PORTAL_LOGIN_IP_RATE_LIMIT": "10000 per minute",
     }
+    if PG_URL:
+        # Hundreds of apps live through one run; pooled idle connections would exhaust the
+        # server's max_connections (100). Each checkout opens and closes its own.
+        from sqlalchemy.pool import NullPool
+
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": NullPool}
     settings.update(overrides)
     settings.setdefault("PORTAL_REVISIONS_DIR",
                         databases.revisions(settings["SQLALCHEMY_DATABASE_URI"]))
