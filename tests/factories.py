@@ -177,3 +177,37 @@ def drop_form_from_roles(roles_file: Path, form_key: str) -> None:
             role["reveal"] = [r for r in role["reveal"] if not r.startswith(form_key + ".")]
     roles_file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
                           encoding="utf-8")
+
+
+def two_teams(app: Flask, password: str) -> dict[str, int]:
+    """The scope story of the IDOR matrices (screens and API). Two teams — 客服一组: staff,
+    staff2, supervisor (and the other test users); 客服二组: staff3, supervisor2 — and four
+    complaints: by staff, by staff2, by staff3, and one by staff3 handled by staff.
+    Returns the complaint ids by name."""
+    from app.teams import Team
+
+    with app.app_context():
+        sm = app.appbuilder.sm
+        for name, role in (("staff2", "staff"), ("staff3", "staff"),
+                           ("supervisor2", "supervisor")):
+            sm.add_user(name, name, "test", f"{name}@example.com", sm.find_role(role),
+                        password=password)
+        one = sm.session.query(Team).filter_by(name="客服一组").one()
+        one.members.append(sm.find_user(username="staff2"))
+        sm.session.add(Team(name="客服二组", members=[sm.find_user(username="staff3"),
+                                                     sm.find_user(username="supervisor2")]))
+        sm.session.commit()
+        staff_id = sm.find_user(username="staff").id
+    complaint = app.extensions["portal"]["spec"].form("complaint")
+    records = {
+        "by_staff": make_record(app, complaint, _owner="staff", description="甲的投诉",
+                                product_name="甲的产品"),
+        "by_staff2": make_record(app, complaint, _owner="staff2", description="乙的投诉",
+                                 product_name="乙的产品"),
+        "by_staff3": make_record(app, complaint, _owner="staff3", description="丙的投诉",
+                                 product_name="丙的产品"),
+        "handled_by_staff": make_record(app, complaint, _owner="staff3", description="丙转甲",
+                                        product_name="丙转甲的产品", handler=staff_id),
+    }
+    return {k: r.id for k, r in records.items()}
+

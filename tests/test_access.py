@@ -17,7 +17,7 @@ from app.access import Access, access_for, mask
 from app.spec import FieldSpec, Label
 from app.teams import Team, teammate_ids
 from tests.conftest import PASSWORD, csrf_token, login
-from tests.factories import make_record
+from tests.factories import two_teams
 
 L = Label("x", "x")
 
@@ -78,34 +78,9 @@ def test_access_combines_roles_widest_scope_union_of_reveal_intersection_of_read
 # -- the IDOR matrix -------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def world(make_app: Callable[..., Flask]) -> dict[str, Any]:
-    """Two teams. 一组: staff, staff2, supervisor (+ the other test users); 二组: staff3,
-    supervisor2. Complaints by staff, staff2 and staff3, and one by staff3 handled by staff."""
+    """Two teams and four complaints (tests/factories.py two_teams)."""
     app = make_app()
-    spec = app.extensions["portal"]["spec"]
-    with app.app_context():
-        sm = app.appbuilder.sm
-        for name, role in (("staff2", "staff"), ("staff3", "staff"),
-                           ("supervisor2", "supervisor")):
-            sm.add_user(name, name, "test", f"{name}@example.com", sm.find_role(role),
-                        password=PASSWORD)
-        one = sm.session.query(Team).filter_by(name="客服一组").one()
-        one.members.append(sm.find_user(username="staff2"))
-        sm.session.add(Team(name="客服二组", members=[sm.find_user(username="staff3"),
-                                                     sm.find_user(username="supervisor2")]))
-        sm.session.commit()
-        staff_id = sm.find_user(username="staff").id
-    complaint = spec.form("complaint")
-    records = {
-        "by_staff": make_record(app, complaint, _owner="staff", description="甲的投诉",
-                                product_name="甲的产品"),
-        "by_staff2": make_record(app, complaint, _owner="staff2", description="乙的投诉",
-                                 product_name="乙的产品"),
-        "by_staff3": make_record(app, complaint, _owner="staff3", description="丙的投诉",
-                                 product_name="丙的产品"),
-        "handled_by_staff": make_record(app, complaint, _owner="staff3", description="丙转甲",
-                                        product_name="丙转甲的产品", handler=staff_id),
-    }
-    return {"app": app, "records": {k: r.id for k, r in records.items()}}
+    return {"app": app, "records": two_teams(app, PASSWORD)}
 
 
 # who reaches which record (everything else must be a 404 / absent)

@@ -12,11 +12,10 @@ import sqlalchemy as sa
 from flask import Flask
 
 from app.permissions import sync_roles
-from app.teams import Team
 from app.views.api import PortalModelApi
 from tests.api_support import TOKEN_SOURCES, call, json_body, login_api_enabled, token, user_id
 from tests.conftest import CONFIG, PACKS, PASSWORD, login
-from tests.factories import make_record
+from tests.factories import make_record, two_teams
 from tests.test_access import REACH
 
 METHODS = ("list", "info", "show", "add", "edit", "delete")
@@ -29,28 +28,7 @@ ROLE_OF = {"staff2": "staff", "staff3": "staff", "supervisor2": "supervisor"}
 def world(make_app: Callable[..., Flask]) -> dict[str, Any]:
     """tests/test_access.py's two teams and four complaints."""
     app = make_app()
-    spec = app.extensions["portal"]["spec"]
-    with app.app_context():
-        sm = app.appbuilder.sm
-        for name, role in (("staff2", "staff"), ("staff3", "staff"),
-                           ("supervisor2", "supervisor")):
-            sm.add_user(name, name, "test", f"{name}@example.com", sm.find_role(role),
-                        password=PASSWORD)
-        one = sm.session.query(Team).filter_by(name="客服一组").one()
-        one.members.append(sm.find_user(username="staff2"))
-        sm.session.add(Team(name="客服二组", members=[sm.find_user(username="staff3"),
-                                                     sm.find_user(username="supervisor2")]))
-        sm.session.commit()
-    complaint = spec.form("complaint")
-    records = {
-        "by_staff": make_record(app, complaint, _owner="staff", description="甲的投诉事由"),
-        "by_staff2": make_record(app, complaint, _owner="staff2", description="乙的投诉事由"),
-        "by_staff3": make_record(app, complaint, _owner="staff3", description="丙的投诉事由"),
-        "handled_by_staff": make_record(app, complaint, _owner="staff3",
-                                        description="丙转甲的投诉",
-                                        handler=user_id(app, "staff")),
-    }
-    return {"app": app, "records": {k: r.id for k, r in records.items()}}
+    return {"app": app, "records": two_teams(app, PASSWORD)}
 
 
 def _complaints(app: Flask) -> dict[int, tuple]:
