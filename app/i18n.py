@@ -32,3 +32,29 @@ def compile_catalogs() -> list[str]:
                 fh.write(compiled(po))
             written.append(po[:-3] + ".mo")
     return written
+
+
+def add_messages(messages: dict[str, tuple[str, str]]) -> list[str]:
+    """Add or update msgids ({msgid: (zh, en)}) in both catalogs, then compile them.
+
+        python -m app.i18n new_messages.json     # {"msgid": ["中文", "English"], ...}
+    """
+    from babel.messages.pofile import write_po
+
+    for index, lang in enumerate(("zh", "en")):
+        po = os.path.join(CATALOG_DIR, lang, "LC_MESSAGES", "messages.po")
+        with open(po, "rb") as fh:
+            catalog = read_po(fh)
+        for msgid, texts in messages.items():
+            catalog.add(msgid, texts[index])
+        with open(po, "wb") as fh:
+            write_po(fh, catalog, sort_output=True, width=0)
+    return compile_catalogs()
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    with open(sys.argv[1], encoding="utf-8") as fh:
+        print(*add_messages(json.load(fh)), sep="\n")
