@@ -5,6 +5,20 @@ Each row's hash covers its content and the previous row's hash. Appends are seri
 a one-row head table (`portal_audit_head`: the last sequence number and hash): the first
 statement of an append updates it, which takes the row lock on PostgreSQL and the write
 lock on SQLite, so concurrent writers from several processes extend one chain.
+
+Events (action, outcome ok | denied | failed; `form` is a form key, or the table name for the
+portal's own tables such as ab_user, ab_role, portal_team; `details` is JSON):
+    create / delete   {"values": {field: value}}            a record's stored values
+    update            {"changes": {field: [old, new]}}       only the fields that changed
+    list              {"filters": [[field, op, value]], "order": [field, dir], "page": n}
+    view              (record_id)                            a record page opened
+    denied            {"method", "path", "status"}           a 403 answer
+    export / import   {"rows", "columns", "revealed" | "file", "sha256"}
+    reveal            {"field"}                              a masked value shown
+    login / logout / session_end, config_loaded {"hash"}, migration {"revision", "plan"},
+    archive {"through_seq", "boundary_hash", "file", "sha256"}
+Field names in values/changes/filters are the form's field keys, so the audit screens mask
+`sensitive` ones for viewers without the reveal right. Passwords and tokens are never stored.
 """
 
 from __future__ import annotations
@@ -15,7 +29,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from flask import has_request_context, request
+from flask import current_app, has_app_context, has_request_context, request
 from flask_appbuilder import Model
 from sqlalchemy import BigInteger, Column, DateTime, Integer, String, Text, insert, select, update
 from sqlalchemy.engine import Connection
@@ -82,10 +96,18 @@ def append(conn: Connection, values: dict[str, Any]) -> None:
     conn.execute(update(HEAD).where(HEAD.c.id == 1).values(hash=row["hash"]))
 
 
+def enabled() -> bool:
+    """False only where a benchmark turned auditing off (PORTAL_AUDIT, not an environment
+    variable: an installation cannot switch its audit log off)."""
+    return not has_app_context() or bool(current_app.config.get("PORTAL_AUDIT", True))
+
+
 def record(session: Session, action: str, *, form: str | None = None,
            record_id: Any = None, outcome: str = "ok", details: dict | None = None,
            user: Any = None) -> None:
     """Append one event, in the caller's transaction (it commits with the change)."""
+    if not enabled():
+        return
     if user is None and has_request_context():
         from flask_login import current_user
 

@@ -100,6 +100,8 @@ def build_settings(instance_path: str, overrides: dict[str, Any] | None = None) 
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PORTAL_MAX_PAGE_SIZE": 100,
+        # Auditing is always on; only a benchmark's override turns it off (no env variable).
+        "PORTAL_AUDIT": True,
         # Passwords, login throttling, sessions, JWT (app/security.py; README, Settings).
         **security_settings(env),
     }
