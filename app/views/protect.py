@@ -115,9 +115,12 @@ class ProtectedViewMixin:
         by digit; sensitive fields can be searched only by their exact value."""
         for f in self.__form__.fields:
             if f.sensitive and f.key in self._filters._search_filters:
-                self._filters._search_filters[f.key] = [
-                    flt for flt in self._filters._search_filters[f.key]
-                    if type(flt) is FilterEqual]
+                exact = [flt for flt in self._filters._search_filters[f.key]
+                         if type(flt) is FilterEqual]
+                # FAB offers _search_filters but applies the URL's _flt_<n>_ index from
+                # _all_filters: both must hold the same list, or index 0 is "starts with".
+                self._filters._search_filters[f.key] = exact
+                self._filters._all_filters[f.key] = exact
 
     def revealable(self) -> list[Any]:
         access = current_access()
