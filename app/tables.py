@@ -175,9 +175,13 @@ def _build_class(base: Any, form: FormSpec, spec: PortalSpec) -> type:
             col = Column(field.column, Integer, ForeignKey(target), nullable=not field.required,
                          index=True, unique=field.unique)
             attrs[field.column] = col
+            # A reference to the form itself (a complaint's earlier complaint) is many-to-one
+            # only when told which side is remote; otherwise SQLAlchemy makes it a list.
+            remote: Any = ([attrs["id"]] if field.type == "reference"
+                           and field.form == form.key else None)
             attrs[field.key] = relationship(
                 User if field.type == "user" else spec.form(field.form).class_name,  # type: ignore[arg-type]
-                foreign_keys=[col])
+                foreign_keys=[col], remote_side=remote)
         else:
             default = server_default(field)
             kind = column_type(field)

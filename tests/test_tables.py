@@ -78,3 +78,24 @@ def test_a_blanked_value_is_null_not_the_server_default(app) -> None:
         new_id = session.execute(table.insert().values(**row)).inserted_primary_key[0]
         session.commit()
         assert session.get(model, new_id).severity == "normal"
+
+
+def test_a_form_may_reference_itself(make_app, tmp_path) -> None:
+    """A complaint that follows up an earlier complaint: one record, not a list."""
+    import shutil
+
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG, config, ignore=shutil.ignore_patterns("industries"))
+    path = config / "forms" / "complaint.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + (
+        "  - key: follows\n    label: {zh: 前次投诉, en: Earlier complaint}\n"
+        "    type: reference\n    form: complaint\n"), encoding="utf-8")
+    app = make_app(config)
+    form = app.extensions["portal"]["spec"].form("complaint")
+    first = make_record(app, form)
+    second = make_record(app, form, follows=first.id)
+    model = app.extensions["portal"]["models"].models["complaint"]
+    with app.app_context():
+        stored = app.appbuilder.session.get(model, second.id)
+        assert stored.follows.id == first.id
+        assert app.appbuilder.session.get(model, first.id).follows is None
