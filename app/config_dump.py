@@ -50,7 +50,7 @@ def dump(spec: PortalSpec) -> str:
         "categories": [{"key": c.key, "label": _label(c.label)} for c in spec.categories],
         "forms": [_form(f) for f in spec.forms],
         "roles": [{"key": r.key, "label": _label(r.label), "admin": r.admin,
-                   "grants": {k: sorted(v) for k, v in sorted(r.grants.items())}}
+                   "audit": r.audit, "grants": {k: sorted(v) for k, v in sorted(r.grants.items())}}
                   for r in spec.roles],
     }
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

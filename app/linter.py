@@ -36,10 +36,10 @@ RESERVED_NAMES = SYSTEM_COLUMNS + ("created_by", "changed_by", "metadata", "regi
 # <Key>View class names (a test compares this with the views an app registers) and the
 # /api/v1/menu/ and /api/v1/security/ paths.
 RESERVED_FORM_KEYS = (
-    "auth_d_b", "locale", "menu", "permission_model", "permission_view_model", "portal_index",
-    "reset_my_password", "reset_password", "role_model", "schema", "security", "team",
-    "user_d_b_model", "user_group_model", "user_info_edit", "user_stats_chart", "util",
-    "view_menu_model",
+    "audit_event", "auth_d_b", "locale", "menu", "permission_model", "permission_view_model",
+    "portal_index", "reset_my_password", "reset_password", "role_model", "schema",
+    "security", "team", "user_d_b_model", "user_group_model", "user_info_edit",
+    "user_stats_chart", "util", "view_menu_model",
 )
 
 

@@ -60,7 +60,9 @@ class RoleRules:
                 continue
             label = to_label(raw["label"]) if "label" in raw else Label(raw["key"], raw["key"])
             reveal = self.collect_reveal(raw["key"], by_key, built, ())
-            out.append(RoleSpec(raw["key"], label, raw.get("admin", False), grants,
+            audit = bool(raw.get("audit") or raw.get("admin"))  # admins have everything
+            out.append(RoleSpec(raw["key"], label, raw.get("admin", False), audit=audit,
+                                grants=grants,
                                 scopes=self.role_scopes(raw, grants),
                                 reveal=tuple(sorted(reveal)),
                                 readonly={f: tuple(sorted(set(keys))) for f, keys in sorted(

@@ -28,6 +28,19 @@ SELF_SERVICE = (
     ("can_get", "MenuApi"),
 )
 
+# What `audit: true` grants: the audit screens (app/views/audit.py) and the 审计 menu.
+AUDIT_VIEW = "AuditEventView"
+AUDIT_MENU = "Audit"  # capitalised like "Security": no YAML category key can take it
+AUDIT_PAIRS = (
+    ("can_list", AUDIT_VIEW),  # the log, a record's history, a user's activity
+    ("can_show", AUDIT_VIEW),
+    ("can_export", AUDIT_VIEW),
+    ("can_verify", AUDIT_VIEW),
+    ("menu_access", "audit_log"),
+    ("menu_access", "audit_verify"),
+    ("menu_access", AUDIT_MENU),
+)
+
 
 @dataclass
 class SyncReport:
@@ -51,6 +64,8 @@ def desired_pairs(role: RoleSpec, spec: PortalSpec) -> set[tuple[str, str]]:
         if "list" in actions:
             pairs.add(("menu_access", form.key))
             pairs.add(("menu_access", form.category))
+    if role.audit:
+        pairs.update(AUDIT_PAIRS)
     return pairs
 
 

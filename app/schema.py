@@ -136,6 +136,10 @@ ROLE = (
     Key("label", "label", "What admins see next to the role."),
     Key("admin", "boolean", "Full access, including user and role management.",
         default=False),
+    Key("audit", "boolean", "The audit screens (审计 menu): the audit log with filters, each "
+        "event's details, a record's history, a user's activity, CSV export and the chain "
+        "check. Read-only; sensitive values stay masked unless the role may reveal them. "
+        "Not inherited; admins have it anyway.", default=False),
     Key("inherits", "keys", "Roles whose grants this role also has."),
     Key("grants", "grants", "Per form, the actions this role may take: list, show, add, "
         "edit, delete, export, or 'all'.", default={}),

@@ -122,6 +122,7 @@ class RoleSpec:
     key: str
     label: Label
     admin: bool = False
+    audit: bool = False  # the audit screens (admins have them anyway)
     grants: dict[str, tuple[str, ...]] = field(default_factory=dict)  # sorted: canonical repr
     scopes: dict[str, str] = field(default_factory=dict)  # per granted form: own/team/all
     reveal: tuple[str, ...] = ()  # 'form.field' of sensitive fields, sorted

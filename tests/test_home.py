@@ -51,5 +51,6 @@ def test_menu_order_follows_yaml_and_security_comes_last(app) -> None:
     page = client.get("/").get_data(as_text=True)
     assert page.index("投诉登记") < page.index("补偿审批")  # order: 10 before order: 20
     menu = app.appbuilder.menu.get_list()
-    assert [m.name for m in menu] == ["customers", "service", "quality", "Security"]
+    assert [m.name for m in menu] == ["customers", "service", "quality", "Audit", "Security"]
+    assert [c.name for c in menu[3].childs] == ["audit_log", "audit_verify"]
     assert [c.name for c in menu[1].childs] == ["complaint", "compensation"]

@@ -32,13 +32,14 @@ ROLES = """roles:
 """
 
 
-def _spec(tmp_path: Path, industry: str | None = None, pack_roles: str = "") -> dict:
+def _spec(tmp_path: Path, industry: str | None = None, pack_roles: str = "",
+          roles: str = ROLES) -> dict:
     cfg = make_config(tmp_path)
     text = (cfg / "forms" / "customer.yaml").read_text(encoding="utf-8")
     text = text.replace("    type: phone\n", "    type: phone\n    sensitive: true\n")
     text += "  - key: address\n    label: 地址\n    sensitive: true\n"
     (cfg / "forms" / "customer.yaml").write_text(text, encoding="utf-8")
-    (cfg / "roles.yaml").write_text(ROLES, encoding="utf-8")
+    (cfg / "roles.yaml").write_text(roles, encoding="utf-8")
     if pack_roles:
         pack = cfg / "industries" / "demo" / "pack.yaml"
         body = pack.read_text(encoding="utf-8")
@@ -88,3 +89,32 @@ def test_a_pack_merges_scopes_and_readonly_per_form_and_replaces_reveal(tmp_path
     assert staff.readonly == {"complaint": ("priority",), "install_order": ("customer",)}
     assert staff.reveal == ("customer.address", "customer.phone")
     assert roles["installer"].scopes == {"install_order": "all"}
+
+
+def test_audit_is_a_role_flag_not_inherited_and_implied_by_admin(tmp_path: Path) -> None:
+    assert {k for k, r in _spec(tmp_path / "a").items() if r.audit} == {"admin"}
+    roles = _spec(tmp_path / "b", roles=ROLES.replace(
+        "  - key: viewer\n", "  - key: viewer\n    audit: true\n")
+        + "  - key: viewer_trainee\n    inherits: [viewer]\n")
+    assert {k for k, r in roles.items() if r.audit} == {"admin", "viewer"}
+
+
+def test_a_pack_keeps_the_base_roles_audit_flag_and_may_set_it(tmp_path: Path) -> None:
+    roles = _spec(tmp_path, "demo", roles=ROLES.replace(
+        "  - key: viewer\n", "  - key: viewer\n    audit: true\n"), pack_roles="""roles:
+  - key: viewer
+    grants:
+      install_order: [list]
+  - key: staff
+    audit: true
+""")
+    assert roles["viewer"].audit and roles["staff"].audit
+    assert not roles["supervisor"].audit  # inherits from staff, but audit is not inherited
+
+
+def test_the_shipped_auditor_role_has_audit_in_every_pack() -> None:
+    from tests.conftest import CONFIG, PACKS
+
+    for pack in PACKS:
+        roles = {r.key: r for r in load_spec(str(CONFIG), pack).roles}
+        assert {k for k, r in roles.items() if r.audit} == {"admin", "auditor"}, pack

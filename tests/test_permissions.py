@@ -9,7 +9,7 @@ import pytest
 import yaml
 from flask import Flask
 
-from app.permissions import SELF_SERVICE, sync_roles
+from app.permissions import AUDIT_PAIRS, SELF_SERVICE, sync_roles
 from app.schema import ACTIONS
 from tests.conftest import CONFIG, PACKS, csrf_token, login
 from tests.factories import make_record
@@ -148,3 +148,34 @@ def test_permissions_granted_by_hand_are_removed_and_regex_lookalikes_not_grante
     assert report.changes == ["role staff: - can_delete on CustomerView"]
     assert report.untouched_roles == ["staff_trainee"]
     assert _role_perms(app, "staff_trainee") == set()
+
+
+def test_audit_roles_and_admins_get_the_audit_screens_and_menu(pack_apps: dict) -> None:
+    for pack, app in pack_apps.items():
+        assert set(AUDIT_PAIRS) <= _role_perms(app, "auditor"), pack
+        assert set(AUDIT_PAIRS) <= _role_perms(app, "admin"), pack
+        for role in app.extensions["portal"]["spec"].roles:
+            if not role.audit:
+                assert not set(AUDIT_PAIRS) & _role_perms(app, role.key), (pack, role.key)
+
+
+def test_sync_follows_the_audit_flag(make_app, tmp_path) -> None:
+    config = _copy_config(tmp_path)
+    app = make_app(config)
+    roles = yaml.safe_load((config / "roles.yaml").read_text(encoding="utf-8"))
+    for role in roles["roles"]:
+        if role["key"] in ("auditor", "staff"):
+            role["audit"] = role["key"] == "staff"
+    (config / "roles.yaml").write_text(yaml.safe_dump(roles, allow_unicode=True),
+                                       encoding="utf-8")
+    app2 = make_app(config, setup=False,
+                    SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    assert set(sync_roles(app2).changes) == (
+        {f"role auditor: - {perm} on {view}" for perm, view in AUDIT_PAIRS}
+        | {f"role staff: + {perm} on {view}" for perm, view in AUDIT_PAIRS})
+    assert sync_roles(app2).changes == []
+    auditor, staff = app2.test_client(), app2.test_client()
+    login(auditor, "auditor")
+    login(staff, "staff")
+    assert auditor.get("/audit/list/").status_code == 403
+    assert staff.get("/audit/list/").status_code == 200

@@ -11,6 +11,7 @@ from ..access import ScopeFilter
 from ..spec import FieldSpec, FormSpec, PortalSpec
 from ..tables import FormModels
 from .api import register_apis
+from .audit import register_audit_views
 from .base import PortalInterface, PortalModelView
 from .fields import build_field, lazy, search_field
 from .protect import VERSION_FIELD, ProtectedViewMixin, masked_formatter
@@ -129,5 +130,6 @@ def register_views(appbuilder: Any, spec: PortalSpec, models: FormModels) -> Non
     register_apis(appbuilder, spec, models)  # /api/v1/<form key>/ (app/views/api.py)
     register_schema_view(appbuilder)
     register_team_view(appbuilder)
+    register_audit_views(appbuilder)  # the 审计 menu (app/views/audit.py)
     menu = appbuilder.menu.menu
     menu.sort(key=lambda item: item.name == "Security")  # stable: keeps the rest in order
