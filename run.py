@@ -19,7 +19,7 @@ def main() -> int:
     load_dotenv()
     from app import create_app
     from app.cli import ensure_admin
-    from app.database import upgrade
+    from app.database import record_config_loaded, upgrade
     from app.errors import ConfigError
     from app.permissions import sync_roles
     from app.security import StartupRefused
@@ -39,6 +39,7 @@ def main() -> int:
               "'flask portal migrate --plan', then run 'flask portal migrate'", file=sys.stderr)
         return 1
     sync_roles(app)
+    record_config_loaded(app, "run.py")
     try:
         ensure_admin(app, print)
     except click.ClickException as exc:  # e.g. a weak PORTAL_ADMIN_PASSWORD

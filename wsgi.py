@@ -8,7 +8,7 @@ import os
 import sys
 
 from app import create_app
-from app.database import SchemaDrift, require_current_schema
+from app.database import SchemaDrift, record_config_loaded, require_current_schema
 from app.errors import ConfigError
 from app.security import StartupRefused, require_production_secret
 from app.settings import ROOT
@@ -17,6 +17,7 @@ try:
     require_production_secret(os.environ, os.path.join(ROOT, "instance"))
     app = create_app()
     require_current_schema(app)
+    record_config_loaded(app, "wsgi")
 except (ConfigError, SchemaDrift, StartupRefused) as exc:
     print(exc.report(), file=sys.stderr)
     raise SystemExit(1) from None

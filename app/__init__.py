@@ -11,7 +11,8 @@ from flask_appbuilder.models.sqla.base import SQLA
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
-from . import audit, sessions, teams  # noqa: F401  (register the security tables)
+from . import audit, audit_capture, sessions, teams  # noqa: F401  (tables, write capture)
+from .audit_access import register_access_log
 from .database import enable_sqlite_foreign_keys
 from .headers import register_headers
 from .linter import load_spec
@@ -46,6 +47,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         register_views(appbuilder, spec, models)
     register_guard(app)
     register_headers(app)
+    register_access_log(app)
     from .cli import portal_cli
 
     app.cli.add_command(portal_cli)

@@ -3,6 +3,7 @@ schema state), then the forms' schema plan (app/schema_plan.py, app/schema_apply
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -63,8 +64,6 @@ def upgrade(app: Flask, allow_risky: bool = False, applied_by: str = "flask port
     """Bring the database to the code and the config: pending Alembic revisions, then the
     schema plan, written as a revision file and applied through Alembic. The plan is applied
     only when nothing is refused, and risky changes only when allowed."""
-    import os
-
     from .schema_revision import upgrade_heads, write_revision
 
     upgrade_heads(app)
@@ -85,7 +84,30 @@ def upgrade(app: Flask, allow_risky: bool = False, applied_by: str = "flask port
         raise
     finally:
         portal["progress"] = None
+    _record(app, "migration", {"revision": revision, "applied_by": applied_by,
+                               "plan": plan.text()})
     return MigrationResult(plan, True, revision)
+
+
+def _record(app: Flask, action: str, details: dict) -> None:
+    from . import audit
+
+    with app.app_context():
+        session = app.extensions["appbuilder"].session
+        audit.record(session, action, details=details)
+        session.commit()
+
+
+def record_config_loaded(app: Flask, via: str) -> None:
+    """The start-up event: which configuration this process serves (the merged config's
+    hash, as `flask portal config show` prints it)."""
+    import hashlib
+
+    spec = app.extensions["portal"]["spec"]
+    _record(app, "config_loaded", {
+        "hash": hashlib.sha256(repr(spec).encode()).hexdigest(),
+        "fingerprint": spec.fingerprint, "industry": spec.industry, "forms": len(spec.forms),
+        "roles": len(spec.roles), "via": via, "pid": os.getpid()})
 
 
 class SchemaDrift(Exception):

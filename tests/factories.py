@@ -211,3 +211,23 @@ def two_teams(app: Flask, password: str) -> dict[str, int]:
     }
     return {k: r.id for k, r in records.items()}
 
+
+def audit_events(app: Flask, days: int, n: int, tag: str = "") -> None:
+    """n `test` audit events dated `days` from today at noon (one second apart), appended
+    at the end of the chain: a history to archive (tests/test_audit_archive.py)."""
+    from app import audit
+
+    noon = dt.datetime.combine(dt.date.today() + dt.timedelta(days=days), dt.time(12))
+    with app.app_context():
+        session = app.appbuilder.session
+        for i in range(n):
+            values = audit.event_values("test", form="complaint", record_id=i,
+                                        details={"n": i, "tag": tag, "text": "中文"})
+            values["at"] = noon + dt.timedelta(seconds=i, microseconds=1234)
+            audit.append(session.connection(), values)
+        session.commit()
+
+
+def day(days: int) -> dt.datetime:
+    """Midnight `days` from today, as `--before` takes it."""
+    return dt.datetime.combine(dt.date.today() + dt.timedelta(days=days), dt.time())

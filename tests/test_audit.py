@@ -118,6 +118,69 @@ def test_verify_command_reports_and_exits_non_zero_on_tampering(chain: Flask) ->
     target = _ids(chain)[0]
     _sql(chain, "update portal_audit_event set outcome = 'denied' where id = :id", id=target)
     bad = runner.invoke(args=["portal", "audit", "verify"])
+    with chain.app_context():
+        earlier = chain.appbuilder.session.execute(sa.text(
+            "select count(*) from portal_audit_event where seq < (select seq from "
+            "portal_audit_event where id = :id)"), {"id": target}).scalar()
     assert bad.exit_code == 1
     assert bad.output == (f"audit chain BROKEN at event id {target}: content does not match "
-                          "its hash (the event was edited) (0 verified before)\n")
+                          f"its hash (the event was edited) ({earlier} verified before)\n")
+
+
+def test_events_deleted_from_the_start_without_an_archive_are_named(chain: Flask) -> None:
+    """The table may start after seq 1 only where an archive event accounts for it
+    (tests/test_audit_archive.py)."""
+    _sql(chain, "delete from portal_audit_event where seq = 1")
+    first = _first_id(chain)
+    verdict = _verify(chain)
+    assert (verdict.ok, verdict.bad_id) == (False, first)
+    assert verdict.reason == "event 1 is missing and no archive accounts for it"
+    _sql(chain, "delete from portal_audit_event where seq <= 3")
+    assert _verify(chain).text() == (f"audit chain BROKEN at event id {_first_id(chain)}: "
+                                     "events 1–3 are missing and no archive accounts for them "
+                                     "(0 verified before)")
+
+
+def _first_id(app: Flask) -> int:
+    with app.app_context():
+        return app.appbuilder.session.execute(sa.text(
+            "select id from portal_audit_event order by seq limit 1")).scalar_one()
+
+
+def test_an_event_added_after_the_end_without_the_head_is_found(chain: Flask) -> None:
+    with chain.app_context():
+        session = chain.appbuilder.session
+        last = session.execute(sa.select(audit.EVENTS).order_by(
+            audit.EVENTS.c.seq.desc()).limit(1)).mappings().one()
+        forged = {k: v for k, v in last.items() if k != "id"}
+        forged.update(seq=last["seq"] + 1, prev_hash=last["hash"], username="mallory")
+        forged["hash"] = audit.chain_hash(forged)
+        session.execute(audit.EVENTS.insert().values(**forged))
+        session.commit()
+        forged_id = session.execute(sa.text(
+            "select id from portal_audit_event where username = 'mallory'")).scalar()
+    verdict = _verify(chain)
+    assert (verdict.ok, verdict.bad_id) == (False, forged_id)
+    assert verdict.reason == "the event lies beyond the chain head (an inserted event)"
+
+
+def test_events_appended_while_verify_walks_are_left_for_the_next_run(chain: Flask) -> None:
+    """A live portal keeps writing: the walk stops at the head it read first."""
+    from unittest import mock
+
+    original = audit._broken_link
+    appended: list[int] = []
+
+    def append_during_walk(row, expected_seq, prev):  # type: ignore[no-untyped-def]
+        if not appended:
+            with chain.app_context():
+                session = chain.appbuilder.session
+                audit.record(session, "test", details={"during": "verify"})
+                session.commit()
+            appended.append(1)
+        return original(row, expected_seq, prev)
+
+    with mock.patch.object(audit, "_broken_link", append_during_walk):
+        verdict = _verify(chain)
+    assert appended and verdict.ok, verdict.text()
+    assert _verify(chain).checked == verdict.checked + 1

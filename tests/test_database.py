@@ -228,3 +228,61 @@ def test_start_up_refuses_a_database_that_does_not_match(make_app, tmp_path: Pat
     relabel.write_text(relabel.read_text(encoding="utf-8").replace("微信号", "微信"),
                        encoding="utf-8")
     require_current_schema(make_app(config, setup=False, SQLALCHEMY_DATABASE_URI=url))
+
+
+def test_a_migration_through_the_cli_is_audited_with_its_plan(make_app, tmp_path: Path) -> None:
+    import json
+
+    config = _config(tmp_path)
+    app = make_app(config)
+    customer = (config / "forms" / "customer.yaml").read_text(encoding="utf-8")
+    (config / "forms" / "customer.yaml").write_text(customer + (
+        "  - key: vip_level\n    label: {zh: 会员等级, en: VIP level}\n    type: integer\n"),
+        encoding="utf-8")
+    app2 = make_app(config, setup=False, SQLALCHEMY_DATABASE_URI=app.config[
+        "SQLALCHEMY_DATABASE_URI"], PORTAL_REVISIONS_DIR=app.config["PORTAL_REVISIONS_DIR"])
+    result = app2.test_cli_runner().invoke(args=["portal", "migrate", "--yes"])
+    assert result.exit_code == 0, result.output
+    with app2.app_context():
+        session = app2.appbuilder.session
+        event = session.execute(sa.text(
+            "select username, details from portal_audit_event where action = 'migration' "
+            "order by seq desc")).first()
+        revision = session.execute(sa.text(
+            "select revision from portal_schema_migration order by id desc")).scalar()
+    assert event.username.startswith("cli:")
+    details = json.loads(event.details)
+    assert details["revision"] == revision and details["applied_by"].endswith(
+        " (flask portal)")
+    assert details["plan"] == ("customer (form_customer, 0 rows)\n"
+                               "  + add field vip_level (column vip_level INTEGER)\n1 change")
+
+
+def test_the_production_entry_point_records_the_configuration_it_serves(make_app,
+                                                                       tmp_path: Path) -> None:
+    import hashlib
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from app.settings import ROOT
+
+    app = make_app()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    env.update(DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="s" * 40,
+               PORTAL_REVISIONS_DIR=app.config["PORTAL_REVISIONS_DIR"])
+    done = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, text=True,
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with app.app_context():
+        event = app.appbuilder.session.execute(sa.text(
+            "select username, details from portal_audit_event where action = 'config_loaded'"
+        )).one()
+    spec = app.extensions["portal"]["spec"]
+    details = json.loads(event.details)
+    assert details.pop("pid") != os.getpid()
+    assert details == {"hash": hashlib.sha256(repr(spec).encode()).hexdigest(),
+                       "fingerprint": spec.fingerprint, "industry": None, "forms": len(
+                           spec.forms), "roles": len(spec.roles), "via": "wsgi"}
+    assert event.username.startswith("cli:")

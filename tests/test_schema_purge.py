@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -58,6 +59,12 @@ def test_purge_exports_then_drops_a_retired_field_only(story, make_app, tmp_path
 
     assert log.applied_by == f"{getpass.getuser()} (flask portal purge)"
     assert log.plan.startswith("purge field")
+    with stepped.app_context(), engine.connect() as conn:
+        event = conn.execute(sa.text("select username, form, details from portal_audit_event "
+                                     "where action = 'purge'")).one()
+    assert (event.username, event.form) == (f"cli:{getpass.getuser()}", "customer")
+    assert json.loads(event.details) == {"target": "customer.company",
+                                         "result": done.output.strip()}
     assert customers == 60  # only the column went
     assert upgrade(stepped).reason == "nothing to do"
 

@@ -64,3 +64,26 @@ def test_database_errors_become_readable_messages(app: Flask) -> None:
         session.rollback()
     with app.app_context():
         assert app.appbuilder.session.get(model, record.id).name == record.name
+
+
+def test_every_export_is_audited_with_its_filters_and_what_it_revealed(app: Flask) -> None:
+    import json
+
+    spec = app.extensions["portal"]["spec"]
+    for n in range(3):
+        make_record(app, spec.form("complaint"), product_name=f"导出审计{n}")
+    client = app.test_client()
+    login(client, "supervisor")
+    with app.app_context():
+        before = app.appbuilder.session.execute(sa.text(
+            "select coalesce(max(seq), 0) from portal_audit_event")).scalar()
+    response = client.get("/complaintview/export/?_flt_0_product_name=导出审计")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count("导出审计") == 3
+    with app.app_context():
+        event = app.appbuilder.session.execute(sa.text(
+            "select username, form, outcome, details from portal_audit_event "
+            "where action = 'export' and seq > :s"), {"s": before}).one()
+    assert (event.username, event.form, event.outcome) == ("supervisor", "complaint", "ok")
+    assert json.loads(event.details) == {
+        "rows": 3, "revealed": [], "filters": [["product_name", "sw", "导出审计"]]}

@@ -123,3 +123,31 @@ def test_record_ids_that_cannot_exist_are_404(app: Flask, pk: str, action: str) 
     client = app.test_client()
     login(client, "supervisor")
     assert client.get(f"/customerview/{action}/{pk}").status_code == 404
+
+
+@pytest.mark.parametrize(("url", "form", "status", "message"), [
+    ("/users/action/no_such_action/1", {}, 404, None),
+    ("/users/action/resetpasswords/999999", {}, 404, None),
+    ("/roles/action/copyrole/1", {}, 404, None),  # a list-only action on one record's route
+    ("/roles/action_post", {"action": "bogus", "rowid": "1"}, 400, "未知的操作：bogus"),
+    ("/roles/action_post", {"action": "copyrole"}, 400, "未选择任何记录。"),
+    ("/roles/action_post", {"action": "copyrole", "rowid": "99999"}, 404, None),
+    ("/users/action_post", {"action": "resetpasswords", "rowid": "1"}, 400,
+     "此操作一次只能用于一条记录。"),
+])
+def test_hostile_action_requests_are_refused_not_crashed(app: Flask, url: str, form: dict,
+                                                         status: int, message: str | None
+                                                         ) -> None:
+    """FAB called whatever action and record the request named: unknown ones raised 500."""
+    from tests.conftest import csrf_token
+
+    client = app.test_client()
+    login(client, "admin")
+    with app.app_context():
+        roles = len(app.appbuilder.sm.get_all_roles())
+    response = client.post(url, data={**form, "csrf_token": csrf_token(client, "/users/add")})
+    assert response.status_code == status
+    if message:
+        assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert len(app.appbuilder.sm.get_all_roles()) == roles

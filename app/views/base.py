@@ -123,11 +123,14 @@ class PortalModelView(ProtectedViewMixin, ModelView):
             writer.writerow([mask(sensitive[c], getattr(row, c, None))
                              if c in sensitive and c not in clear
                              else self._export_value(row, c) for c in columns])
-        if clear:  # an export of sensitive values is a reveal of every row in it
-            session = current_app.extensions["appbuilder"].session
-            audit.record(session, "export", form=form.key,
-                         details={"rows": len(rows), "revealed": clear})
-            session.commit()
+        # Every export is audited with its filters; one with sensitive values in clear is
+        # also a reveal of every row in it ("revealed" names those fields).
+        from ..audit_access import screen_filters
+
+        session = current_app.extensions["appbuilder"].session
+        audit.record(session, "export", form=form.key, details={
+            "rows": len(rows), "revealed": clear, **screen_filters(self)})
+        session.commit()
         name = f"{form.key}.csv"
         return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={name}"})

@@ -158,6 +158,31 @@ def check_record_id(pk: str) -> None:
         abort(404)
 
 
+def check_action(view: Any, endpoint: str) -> None:
+    """FAB's action routes look the action up and call it on whatever the ids give: an
+    unknown action name, a missing record, or a one-record action posted from the list for
+    several records raised 500. Unknown action or record: 404; a misused action: 400."""
+    actions = getattr(view, "actions", None) or {}
+    if endpoint == "action":  # one record, from its page
+        name = (request.view_args or {}).get("name")
+        pks = [str((request.view_args or {}).get("pk", ""))]
+        if name not in actions or not actions[name].single:
+            abort(404)
+    else:  # the list's selected records
+        name = request.form.get("action")
+        pks = request.form.getlist("rowid")
+        if name not in actions:
+            _bad(_("Unknown action: %(name)s", name=_shown(name or "")))
+        if not actions[name].multiple:
+            _bad(_("This action applies to one record at a time."))
+        if not pks:
+            _bad(_("No record selected."))
+    for pk in pks:
+        check_record_id(pk)
+        if view.datamodel.get(int(pk)) is None:
+            abort(404)
+
+
 def register_guard(app: Flask) -> None:
     views: dict[str, Any] = {}
 
@@ -174,6 +199,9 @@ def register_guard(app: Flask) -> None:
         pk = (request.view_args or {}).get("pk")
         if isinstance(pk, str):
             check_record_id(pk)
+        endpoint = (request.endpoint or "").rsplit(".", 1)[-1]
+        if endpoint in ("action", "action_post") and request.method == "POST":
+            check_action(view, endpoint)
         if request.args:
             check_list_args(view, app.config["PORTAL_MAX_PAGE_SIZE"])
 
