@@ -22,6 +22,12 @@ def _load_app(info: ScriptInfo) -> Flask:
     """The app, or one readable screen of config problems (never a traceback)."""
     from .security import StartupRefused
 
+    if info.create_app is None and not info.app_import_path:
+        # Flask's own discovery would import wsgi.py, the production entry point, which
+        # refuses to start on a database that needs `flask portal migrate`.
+        from . import create_app
+
+        info.create_app = create_app
     try:
         return info.load_app()
     except (ConfigError, StartupRefused) as exc:
@@ -91,6 +97,7 @@ def migrate(info: ScriptInfo, show_only: bool, yes: bool) -> None:
 @pass_info
 def purge_command(info: ScriptInfo, target: str, yes: bool) -> None:
     """Delete a retired FORM.FIELD (or FORM) for good, after exporting it to CSV."""
+    from . import audit
     from .schema_apply import migration_transaction
     from .schema_purge import PurgeRefused, purge
 
@@ -104,8 +111,10 @@ def purge_command(info: ScriptInfo, target: str, yes: bool) -> None:
     try:
         with app.app_context(), migration_transaction(
                 app.extensions["migrate"].db.engine) as conn:
-            click.echo(purge(conn, target, export_dir,
-                             f"{getpass.getuser()} (flask portal purge)"))
+            done = purge(conn, target, export_dir, f"{getpass.getuser()} (flask portal purge)")
+            audit.append(conn, audit.event_values(
+                "purge", form=target.split(".")[0], details={"target": target, "result": done}))
+            click.echo(done)
     except PurgeRefused as exc:
         raise click.ClickException(f"{exc}; nothing was changed") from None
 
@@ -296,3 +305,7 @@ portal_cli.add_command(team_group)
 from .audit_cli import audit_group  # noqa: E402
 
 portal_cli.add_command(audit_group)
+
+from .import_cli import import_command  # noqa: E402
+
+portal_cli.add_command(import_command)

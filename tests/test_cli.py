@@ -179,3 +179,19 @@ def test_run_py_refuses_a_weak_admin_password(tmp_path: Path) -> None:
 
     with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from ab_user").fetchone() == (0,)
+
+
+def test_the_flask_command_migrates_a_database_the_production_entry_would_refuse(
+        tmp_path: Path) -> None:
+    """Without FLASK_APP, Flask's discovery imported wsgi.py, which refuses a database that
+    needs migrating: `flask portal migrate` could never run on one."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+           "PORTAL_REVISIONS_DIR": str(tmp_path / "revisions"), "SECRET_KEY": "",
+           "FLASK_APP": ""}
+    plan = _flask(["portal", "migrate", "--plan"], env)
+    assert plan.returncode == 0, plan.stderr
+    assert plan.stdout.rstrip().endswith("4 changes")
+    applied = _flask(["portal", "migrate", "--yes"], env)
+    assert applied.returncode == 0, applied.stderr
+    assert _flask(["portal", "migrate", "--plan"], env).stdout == (
+        "The database matches the configuration; nothing to do.\n")

@@ -1,0 +1,352 @@
+"""CSV import (app/importer.py, app/import_rows.py): the file's encoding, header and cells,
+every row checked with the REST API's rules and messages, all rows stored or none."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import itertools
+import shutil
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from app.importer import CsvFile, ImportRefused, Outcome, detect_encoding, import_csv
+from tests.conftest import CONFIG
+from tests.factories import make_record
+
+# A form with every field type and rule, so each kind of value is imported once.
+WARRANTY = """\
+key: warranty
+label: {zh: 保修登记, en: Warranty registrations}
+category: service
+display: serial_no
+fields:
+  - {key: serial_no, label: {zh: 序列号, en: Serial number}, required: true, unique: true,
+     max_length: 20, pattern: "[A-Z0-9-]+",
+     pattern_message: {zh: 序列号只能包含大写字母、数字和连字符, en: "Capitals, digits, '-'"}}
+  - {key: customer, label: {zh: 客户, en: Customer}, type: reference, form: customer,
+     required: true}
+  - {key: phone, label: {zh: 联系电话, en: Phone}, type: phone}
+  - {key: email, label: {zh: 电子邮箱, en: E-mail}, type: email}
+  - {key: address, label: {zh: 地址, en: Address}, max_length: 100, sensitive: true}
+  - {key: purchase_date, label: {zh: 购买日期, en: Purchase date}, type: date, required: true}
+  - {key: registered_at, label: {zh: 登记时间, en: Registered at}, type: datetime}
+  - {key: price, label: {zh: 价格（元）, en: Price (CNY)}, type: money, min: 0, max: 100000}
+  - {key: weight, label: {zh: 重量（千克）, en: Weight (kg)}, type: decimal, precision: 6,
+     scale: 3}
+  - {key: quantity, label: {zh: 数量, en: Quantity}, type: integer, min: 1, max: 10}
+  - {key: rating, label: {zh: 评分, en: Rating}, type: rating}
+  - {key: extended, label: {zh: 延保, en: Extended}, type: boolean}
+  - key: channel
+    label: {zh: 购买渠道, en: Channel}
+    type: choice
+    required: true
+    choices:
+      - {value: shop, label: {zh: 门店, en: Shop}}
+      - {value: online, label: {zh: 网店, en: Online shop}}
+  - key: status
+    label: {zh: 状态, en: Status}
+    type: choice
+    default: open
+    choices:
+      - {value: open, label: {zh: 有效, en: Open}}
+      - {value: closed, label: {zh: 已关闭, en: Closed}}
+  - key: issues
+    label: {zh: 故障, en: Issues}
+    type: multi_choice
+    choices:
+      - {value: screen, label: {zh: 屏幕, en: Screen}}
+      - {value: battery, label: {zh: 电池, en: Battery}}
+      - {value: noise, label: {zh: 异响、杂音, en: "Noise, hum"}}
+  - {key: handler, label: {zh: 处理人, en: Handler}, type: user, default: current_user}
+  - {key: notes, label: {zh: 备注, en: Notes}, type: text, min_length: 2, max_length: 200}
+  - {key: visit, label: {zh: 上门服务, en: Visit}, type: reference, form: visit}
+"""
+VISIT = """\
+key: visit
+label: {zh: 上门服务, en: Visits}
+category: service
+display: visit_date
+fields:
+  - {key: visit_date, label: {zh: 上门日期, en: Visit date}, type: date, required: true}
+"""
+HEADER = ["序列号", "客户", "购买日期", "购买渠道"]
+COLUMNS = HEADER + ["联系电话", "电子邮箱", "地址", "登记时间", "价格（元）", "重量（千克）",
+                    "数量", "评分", "延保", "故障", "处理人", "备注"]
+_serials = itertools.count(1)
+
+
+def serial() -> str:
+    return f"SN-{next(_serials):04d}"
+
+
+def good_row() -> dict[str, str]:
+    return dict.fromkeys(COLUMNS, "") | {"序列号": serial(), "客户": "王五",
+                                          "购买日期": "2026-01-05", "购买渠道": "门店"}
+
+
+def build_shop(make_app: Callable[..., Flask], folder: Path) -> dict[str, Any]:
+    """The base config plus the warranty form; customers 王五 (one) and 张三 (two), a
+    disabled user and two users of the same full name."""
+    config = folder / "config"
+    shutil.copytree(CONFIG, config, ignore=shutil.ignore_patterns("industries"))
+    (config / "forms" / "warranty.yaml").write_text(WARRANTY, encoding="utf-8")
+    (config / "forms" / "visit.yaml").write_text(VISIT, encoding="utf-8")
+    app = make_app(config)
+    customer = app.extensions["portal"]["spec"].form("customer")
+    wang = make_record(app, customer, name="王五")
+    zhang = [make_record(app, customer, name="张三") for _ in range(2)]
+    with app.app_context():
+        sm = app.appbuilder.sm
+        leaver = sm.add_user("leaver", "离职", "员工", "leaver@example.com",
+                             sm.find_role("staff"), password="Portal-test-pass-2026")
+        leaver.active = False
+        for name in ("wang1", "wang2"):  # the same full name twice
+            sm.add_user(name, "客服", "小王", f"{name}@example.com", sm.find_role("staff"),
+                        password="Portal-test-pass-2026")
+        sm.session.commit()
+        users = {u.username: u.id for u in sm.get_all_users()}
+    return {"app": app, "wang": wang.id, "zhang": [z.id for z in zhang], "users": users}
+
+
+@pytest.fixture(scope="module")
+def shop(make_app: Callable[..., Flask], tmp_path_factory: pytest.TempPathFactory
+         ) -> dict[str, Any]:
+    return build_shop(make_app, tmp_path_factory.mktemp("import"))
+
+
+def write(folder: Path, header: list[str], rows: list[list[str]],
+          encoding: str = "utf-8-sig", name: str = "w.csv") -> Path:
+    path = folder / name
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    return path
+
+
+def run(app: Flask, path: Path, form: str = "warranty", **kwargs: Any
+        ) -> tuple[Outcome, list[str]]:
+    errors: list[str] = []
+    with app.app_context():
+        outcome = import_csv(str(path), form, on_error=lambda e: errors.append(
+            str(e).replace(f"{path}:", "")), **kwargs)
+    return outcome, errors
+
+
+def count(app: Flask, table: str = "form_warranty") -> int:
+    with app.app_context():
+        return int(app.appbuilder.session.scalar(sa.text(f"select count(*) from {table}")))
+
+
+def stored(app: Flask, serial_no: str) -> dict[str, Any]:
+    model = app.extensions["portal"]["models"].models["warranty"]
+    with app.app_context():
+        item = app.appbuilder.session.scalars(
+            sa.select(model).where(model.serial_no == serial_no)).one()
+        return {c.name: getattr(item, c.key) for c in model.__table__.columns}
+
+
+# -- the file ------------------------------------------------------------------------------
+def test_encodings_are_told_apart(tmp_path: Path) -> None:
+    text = "序列号,客户\nSN-1,王五\n"
+    for encoding, expected in (("utf-8-sig", "utf-8-sig"), ("utf-8", "utf-8-sig"),
+                               ("gb18030", "gb18030")):
+        (tmp_path / "f.csv").write_bytes(text.encode(encoding))
+        assert detect_encoding(str(tmp_path / "f.csv")) == expected
+    for data, problem in (
+            (b"\x81\x30\xff\xff", "neither UTF-8 nor GB18030 text; save it as CSV"),
+            (b"PK\x03\x04\x14\x00", "an Excel workbook, not CSV; save it as \"CSV UTF-8\""),
+            (text.encode("utf-16"), "UTF-16 text (Excel's \"Unicode text\"); save it as "
+                                    "\"CSV UTF-8\"")):
+        (tmp_path / "f.csv").write_bytes(data)
+        with pytest.raises(ImportRefused) as refused:
+            detect_encoding(str(tmp_path / "f.csv"))
+        assert refused.value.problems == [f"{tmp_path / 'f.csv'}: {problem}"]
+
+
+def test_rows_are_numbered_as_a_spreadsheet_shows_them_and_the_bytes_hashed(
+        tmp_path: Path) -> None:
+    data = "\ufeffa,b\r\n1,\"two\nlines\"\r\n\r\n3,4\r\n".encode()
+    (tmp_path / "f.csv").write_bytes(data)
+    source = CsvFile(str(tmp_path / "f.csv"))
+    assert list(source.records()) == [(1, ["a", "b"]), (2, ["1", "two\nlines"]), (3, []),
+                                      (4, ["3", "4"])]
+    assert source.sha256 == hashlib.sha256(data).hexdigest()
+
+
+
+def test_a_file_the_csv_reader_cannot_read_is_refused_at_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text("a,b\n1,2\n3," + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(ImportRefused) as refused:
+        list(CsvFile(str(path)).records())
+    assert refused.value.problems == [f"{path}:3: not readable as CSV (field larger than "
+                                      "field limit (131072))"]
+
+# -- a good file ---------------------------------------------------------------------------
+def test_every_kind_of_value_is_stored_exactly(shop: dict[str, Any], tmp_path: Path) -> None:
+    app, users = shop["app"], shop["users"]
+    first, second = serial(), serial()
+    header = HEADER + ["联系电话", "电子邮箱", "地址", "登记时间", "价格（元）", "重量（千克）",
+                       "数量", "评分", "延保", "故障", "处理人", "备注"]
+    path = write(tmp_path, header, [
+        [first, "王五", "2026/1/5", "网店", "13812345678", "wang@example.com", "上海市某路1号",
+         "2026/1/5 9:30", "¥1,234.50", "1.250", "3", "★★★★", "是", "屏幕、异响、杂音",
+         "supervisor test", "  两行\n备注  "],
+        [second, f"#{shop['zhang'][1]}", "2026-01-06", "shop", "", "", "",
+         "2026-01-06 10:00:00", "0", "", "", "", "否", "battery, Noise, hum", "staff", ""],
+    ])
+    before = count(app)
+    outcome, errors = run(app, path)
+    assert errors == [] and outcome.stored and outcome.rows == 2
+    assert count(app) == before + 2
+    row = stored(app, first)
+    assert {k: v for k, v in row.items() if k not in ("id", "created_on", "changed_on")} == {
+        "serial_no": first, "customer_id": shop["wang"],
+        "phone": "13812345678", "email": "wang@example.com", "address": "上海市某路1号",
+        "purchase_date": dt.date(2026, 1, 5), "registered_at": dt.datetime(2026, 1, 5, 9, 30),
+        "price": Decimal("1234.50"), "weight": Decimal("1.250"), "quantity": 3, "rating": 4,
+        "extended": True, "channel": "online", "status": "open",  # absent column: default
+        "issues": "screen,noise", "handler_id": users["supervisor"], "notes": "两行\n备注",
+        "visit_id": None, "version": 1, "created_by_fk": users["admin"],
+        "changed_by_fk": users["admin"]}
+    row = stored(app, second)
+    assert (row["customer_id"], row["price"], row["extended"], row["issues"],
+            row["handler_id"], row["phone"], row["notes"], row["weight"], row["rating"]) == (
+        shop["zhang"][1], Decimal("0.00"), False, "battery,noise", users["staff"], None, None,
+        None, None)
+
+
+def test_headers_may_be_keys_or_english_labels_and_export_columns_are_ignored(
+        shop: dict[str, Any], tmp_path: Path) -> None:
+    app, number = shop["app"], serial()
+    path = write(tmp_path, ["编号", "serial_no", "CUSTOMER", "Purchase date", "channel",
+                            "Created by", "修改时间", ""],
+                 [["99", number, "王五", "2026-02-01", "Online shop", "staff test", "", ""]])
+    outcome, errors = run(app, path, username="staff")
+    assert errors == [] and outcome.ignored == ["编号", "Created by", "修改时间"]
+    assert [(h, f.key) for h, f in outcome.columns] == [
+        ("serial_no", "serial_no"), ("CUSTOMER", "customer"), ("Purchase date",
+                                                              "purchase_date"),
+        ("channel", "channel")]
+    row = stored(app, number)
+    assert (row["channel"], row["created_by_fk"], row["handler_id"]) == (
+        "online", shop["users"]["staff"], shop["users"]["staff"])  # current_user: --as
+
+
+def test_gb18030_file_from_chinese_excel(shop: dict[str, Any], tmp_path: Path) -> None:
+    app, number = shop["app"], serial()
+    path = write(tmp_path, HEADER + ["备注"], [[number, "王五", "2026/3/1", "门店", "屏幕碎裂"]],
+                 encoding="gb18030")
+    outcome, errors = run(app, path)
+    assert errors == [] and outcome.stored
+    assert stored(app, number)["notes"] == "屏幕碎裂"
+    assert outcome.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_dry_run_checks_everything_and_stores_nothing(shop: dict[str, Any],
+                                                      tmp_path: Path) -> None:
+    app = shop["app"]
+    path = write(tmp_path, HEADER, [[serial(), "王五", "2026-01-05", "门店"]])
+    before = count(app)
+    outcome, errors = run(app, path, dry_run=True)
+    assert (errors, outcome.rows, outcome.stored, count(app)) == ([], 1, False, before)
+    assert [f.key for f in outcome.defaults] == ["status", "handler"]
+
+
+# -- refused files -------------------------------------------------------------------------
+@pytest.mark.parametrize(("header", "problem"), [
+    (["序列号", "客户", "购买日期", "购买渠道", "颜色", "Size"],
+     "unknown column(s) '颜色', 'Size'; allowed (key, Chinese or English label): "
+     "serial_no = 序列号 = Serial number, customer = 客户 = Customer, phone = 联系电话 = "
+     "Phone, email = 电子邮箱 = E-mail, address = 地址 = Address, "
+     "purchase_date = 购买日期 = Purchase date, registered_at = 登记时间 = Registered at, "
+     "price = 价格（元） = Price (CNY), weight = 重量（千克） = Weight (kg), quantity = 数量 = "
+     "Quantity, rating = 评分 = Rating, extended = 延保 = Extended, channel = 购买渠道 = "
+     "Channel, status = 状态 = Status, issues = 故障 = Issues, handler = 处理人 = Handler, "
+     "notes = 备注 = Notes, visit = 上门服务 = Visit"),
+    (["序列号", "购买渠道"], "missing required column(s): 客户 (customer), 购买日期 "
+                           "(purchase_date)"),
+    (["序列号", "客户", "customer", "购买日期", "购买渠道"],
+     "columns '客户' and 'customer' are the same field 客户 (customer)"),
+    (["序列号", "", "客户", "购买日期", "购买渠道"], "column 2 has no name"),
+])
+def test_a_wrong_header_is_refused_with_every_problem(
+        shop: dict[str, Any], tmp_path: Path, header: list[str], problem: str) -> None:
+    path = write(tmp_path, header, [[serial(), "王五", "2026-01-05", "门店"]])
+    with pytest.raises(ImportRefused) as refused:
+        run(shop["app"], path)
+    assert refused.value.problems == [f"{path}:1: {problem}"]
+
+
+def test_empty_files_and_unknown_forms_or_users_are_refused(shop: dict[str, Any],
+                                                             tmp_path: Path) -> None:
+    app = shop["app"]
+    (tmp_path / "empty.csv").write_bytes(b"\xef\xbb\xbf\r\n,,\r\n")
+    header_only = write(tmp_path, HEADER, [["", "", "", ""]], name="header.csv")
+    cases = [
+        ((tmp_path / "empty.csv", "warranty"), {},
+         f"{tmp_path / 'empty.csv'}: the file is empty (no header row)"),
+        ((header_only, "warranty"), {}, f"{header_only}: only a header row, no records"),
+        ((header_only, "warrant"), {}, "no form 'warrant'; forms: compensation (补偿审批), "
+         "complaint (投诉登记), customer (客户档案), satisfaction_survey (满意度回访), "
+         "visit (上门服务), warranty (保修登记)"),
+        ((header_only, "warranty"), {"username": "nobody"}, "no user 'nobody'"),
+        ((header_only, "warranty"), {"username": "leaver"}, "user 'leaver' is disabled"),
+    ]
+    before = count(app)
+    for (path, form), kwargs, message in cases:
+        with pytest.raises(ImportRefused) as refused:
+            run(app, path, form, **kwargs)
+        assert refused.value.problems == [message]
+    assert count(app) == before
+
+
+def test_an_unknown_default_owner_names_the_setting(shop: dict[str, Any],
+                                                    tmp_path: Path) -> None:
+    app = shop["app"]
+    app.config["PORTAL_ADMIN_USER"] = "boss"
+    try:
+        with pytest.raises(ImportRefused) as refused:
+            run(app, write(tmp_path, HEADER, []))
+    finally:
+        app.config["PORTAL_ADMIN_USER"] = "admin"
+    assert refused.value.problems == ["no user 'boss' (PORTAL_ADMIN_USER); name one with "
+                                      "--as USERNAME"]
+
+
+def test_a_late_error_undoes_the_rows_already_written(
+        shop: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = shop["app"]
+    monkeypatch.setattr("app.importer.BATCH", 3)  # rows 2-8 are flushed before the error
+    rows = [good_row() for _ in range(7)] + [good_row() | {"数量": "0"}]
+    path = write(tmp_path, COLUMNS, [list(r.values()) for r in rows])
+    before = (count(app), count(app, "portal_audit_event"))
+    outcome, errors = run(app, path)
+    assert errors == ["9 column '数量': 请输入 1 到 10 之间的数字。"]
+    assert (count(app), count(app, "portal_audit_event")) == before
+    outcome, errors = run(app, write(tmp_path, COLUMNS, [list(r.values()) for r in rows[:7]]))
+    assert outcome.stored and count(app) == before[0] + 7
+
+
+def test_a_refusal_by_the_database_stores_nothing(
+        shop: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checked rows can still clash with a record saved meanwhile: one clean message."""
+    from app.import_rows import RowChecker
+
+    app, build = shop["app"], RowChecker.build
+    monkeypatch.setattr(RowChecker, "build", lambda self, wtform: setattr(
+        item := build(self, wtform), "serial_no", None) or item)
+    path = write(tmp_path, COLUMNS, [list(good_row().values()) for _ in range(2)])
+    before = (count(app), count(app, "portal_audit_event"))
+    with pytest.raises(ImportRefused) as refused:
+        run(app, path)
+    assert refused.value.problems[0].startswith(f"{path}: the database refused the records (")
+    assert "serial_no" in refused.value.problems[0]
+    assert (count(app), count(app, "portal_audit_event")) == before
