@@ -255,6 +255,10 @@ def test_team_membership_changes_are_audited(app: Flask) -> None:
     assert result.exit_code == 0, result.output
     [event] = [e for e in events_after(app, before) if e.form == "portal_team"]
     assert details(event) == {"changes": {"members": {"added": ["staff"], "removed": []}}}
+    before = last_seq(app)
+    assert runner.invoke(args=["portal", "team", "delete", "审计测试组", "--yes"]).exit_code == 0
+    [gone] = [e for e in events_after(app, before) if e.form == "portal_team"]
+    assert (gone.action, details(gone)["values"]["members"]) == ("delete", ["staff"])
 
 
 def test_money_and_dates_are_stored_readably(app: Flask) -> None:
