@@ -41,6 +41,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/startup.py
 	$(PY) benchmarks/schema.py
+	$(PY) benchmarks/audit.py
 
 docs: $(STAMP)
 	$(PY) -m app.docs --write
