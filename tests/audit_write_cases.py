@@ -11,9 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.api_support import call, json_body, token
+from tests.audit_support import last_seq, stored_form
 from tests.conftest import PASSWORD, csrf_token, login
-from tests.factories import form_value, make_record, post_data
-from tests.test_audit_capture import last_seq
+from tests.factories import make_record, post_data
 
 Expect = list[tuple[str, str | None]]  # (action, form) of the events a call must log
 
@@ -25,16 +25,6 @@ def _forms(app: Flask) -> list[Any]:
 def _text_field(form: Any) -> Any:
     return next(f for f in form.fields if f.type in ("string", "text") and not f.pattern
                 and not f.sensitive and not f.unique)
-
-
-def _stored_form(app: Flask, form: Any, pk: int) -> dict[str, Any]:
-    model = app.extensions["portal"]["models"].models[form.key]
-    with app.app_context():
-        row = app.appbuilder.session.get(model, pk)
-        data = {f.key: form_value(f, getattr(row, f.column)) for f in form.fields
-                if getattr(row, f.column) is not None and not f.sensitive}
-        data["version"] = str(row.version)
-    return data
 
 
 def _post(client: FlaskClient, url: str, data: dict, page: str | None = None) -> Any:
@@ -65,7 +55,7 @@ def form_edit(app: Flask, client: FlaskClient) -> Expect:
     for form in _forms(app):
         pk = pks[form.key]
         url = f"/{form.view_name.lower()}/edit/{pk}"
-        data = _stored_form(app, form, pk)
+        data = stored_form(app, form, pk)
         data[_text_field(form).key] = "审计修改后的内容"
         assert _post(client, url, data).status_code == 302
     return [("update", f.key) for f in _forms(app)]

@@ -11,36 +11,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, update
 
-from app.audit import AuditEvent
 from tests.api_support import call, json_body
+from tests.audit_support import details, events_after, last_seq, spec_form, stored_form
 from tests.conftest import PASSWORD, csrf_token, login
 from tests.factories import make_record, post_data
-
-
-def spec_form(app: Flask, key: str) -> Any:
-    return app.extensions["portal"]["spec"].form(key)
-
-
-def last_seq(app: Flask) -> int:
-    with app.app_context():
-        return int(app.appbuilder.session.execute(text(
-            "select coalesce(max(seq), 0) from portal_audit_event")).scalar())
-
-
-def events_after(app: Flask, seq: int, *actions: str) -> list[AuditEvent]:
-    with app.app_context():
-        query = select(AuditEvent).where(AuditEvent.seq > seq).order_by(AuditEvent.seq)
-        if actions:
-            query = query.where(AuditEvent.action.in_(actions))
-        found = app.appbuilder.session.scalars(query).all()
-        app.appbuilder.session.expunge_all()
-        return list(found)
-
-
-def details(event: AuditEvent) -> dict:
-    return json.loads(event.details or "{}")
 
 
 def test_a_record_added_on_the_screen_is_audited_with_its_values(app: Flask) -> None:
@@ -64,17 +40,13 @@ def test_a_record_added_on_the_screen_is_audited_with_its_values(app: Flask) -> 
     assert event.record_id == str(stored)
 
 
-def _json(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
-
-
 def test_an_edit_records_only_the_changed_fields_old_and_new(app: Flask) -> None:
     record = make_record(app, spec_form(app, "customer"), name="王小明", company="杭州")
     client = app.test_client()
     login(client, "staff")
     page = client.get(f"/customerview/edit/{record.id}").get_data(as_text=True)
     assert "王小明" in page
-    data = _edit_form(app, record.id)
+    data = stored_form(app, spec_form(app, "customer"), record.id)
     data.update(name="王大明", csrf_token=csrf_token(client, f"/customerview/edit/{record.id}"))
     before = last_seq(app)
     assert client.post(f"/customerview/edit/{record.id}", data=data).status_code == 302
@@ -82,20 +54,6 @@ def test_an_edit_records_only_the_changed_fields_old_and_new(app: Flask) -> None
     assert (event.form, event.record_id, event.username) == ("customer", str(record.id),
                                                               "staff")
     assert details(event) == {"changes": {"name": ["王小明", "王大明"]}}
-
-
-def _edit_form(app: Flask, pk: int) -> dict[str, Any]:
-    """The stored record as an edit form would post it back (unchanged)."""
-    from tests.factories import form_value
-
-    form = spec_form(app, "customer")
-    model = app.extensions["portal"]["models"].models["customer"]
-    with app.app_context():
-        row = app.appbuilder.session.get(model, pk)
-        data = {f.key: form_value(f, getattr(row, f.column)) for f in form.fields
-                if getattr(row, f.column) is not None and not f.sensitive}
-        data["version"] = str(row.version)
-    return data
 
 
 def test_a_delete_records_the_values_that_were_lost(app: Flask) -> None:
@@ -289,3 +247,7 @@ def test_deleting_with_a_core_statement_on_a_session_is_logged_too(app: Flask) -
         session.commit()
     [event] = events_after(app, before, "delete")
     assert (event.record_id, details(event)["values"]["company"]) == (str(record.id), "核心删除")
+
+
+def _json(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))

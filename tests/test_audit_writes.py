@@ -13,9 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests import audit_write_cases as w
+from tests.audit_support import details, events_after, last_seq
 from tests.audit_write_cases import MARK, Expect, refused
 from tests.conftest import PASSWORD, login
-from tests.test_audit_capture import details, events_after, last_seq
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
