@@ -24,17 +24,23 @@ def database_url(value: str | None, instance_path: str) -> str:
 
 
 def _dev_secret(instance_path: str) -> str:
-    """A per-installation random key kept in the instance folder (development only)."""
+    """A per-installation random key kept in the instance folder (development only). Made
+    whole and published with a hard link, so processes starting together agree on it."""
     path = os.path.join(instance_path, "secret_key")
-    if os.path.exists(path):
-        with open(path, encoding="ascii") as fh:
-            return fh.read().strip()
-    os.makedirs(instance_path, exist_ok=True)
-    key = secrets.token_hex(32)
-    with open(path, "w", encoding="ascii") as fh:
-        fh.write(key)
-    os.chmod(path, 0o600)
-    return key
+    if not os.path.exists(path):
+        os.makedirs(instance_path, exist_ok=True)
+        draft = f"{path}.{os.getpid()}"
+        with open(draft, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_hex(32))
+        os.chmod(draft, 0o600)
+        try:
+            os.link(draft, path)  # the first process wins; the others read its key
+        except FileExistsError:
+            pass
+        finally:
+            os.remove(draft)
+    with open(path, encoding="ascii") as fh:
+        return fh.read().strip()
 
 
 def _flag(value: str | None) -> bool:
