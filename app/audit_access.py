@@ -16,17 +16,10 @@ from flask import Flask, Response, current_app, request
 
 from . import audit
 from .headers import is_static
+from .views.guard import view_of_request
 
 FAB_FILTER = re.compile(r"^_flt_(\d+)_(.+)$")
 READS = {"list": "list", "get_list": "list", "show": "view", "get": "view", "edit": "view"}
-
-
-def _views() -> dict[str, Any]:
-    portal = current_app.extensions["portal"]
-    if "views_by_name" not in portal:
-        appbuilder = current_app.extensions["appbuilder"]
-        portal["views_by_name"] = {type(v).__name__: v for v in appbuilder.baseviews}
-    return portal["views_by_name"]
 
 
 def _filter_name(view: Any, column: str, index: int) -> str:
@@ -82,7 +75,7 @@ def _write(action: str, **kw: Any) -> None:
 def log_access(response: Response) -> Response:
     if not audit.enabled() or is_static(request.endpoint) or request.endpoint is None:
         return response
-    view = _views().get(request.blueprint or "")
+    view = view_of_request()
     form = getattr(view, "__form__", None)
     if response.status_code == 403:
         _write("denied", outcome="denied", form=getattr(form, "key", None), details={

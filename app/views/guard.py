@@ -183,17 +183,23 @@ def check_action(view: Any, endpoint: str) -> None:
             abort(404)
 
 
+def view_of_request() -> Any:
+    """The FAB view (or API) serving this request, found by its blueprint (the class name);
+    the name → view table is built once per app, after every view is registered."""
+    portal = current_app.extensions["portal"]
+    if "views_by_name" not in portal:
+        portal["views_by_name"] = {type(v).__name__: v for v in current_app.extensions[
+            "appbuilder"].baseviews}
+    return portal["views_by_name"].get(request.blueprint or "")
+
+
 def register_guard(app: Flask) -> None:
-    views: dict[str, Any] = {}
 
     @app.before_request
     def _guard() -> None:
         if not request.blueprint:
             return
-        if not views:
-            views.update({type(v).__name__: v for v in current_app.extensions[
-                "appbuilder"].baseviews})
-        view = views.get(request.blueprint)
+        view = view_of_request()
         if view is None or not hasattr(view, "datamodel"):
             return
         pk = (request.view_args or {}).get("pk")
