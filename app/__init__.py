@@ -10,8 +10,9 @@ from flask_appbuilder import AppBuilder, Model
 from flask_appbuilder.models.sqla.base import SQLA
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.security import generate_password_hash
 
-from . import audit, audit_capture, sessions, teams  # noqa: F401  (tables, write capture)
+from . import audit, audit_capture, sessions, sla, teams, workflow_store  # noqa: F401  (tables, write capture, deadlines)
 from .audit_access import register_access_log
 from .database import enable_sqlite_foreign_keys
 from .headers import register_headers
@@ -29,6 +30,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the portal. Raises ConfigError (before any database access) on bad YAML."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(build_settings(app.instance_path, overrides))
+    method = app.config.get("FAB_PASSWORD_HASH_METHOD")
+    if method and "AUTH_DB_FAKE_PASSWORD_HASH_CHECK" not in app.config:
+        # An unknown user name is checked against a hash of the same method as real ones:
+        # FAB's fixed scrypt hash would tell them apart by timing under another method.
+        app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"] = generate_password_hash(
+            "password", method=method)
     os.makedirs(app.instance_path, exist_ok=True)
     spec = load_spec(app.config["PORTAL_CONFIG_DIR"], app.config["PORTAL_INDUSTRY"])
     models = build_models(spec)

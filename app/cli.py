@@ -309,3 +309,7 @@ portal_cli.add_command(audit_group)
 from .import_cli import import_command  # noqa: E402
 
 portal_cli.add_command(import_command)
+
+from .sla_cli import sla_group  # noqa: E402
+
+portal_cli.add_command(sla_group)

@@ -19,6 +19,7 @@ class RawConfig:
     forms: list[LDict] = field(default_factory=list)
     categories: list[LDict] = field(default_factory=list)
     roles: list[LDict] = field(default_factory=list)
+    calendar: LDict | None = None  # config/calendar.yaml, when present
     pack_label: Any = None
     files: list[str] = field(default_factory=list)
 
@@ -90,6 +91,8 @@ class ConfigLoader:
         roles = self.read(os.path.join(self.config_dir, "roles.yaml"), "roles_file")
         if roles is not None:
             self.raw.roles.extend(roles["roles"])
+        self.raw.calendar = self.read(os.path.join(self.config_dir, "calendar.yaml"),
+                                      "calendar_file", required=False)
         if self.industry:
             self.load_pack()
         return self.raw
@@ -137,7 +140,9 @@ class ConfigLoader:
                 f"known forms: {known}; to add a new form, put it in forms/ of the pack"))
             return
         merged = overlay(base, override, skip=("fields", "add_list_columns",
-                                               "add_search_columns"))
+                                               "add_search_columns", "workflow"))
+        if "workflow" in override:
+            merged["workflow"] = self.merge_workflow(base, override)
         for key in ("list_columns", "search_columns"):
             self.append_columns(base, override, merged, key)
         fields = LList(base["fields"])
@@ -170,6 +175,32 @@ class ConfigLoader:
                 fields[target] = new
         merged["fields"] = fields
         self.raw.forms[self.raw.forms.index(base)] = merged
+
+    def merge_workflow(self, base: LDict, override: LDict) -> LDict:
+        """A pack's workflow changes: states and transitions added, or overlaid by key."""
+        over = override["workflow"]
+        if "workflow" not in base:
+            self.checker.add("PORTAL-E041", override.where("workflow"), over.path,
+                             "the base form has no workflow to change",
+                             "declare the workflow in the form file")
+            return _empty(over)
+        merged = overlay(base["workflow"], over, skip=("states", "transitions"))
+        for key in ("states", "transitions"):
+            items = LList(base["workflow"][key])
+            items.loc, items.path = base["workflow"][key].loc, base["workflow"][key].path
+            items.item_locs = list(base["workflow"][key].item_locs)
+            for i, item in enumerate(over.get(key) or []):
+                at = next((j for j, old in enumerate(items) if old.get("key") == item["key"]),
+                          None)
+                if at is None:  # a new one must be complete
+                    if not self.checker.check(item, key[:-1]):
+                        continue
+                    items.append(item)
+                    items.item_locs.append(over[key].where(i))
+                else:
+                    items[at] = overlay(items[at], item)
+            merged[key] = items
+        return merged
 
     def append_columns(self, base: LDict, override: LDict, merged: LDict, key: str) -> None:
         """add_<key>: the base form's column list plus the pack's additions."""

@@ -23,6 +23,8 @@ def _kind(key: Key) -> str:
         return f"list of {SECTION_TITLES[key.kind[5:]].split(' (')[0].lower()}"
     if key.kind.startswith("map:"):
         return f"mapping of form key → {SECTION_TITLES[key.kind[4:]].split(' (')[0].lower()}"
+    if key.kind.startswith("section:"):
+        return SECTION_TITLES[key.kind[8:]].split(" (")[0].lower()
     return key.kind
 
 

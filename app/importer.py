@@ -29,6 +29,7 @@ from .import_rows import RowChecker, fold
 from .spec import FieldSpec, FormSpec
 from .views.api import API_LABELS
 from .views.forms import SYSTEM_LABELS
+from .views.workflow_columns import LABELS as WORKFLOW_LABELS
 
 ENCODINGS = ("utf-8-sig", "gb18030")  # Chinese Excel saves "CSV (逗号分隔)" as GB18030/GBK
 BATCH = 500  # rows written per flush; flushed records are no longer held in memory
@@ -163,7 +164,7 @@ def find_user(username: str | None) -> Any:
 
 def system_names() -> set[str]:
     """Headers of the export's own columns (编号, 创建人 …), in both languages: ignored."""
-    labels = {**SYSTEM_LABELS, **API_LABELS}
+    labels = {**SYSTEM_LABELS, **API_LABELS, **WORKFLOW_LABELS}  # state, SLA deadlines
     names = set(labels)
     for lang in ("zh", "en"):
         with force_locale(lang):

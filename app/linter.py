@@ -13,6 +13,8 @@ from .config_loader import ConfigLoader, RawConfig, keypath
 from .defaults import BadDefault, parse_default
 from .errors import ConfigError, Problem
 from .linter_roles import RoleRules
+from .linter_sla import SlaRules
+from .linter_workflow import WorkflowRules
 from .schema import CHOICE_RE, SENSITIVE_TYPES
 from .spec import (
     SYSTEM_COLUMNS,
@@ -36,10 +38,10 @@ RESERVED_NAMES = SYSTEM_COLUMNS + ("created_by", "changed_by", "metadata", "regi
 # <Key>View class names (a test compares this with the views an app registers) and the
 # /api/v1/menu/ and /api/v1/security/ paths.
 RESERVED_FORM_KEYS = (
-    "audit_event", "auth_d_b", "locale", "menu", "permission_model", "permission_view_model",
-    "portal_index", "reset_my_password", "reset_password", "role_model", "schema",
-    "security", "team", "user_d_b_model", "user_group_model", "user_info_edit",
-    "user_stats_chart", "util", "view_menu_model",
+    "audit_event", "auth_d_b", "locale", "menu", "my_work", "permission_model",
+    "permission_view_model", "portal_index", "reset_my_password", "reset_password",
+    "role_model", "schema", "security", "team", "user_d_b_model", "user_group_model",
+    "user_info_edit", "user_stats_chart", "util", "view_menu_model",
 )
 
 
@@ -60,7 +62,7 @@ def to_label(value: Any) -> Label:
     return Label(value["zh"], value.get("en") or value["zh"])
 
 
-class Linter(RoleRules):
+class Linter(RoleRules, WorkflowRules, SlaRules):
     def __init__(self, raw: RawConfig) -> None:
         self.raw = raw
         self.problems: list[Problem] = []
@@ -87,9 +89,10 @@ class Linter(RoleRules):
         forms = [f for f in (self.build_form(raw, form_keys, categories)
                              for raw in self.raw.forms) if f is not None]
         roles = self.build_roles(form_keys, forms)
+        calendar = self.build_calendar()
         if self.problems:
             return None
-        spec = PortalSpec(tuple(forms), tuple(categories), tuple(roles))
+        spec = PortalSpec(tuple(forms), tuple(categories), tuple(roles), calendar=calendar)
         return spec
 
     def unique_keys(self, items: list[LDict], what: str, hint: str) -> list[str]:
@@ -151,6 +154,9 @@ class Linter(RoleRules):
         # Every declared key, built or not: a field with a problem of its own must not also
         # be reported as unknown wherever the form names it.
         keys = list(seen)
+        self.check_reserved_columns(raw, fields)
+        workflow = self.build_workflow(raw, fields)
+        sla = self.build_sla(raw, fields, workflow)
         for fraw in raw["fields"]:
             old = fraw.get("renamed_from")
             if old is not None and (old == fraw["key"] or old in seen):
@@ -158,9 +164,10 @@ class Linter(RoleRules):
                          f"renamed_from '{old}' names a field that is still in the form",
                          "renamed_from gives the field's previous key, which no field may "
                          "use any more")
-        lists = self.column_list(raw, "list_columns", keys, "list", fields)
-        search = self.column_list(raw, "search_columns", keys, "searchable", fields)
-        order = self.column_list(raw, "order_columns", keys, None, fields) or lists
+        columns_ok = keys + self.workflow_columns(raw)  # state, deadlines
+        lists = self.column_list(raw, "list_columns", columns_ok, "list", fields)
+        search = self.column_list(raw, "search_columns", columns_ok, "searchable", fields)
+        order = self.column_list(raw, "order_columns", columns_ok, None, fields) or lists
         display = raw.get("display")
         if display is not None and display not in keys:
             self.unknown("PORTAL-E031", raw, "display", "field", display, keys)
@@ -173,7 +180,7 @@ class Linter(RoleRules):
             display = next((f.key for f in fields if f.type in DISPLAY_TYPES
                             and not f.sensitive), None)
         order_by = raw.get("order_by", "-created_on")
-        if order_by.lstrip("-") not in keys + ["id", "created_on", "changed_on"]:
+        if order_by.lstrip("-") not in columns_ok + ["id", "created_on", "changed_on"]:
             self.unknown("PORTAL-E031", raw, "order_by", "field", order_by.lstrip("-"), keys)
         page_size = raw.get("page_size", 20)
         if not 1 <= page_size <= 500:
@@ -187,7 +194,8 @@ class Linter(RoleRules):
             order_columns=tuple(order), display=display, icon=raw.get("icon", "fa-table"),
             order=raw.get("order", 100),
             description=to_label(raw["description"]) if "description" in raw else None,
-            order_by=order_by, page_size=page_size, source=raw.loc.file)
+            order_by=order_by, page_size=page_size, workflow=workflow, sla=sla,
+            source=raw.loc.file)
 
     def column_list(self, raw: LDict, key: str, keys: list[str], flag: str | None,
                     fields: list[FieldSpec]) -> list[str]:

@@ -65,9 +65,21 @@ class RoleRules:
                                 grants=grants,
                                 scopes=self.role_scopes(raw, grants),
                                 reveal=tuple(sorted(reveal)),
+                                ancestors=self.ancestors(raw["key"], by_key),
                                 readonly={f: tuple(sorted(set(keys))) for f, keys in sorted(
                                     (raw.get("readonly") or {}).items()) if f in grants}))
         return out
+
+    def ancestors(self, key: str, by_key: dict) -> tuple[str, ...]:
+        """Every role `key` inherits from (inheritance is known to be acyclic here)."""
+        out: set[str] = set()
+        todo = list(by_key[key].get("inherits") or [])
+        while todo:
+            parent = todo.pop()
+            if parent not in out:
+                out.add(parent)
+                todo.extend(by_key[parent].get("inherits") or [])
+        return tuple(sorted(out))
 
     def role_scopes(self, raw: LDict, grants: dict[str, tuple[str, ...]]) -> dict[str, str]:
         """The row scope of every form the role has a grant on."""

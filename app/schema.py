@@ -6,12 +6,14 @@ generated from them (see app/docs.py), so a key cannot exist without documentati
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from .errors import Problem
+from .workflow_keys import WORKFLOW_SECTIONS, WORKFLOW_TITLES
+from .yaml_key import KINDS, Key
 from .yaml_source import LDict, LList, format_path
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z][a-z0-9]*)*$")
@@ -25,33 +27,6 @@ ACTIONS = ("list", "show", "add", "edit", "delete", "export")
 SCOPES = ("own", "team", "all")
 SENSITIVE_TYPES = ("string", "text", "phone", "email")
 
-
-@dataclass(frozen=True)
-class Key:
-    """One documented YAML key. `kind` drives structural checks (see KINDS)."""
-
-    name: str
-    kind: str
-    help: str
-    required: bool = False
-    default: Any = None
-    allowed: tuple[str, ...] = ()
-
-
-KINDS = {
-    "string": "a text value",
-    "key": "an identifier: lower-case letters and digits, words joined by '_' (e.g. batch_no)",
-    "boolean": "true or false",
-    "integer": "a whole number",
-    "number": "a number",
-    "scalar": "a text, number, boolean or date value",
-    "label": "a text, or a mapping with zh and en texts",
-    "keys": "a list of identifiers",
-    "grants": "a mapping of form key → list of actions, or 'all'",
-    "scopes": "a mapping of form key → own, team or all",
-    "field_refs": "a list of 'form.field', 'form.*' or '*'",
-    "field_lists": "a mapping of form key → list of field keys",
-}
 
 LABEL = (
     Key("zh", "string", "Chinese text (shown by default).", required=True),
@@ -115,10 +90,17 @@ FORM = (
     Key("order_by", "string", "Default order: a field key, '-' in front for descending.",
         default="-created_on"),
     Key("page_size", "integer", "Rows per list page.", default=20),
+    Key("workflow", "section:workflow", "States and transitions of the form's records "
+        "(see docs/workflows.md)."),
+    Key("sla", "section:sla", "Response and resolution deadlines per priority; needs a "
+        "workflow."),
 )
 FORM_OVERRIDE = tuple(
     Key(k.name, k.kind, k.help, default=k.default, allowed=k.allowed)
-    for k in FORM if k.name not in ("key", "fields")
+    for k in FORM if k.name not in ("key", "fields", "workflow")
+) + (
+    Key("workflow", "section:workflow_override", "States and transitions added, or "
+        "changed by key (e.g. a role added to a transition's roles)."),
 ) + (
     Key("fields", "list:field_override", "Fields added, or overridden by key."),
     Key("add_list_columns", "keys", "Columns appended to the base form's list_columns."),
@@ -176,6 +158,7 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
     "category": CATEGORY, "menu_file": MENU_FILE, "role": ROLE, "roles_file": ROLES_FILE,
     "pack": PACK, "form_override": FORM_OVERRIDE,
     "field_override": FIELD_OVERRIDE, "role_override": ROLE_OVERRIDE,
+    **WORKFLOW_SECTIONS,
 }
 
 SECTION_TITLES = {
@@ -191,6 +174,7 @@ SECTION_TITLES = {
     "form_override": "Form override (a value of a pack's forms mapping)",
     "field_override": "Field override (an item of a form override's fields)",
     "role_override": "Role override (an item of a pack's roles)",
+    **WORKFLOW_TITLES,
 }
 
 
@@ -261,6 +245,15 @@ class Checker:
                          f"expected a mapping, found {_type_name(value)}")
                 return False
             return all([self.check(v, kind[4:], value, k) for k, v in value.items()])
+        if kind.startswith("section:"):
+            return self.check(value, kind[8:], data, spec.name)
+        if kind == "states":
+            if value == "*" or isinstance(value, str) or (isinstance(value, LList) and all(
+                    isinstance(v, str) for v in value)):
+                return True
+            self.add("PORTAL-E011", where, path,
+                     f"expected {KINDS['states']}, found {_type_name(value)}")
+            return False
         if kind == "label":
             if isinstance(value, str) and value.strip():
                 return True
@@ -290,6 +283,7 @@ class Checker:
             "integer": isinstance(value, int) and not isinstance(value, bool),
             "number": isinstance(value, int | float) and not isinstance(value, bool),
             "scalar": not isinstance(value, LDict | LList) and value is not None,
+            "date": isinstance(value, dt.date) and not isinstance(value, dt.datetime),
         }[kind]
         if not good:
             self.add("PORTAL-E011", where, path,

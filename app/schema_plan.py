@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from .conversions import can_convert, check_values, stored_column
 from .schema_state import FieldState, FormState, read_state, snapshot
-from .spec import SYSTEM_COLUMNS, FieldSpec, FormSpec, PortalSpec
+from .spec import SLA_COLUMNS, STATE_COLUMN, SYSTEM_COLUMNS, FieldSpec, FormSpec, PortalSpec
 from .tables import FormModels
 
 SAMPLE_IDS = 5
@@ -124,7 +124,7 @@ class Planner:
             fields: dict[str, FieldState] = {}
             for col in self.inspector.get_columns(form.table):
                 name = col["name"]
-                if name in SYSTEM_COLUMNS:
+                if name in SYSTEM_COLUMNS or name == STATE_COLUMN or name in SLA_COLUMNS:
                     continue
                 if name in by_column:
                     f = by_column[name]
@@ -168,12 +168,25 @@ class Planner:
                 self.plan_field(form, f, was, renamed_column=was.column)
             else:
                 self.plan_new_field(form, table, f, rows)
+        self.plan_workflow_columns(form, table)
         for key, was in old.fields.items():
             if was.status == "active" and key not in {f.key for f in form.fields} \
                     and key not in renamed:
                 self.add(form.key, "retire_field", f"retire field {key}: column {was.column} "
                          f"and its values kept, hidden from screens",
                          args={"key": key})
+
+    def plan_workflow_columns(self, form: FormSpec, table: Table) -> None:
+        """A workflow or SLA added to an existing form: its system columns (existing rows
+        start in the initial state; `flask portal sla run` computes their deadlines). A
+        workflow removed leaves its columns, unused."""
+        live = {c["name"] for c in self.inspector.get_columns(form.table)}
+        for name in (STATE_COLUMN, *SLA_COLUMNS):
+            if name in table.c and name not in live:
+                what = "workflow state" if name == STATE_COLUMN else "SLA"
+                self.add(form.key, "add_column", f"add {what} column {name} "
+                         f"({table.c[name].type.compile(self.conn.dialect)})",
+                         args={"table": form.table, "column": name})
 
     def plan_new_field(self, form: FormSpec, table: Table, f: FieldSpec, rows: int) -> None:
         column = table.c[f.column]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,6 +10,10 @@ from flask_babel import get_locale
 
 SYSTEM_COLUMNS = ("id", "version", "created_on", "changed_on", "created_by_fk",
                   "changed_by_fk")
+STATE_COLUMN = "state"  # of forms with a workflow; changed only by transitions
+# Of forms with an SLA: deadlines, when they were met, breaches marked by `flask portal sla run`.
+SLA_COLUMNS = ("sla_response_due", "sla_responded_on", "sla_resolution_due", "sla_resolved_on",
+               "sla_response_breached", "sla_resolution_breached", "sla_escalated_on")
 
 
 def current_lang() -> str:
@@ -77,6 +82,90 @@ class FieldSpec:
 
 
 @dataclass(frozen=True)
+class StateSpec:
+    key: str
+    label: Label
+    initial: bool = False
+    final: bool = False
+    locked: bool = False  # no edit or delete in this state; final states are locked
+    colour: str = "grey"
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    key: str
+    label: Label
+    sources: tuple[str, ...]  # the `from` states
+    target: str  # the `to` state
+    roles: tuple[str, ...]  # roles that may fire it (roles inheriting them too)
+    condition: str | None = None  # source text of a safe expression (app/expressions.py)
+    required_fields: tuple[str, ...] = ()  # must hold a value; asked for in the dialog
+    comment: str = "optional"  # required / optional / none
+    approvals: int = 0  # N distinct approvers before it fires (0: fires at once)
+    approver_role: str | None = None  # whose approvals count (default: any allowed role)
+    no_self_approval: bool = False  # the record's creator/requester may not fire it
+
+
+@dataclass(frozen=True)
+class WorkflowSpec:
+    states: tuple[StateSpec, ...]
+    transitions: tuple[TransitionSpec, ...]
+    requester: str | None = None  # user field of the proposer (besides the creator)
+
+    @property
+    def initial(self) -> StateSpec:
+        return next(s for s in self.states if s.initial)
+
+    def state(self, key: str) -> StateSpec | None:
+        return next((s for s in self.states if s.key == key), None)
+
+    def transition(self, key: str) -> TransitionSpec | None:
+        return next((t for t in self.transitions if t.key == key), None)
+
+
+@dataclass(frozen=True)
+class SlaTarget:
+    first_response: int | None  # seconds of (working) time; None: no such deadline
+    resolution: int | None
+
+
+@dataclass(frozen=True)
+class SlaSpec:
+    targets: dict[str, SlaTarget]  # priority choice value (or 'default') → deadlines
+    priority_field: str | None = None
+    working_days: bool = False  # count only working days of the calendar
+    responded_states: tuple[str, ...] = ()  # entering one meets the first-response deadline
+    resolved_states: tuple[str, ...] = ()  # entering one meets the resolution deadline
+    escalate_priority: str | None = None  # raise the priority field to this value
+    escalate_role: str | None = None  # reassign the assignee field to a user of this role
+
+    def target(self, priority: str | None) -> SlaTarget | None:
+        return self.targets.get(priority or "", self.targets.get("default"))
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    date: dt.date
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    """China's working-day arrangement: weekends, public holidays, make-up workdays (调休)."""
+
+    weekend: tuple[int, ...] = (5, 6)  # date.weekday() numbers
+    holidays: tuple[CalendarDay, ...] = ()
+    workdays: tuple[CalendarDay, ...] = ()  # weekend days worked instead
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if any(d.date == day for d in self.workdays):
+            return True
+        if any(d.date == day for d in self.holidays):
+            return False
+        return day.weekday() not in self.weekend
+
+
+@dataclass(frozen=True)
 class FormSpec:
     key: str
     label: Label
@@ -91,6 +180,8 @@ class FormSpec:
     description: Label | None = None
     order_by: str = "-created_on"
     page_size: int = 20
+    workflow: WorkflowSpec | None = None
+    sla: SlaSpec | None = None
     source: str = field(default="", repr=False, compare=False)
 
     @property
@@ -127,6 +218,7 @@ class RoleSpec:
     scopes: dict[str, str] = field(default_factory=dict)  # per granted form: own/team/all
     reveal: tuple[str, ...] = ()  # 'form.field' of sensitive fields, sorted
     readonly: dict[str, tuple[str, ...]] = field(default_factory=dict)  # form → fields
+    ancestors: tuple[str, ...] = ()  # every role it inherits from, directly or not, sorted
 
 
 @dataclass(frozen=True)
@@ -134,6 +226,7 @@ class PortalSpec:
     forms: tuple[FormSpec, ...]
     categories: tuple[CategorySpec, ...]
     roles: tuple[RoleSpec, ...]
+    calendar: CalendarSpec = field(default_factory=CalendarSpec)
     industry: str | None = None
     industry_label: Label | None = None
     fingerprint: str = field(default="", repr=False, compare=False)

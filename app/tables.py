@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
 
-from .spec import FieldSpec, FormSpec, PortalSpec
+from .spec import SLA_COLUMNS, STATE_COLUMN, FieldSpec, FormSpec, PortalSpec
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -156,6 +156,7 @@ def _build_class(base: Any, form: FormSpec, spec: PortalSpec) -> type:
     attrs: dict[str, Any] = {
         "__tablename__": form.table,
         "__form__": form,
+        "__calendar__": spec.calendar,  # SLA deadlines in working days (app/sla.py)
         "__mapper_args__": {"version_id_col": version},
         "id": Column(Integer, primary_key=True),
         "version": version,
@@ -168,6 +169,7 @@ def _build_class(base: Any, form: FormSpec, spec: PortalSpec) -> type:
         "__str__": _display,
         "__repr__": lambda self: f"<{form.class_name} {self.id}>",
     }
+    attrs.update(workflow_columns(form))
     for field in form.fields:
         if field.type in ("reference", "user"):
             target = (user_id if field.type == "user"
@@ -193,6 +195,24 @@ def _build_class(base: Any, form: FormSpec, spec: PortalSpec) -> type:
                                       unique=field.unique, index=field.indexed or None,
                                       server_default=default)
     return type(form.class_name, (base,), attrs)
+
+
+def workflow_columns(form: FormSpec) -> dict[str, Column]:
+    """The state column of a form with a workflow (new rows, and rows of a table the
+    workflow is added to, start in the initial state) and the SLA's deadline columns."""
+    out: dict[str, Column] = {}
+    if form.workflow is not None:
+        initial = form.workflow.initial.key
+        out[STATE_COLUMN] = Column(STATE_COLUMN, String(64), nullable=False, index=True,
+                                   default=initial, server_default=initial)
+    if form.sla is not None:
+        for name in SLA_COLUMNS:
+            if name.endswith("_breached"):
+                out[name] = Column(name, Boolean, nullable=False, default=False,
+                                   server_default=false())
+            else:  # the two deadlines are indexed: lists sort and filter on them
+                out[name] = Column(name, DateTime, index=name.endswith("_due") or None)
+    return out
 
 
 def server_default(field: FieldSpec) -> Any:

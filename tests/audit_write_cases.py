@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.api_support import call, json_body, token
-from tests.audit_support import last_seq, stored_form
+from tests.audit_support import events_after, last_seq, stored_form
 from tests.conftest import PASSWORD, csrf_token, login
 from tests.factories import make_record, post_data
 
@@ -79,6 +79,20 @@ def form_reveal(app: Flask, client: FlaskClient) -> Expect:
     return [("reveal", "customer")]
 
 
+def form_transition(app: Flask, client: FlaskClient) -> Expect:
+    """A transition from the record page: the engine's "transition" event, and the update of
+    the field its dialog asked for (the handler)."""
+    pk = make_record(app, app.extensions["portal"]["spec"].form("complaint")).id
+    handler = _ids(app, "staff")[0]
+    begin(app)
+    response = _post(client, f"/complaintview/transition/{pk}/accept",
+                     {"version": "1", "handler": handler}, "/users/add")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    moves = [(e.record_id, e.username) for e in events_after(app, MARK["seq"], "transition")]
+    assert moves == [(str(pk), "admin")]
+    return [("update", "complaint")]
+
+
 def _revealed(app: Flask) -> Expect:
     """The admin's API answers carry sensitive values unmasked: an audited reveal each."""
     return [("reveal", f.key) for f in _forms(app) if any(x.sensitive for x in f.fields)]
@@ -114,6 +128,21 @@ def api_delete(app: Flask, _client: FlaskClient) -> Expect:
         pk = pks[form.key]
         assert call(app, "DELETE", f"/api/v1/{form.key}/{pk}", "admin").status_code == 200
     return [("delete", f.key) for f in _forms(app)]
+
+
+def api_transition(app: Flask, _client: FlaskClient) -> Expect:
+    """A transition through the API: the engine's own "transition" event, and the update of
+    the field it asked for (the handler)."""
+    pk = make_record(app, app.extensions["portal"]["spec"].form("complaint")).id
+    handler = int(_ids(app, "staff")[0])
+    token(app, "admin")
+    begin(app)
+    response = call(app, "POST", f"/api/v1/complaint/{pk}/transition/accept", "admin",
+                    json={"version": 1, "values": {"handler": handler}})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    moves = [(e.record_id, e.username) for e in events_after(app, MARK["seq"], "transition")]
+    assert moves == [(str(pk), "admin")]
+    return [("update", "complaint")]
 
 
 def _ids(app: Flask, *usernames: str) -> list[str]:

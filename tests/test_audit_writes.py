@@ -33,8 +33,9 @@ def write_routes(app: Flask) -> set[str]:
 CASES: dict[str, Callable[[Flask, FlaskClient], Expect]] = {
     "{Form}View.add": w.form_add, "{Form}View.edit": w.form_edit,
     "{Form}View.delete": w.form_delete, "{Form}View.reveal": w.form_reveal,
+    "{Form}View.transition": w.form_transition,
     "{Form}FormApi.post": w.api_post, "{Form}FormApi.put": w.api_put,
-    "{Form}FormApi.delete": w.api_delete,
+    "{Form}FormApi.delete": w.api_delete, "{Form}FormApi.transition": w.api_transition,
     "UserDBModelView.add": w.user_add, "UserDBModelView.edit": w.user_edit,
     "UserDBModelView.delete": w.user_delete, "UserDBModelView.action": w.user_redirect_action,
     # resetpasswords is a one-record action: from the list's selection it is refused (FAB

@@ -169,3 +169,47 @@ def test_staff_sees_a_masked_phone_and_reveals_it_on_purpose(page: Any, portal: 
     page.goto(page.url.replace("/reveal/", "/edit/").rsplit("/", 1)[0])
     assert page.input_value("#phone") == ""
     assert page.get_attribute("#phone", "placeholder") == "139****4321"
+
+
+def test_staff_accepts_a_complaint_through_the_transition_dialog(page: Any,
+                                                                 portal: Portal) -> None:
+    """The record page's 受理并分派 button opens its dialog (a Bootstrap modal), which asks
+    for the handler; saving moves the complaint on and records the step in its history."""
+    login(page, portal)
+    page.goto("/customerview/add")
+    page.fill("#name", "王五")
+    page.fill("#phone", "13711112222")
+    page.locator("#model_form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert ADDED in alert_texts(page), alert_texts(page)
+    page.goto("/complaintview/add")
+    choose_select2(page, "customer", "王五")
+    page.fill("#product_name", "净水器 WP-9")
+    page.fill("#occurred_at", "2026-03-02T10:30")
+    page.fill("#description", "滤芯漏水，地板被泡。")
+    page.locator("#model_form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert ADDED in alert_texts(page), alert_texts(page)
+
+    page.goto("/complaintview/list/")
+    row = page.locator("table.table tbody tr", has_text="净水器 WP-9")
+    assert "已登记" in row.locator(".portal-state").inner_text()
+    row.locator("a[href*='/complaintview/show/']").first.click()
+    page.wait_for_load_state()
+    assert page.locator("#portal-state").inner_text().strip() == "已登记"
+    assert page.locator(".portal-transition").all_inner_texts() == ["受理并分派"]
+
+    page.locator("#portal-transition-accept").click()
+    modal = page.locator("#portal-modal-accept")
+    modal.wait_for(state="visible")
+    assert "处理人" in modal.inner_text()
+    choose_select2(page, "modal-accept-handler", portal.username)
+    modal.locator("textarea").fill("已电话联系客户，安排上门")
+    modal.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert any("受理并分派" in text and "已受理" in text for text in alert_texts(page)), \
+        alert_texts(page)
+    assert page.locator("#portal-state").inner_text().strip() == "已受理"
+    history = page.locator("table.portal-history").inner_text()
+    assert "受理并分派" in history and portal.username in history
+    assert "已电话联系客户，安排上门" in history

@@ -10,6 +10,7 @@ CI runs the same cases every time; each pack's app is built and seeded once per 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -153,6 +154,12 @@ def test_valid_list_parameters_still_work(sites: dict, pack: str | None, user: s
 def _typed_filter_value(site: Site, view: Any, column: str, data: st.DataObject) -> str:
     form = view.__form__
     field = next((f for f in form.fields if f.key == column), None)
+    if column == "state":  # the workflow's state: its keys
+        return data.draw(st.sampled_from([s.key for s in form.workflow.states]))
+    if column.startswith("sla_"):  # deadlines: date-times; breach flags: the ticked box
+        return "y" if column.endswith("_breached") else data.draw(st.datetimes(
+            min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1))).isoformat(
+            sep=" ", timespec="minutes")
     if field is None or field.type in ("reference", "user"):
         ids = site.targets.users if field is None or field.type == "user" else \
             site.targets.ids[field.form or ""]

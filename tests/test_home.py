@@ -51,6 +51,7 @@ def test_menu_order_follows_yaml_and_security_comes_last(app) -> None:
     page = client.get("/").get_data(as_text=True)
     assert page.index("投诉登记") < page.index("补偿审批")  # order: 10 before order: 20
     menu = app.appbuilder.menu.get_list()
-    assert [m.name for m in menu] == ["customers", "service", "quality", "Audit", "Security"]
-    assert [c.name for c in menu[3].childs] == ["audit_log", "audit_verify"]
-    assert [c.name for c in menu[1].childs] == ["complaint", "compensation"]
+    assert [m.name for m in menu] == ["my_work", "customers", "service", "quality", "Audit",
+                                      "Security"]  # 我的待办 first (app/views/mywork.py)
+    assert [c.name for c in menu[4].childs] == ["audit_log", "audit_verify"]
+    assert [c.name for c in menu[2].childs] == ["complaint", "compensation"]

@@ -113,7 +113,7 @@ def test_dry_run_says_what_would_be_imported_and_stores_nothing(app: Flask,
         "columns: 客户 → customer, 产品名称 → product_name, 发生时间 → occurred_at, "
         "投诉事由 / 问题描述 → description",
         "defaults for absent columns: 受理渠道 (channel), 严重程度 (severity), 优先级 "
-        "(priority), 记录人 (recorded_by), 答复期限 (due_date)",
+        "(priority), 记录人 (recorded_by)",
         "dry run: 1 record(s) would be imported into 投诉登记 as admin; nothing was stored"]
     assert last_id(app, "complaint") == start and last_event(app) == event
 

@@ -40,7 +40,7 @@ def test_every_key_has_help_text(section: str, key: Key) -> None:
 @pytest.mark.parametrize(("section", "key"), ALL_KEYS)
 def test_every_key_has_a_known_kind_and_a_fitting_default(section: str, key: Key) -> None:
     kind = key.kind
-    if kind.startswith(("list:", "map:")):
+    if kind.startswith(("list:", "map:", "section:")):
         assert kind.split(":", 1)[1] in SECTIONS
     else:
         assert kind in KINDS

@@ -87,9 +87,9 @@ def test_a_form_may_reference_itself(make_app, tmp_path) -> None:
     config = tmp_path / "config"
     shutil.copytree(CONFIG, config, ignore=shutil.ignore_patterns("industries"))
     path = config / "forms" / "complaint.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + (
-        "  - key: follows\n    label: {zh: 前次投诉, en: Earlier complaint}\n"
-        "    type: reference\n    form: complaint\n"), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("\nfields:\n", (
+        "\nfields:\n  - key: follows\n    label: {zh: 前次投诉, en: Earlier complaint}\n"
+        "    type: reference\n    form: complaint\n"), 1), encoding="utf-8")
     app = make_app(config)
     form = app.extensions["portal"]["spec"].form("complaint")
     first = make_record(app, form)

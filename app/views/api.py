@@ -36,7 +36,7 @@ from .api_io import (
     SYSTEM_OUT,
     ApiError,
     build_form,
-    comparable,
+    checked_form,
     default_value,
     describe,
     dump_item,
@@ -46,9 +46,12 @@ from .api_io import (
     validate,
 )
 from .api_query import column_args, filter_args, key_args, order_args, page_args, read_q
+from .api_workflow import WorkflowApiMixin
 from .base import PortalInterface, PortalModelView
 from .fields import lazy
 from .protect import ProtectedViewMixin, conflict_message
+from .workflow_columns import LABELS as WORKFLOW_LABELS
+from .workflow_columns import system_columns
 
 PK = "/<int(max=2147483647):pk>"  # an INTEGER id; anything else is no record (404)
 # First segments of /api/v1/ that FAB's own APIs use.
@@ -95,7 +98,7 @@ def answers(f: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-class PortalModelApi(ModelRestApi):
+class PortalModelApi(WorkflowApiMixin, ModelRestApi):
     """Generated per form; class attributes are filled in by build_api."""
 
     __form__: Any = None
@@ -149,7 +152,8 @@ class PortalModelApi(ModelRestApi):
 
     def _labels(self, columns: list[str]) -> dict[str, str]:
         labels = {f.key: f.label.get() for f in self.form.fields}
-        return {c: labels.get(c) or str(API_LABELS[c]) for c in columns}
+        return {c: labels.get(c) or str(API_LABELS.get(c) or WORKFLOW_LABELS[c])
+                for c in columns}
 
     def _descriptions(self, columns: list[str]) -> dict[str, str]:
         return {f.key: f.help.get() for f in self.form.fields if f.help and f.key in columns}
@@ -269,7 +273,7 @@ class PortalModelApi(ModelRestApi):
         """Changes to a record: only the fields sent; `version`, when sent, must be the
         stored one (else 409, as on the edit screen)."""
         body = read_body()
-        item = self._item(pk)
+        item = self._unlocked(pk)  # 409 in a locked workflow state (app/views/api_workflow.py)
         if "version" in body:
             version = body.pop("version")
             if isinstance(version, bool) or not isinstance(version, int):
@@ -284,17 +288,7 @@ class PortalModelApi(ModelRestApi):
                     field, body[field.key], getattr(item, field.key)):
                 del body[field.key]  # kept, as when the edit screen's input is left empty
         fields = [f for f in self.form.fields if f.key in body]
-        wtform = self.form_class(formdata=formdata(fields, body, errors), obj=item)
-        wtform._id = item.id  # the Unique validator skips the record itself
-        validate(wtform, fields, errors)
-        readonly = current_access().readonly_fields(self.form.key)
-        for field in fields:
-            if field.key in readonly and (field.key in errors or comparable(
-                    field, wtform[field.key].data) != comparable(field, getattr(item,
-                                                                               field.key))):
-                errors[field.key] = [_("Your role may not change this field.")]
-        if errors:
-            raise ApiError(400, errors)
+        wtform = checked_form(self.form_class, self.form, item, fields, body, errors)
         for field in fields:
             wtform[field.key].populate_obj(item, field.key)
         self.pre_update(item)
@@ -307,8 +301,8 @@ class PortalModelApi(ModelRestApi):
     @safe
     @answers
     def delete(self, pk: int) -> Response:
-        """Deletes a record, unless other records still refer to it (409)."""
-        item = self._item(pk)
+        """Deletes a record, unless other records still refer to it or it is locked (409)."""
+        item = self._unlocked(pk)
         try:
             self.pre_delete(item)
         except ValueError as exc:
@@ -339,10 +333,6 @@ class PortalModelApi(ModelRestApi):
         }
         return self.response(200, **{k: v for k, v in meta.items() if k in keys})
 
-    def _unknown(self, body: dict[str, Any]) -> dict[str, list[str]]:
-        known = {f.key for f in self.form.fields}
-        return {key: [_("Unknown field.")] for key in body if key not in known}
-
 
 def build_api(form: FormSpec, models: FormModels, spec: PortalSpec) -> type:
     """The REST API class of one form; built once per spec and form."""
@@ -352,7 +342,8 @@ def build_api(form: FormSpec, models: FormModels, spec: PortalSpec) -> type:
     model = models.models[form.key]
     datamodel = PortalInterface(model)
     keys = [f.key for f in form.fields]
-    columns = ["id", *keys, *[c for c in SYSTEM_OUT if c != "id"]]
+    system = system_columns(form)  # workflow state and SLA deadlines: read-only
+    columns = ["id", *keys, *system, *[c for c in SYSTEM_OUT if c != "id"]]
     direction = "desc" if form.order_by.startswith("-") else "asc"
     attrs: dict[str, Any] = {
         "__form__": form,
@@ -366,9 +357,9 @@ def build_api(form: FormSpec, models: FormModels, spec: PortalSpec) -> type:
         "edit_columns": keys + ["version"],
         "search_columns": list(form.search_columns),
         "portal_order_columns": [  # as on the screens: sorting would leak masked values
-            c for c in form.order_columns
-            if form.field(c).type not in ("reference", "user", "multi_choice")
-            and not form.field(c).sensitive],
+            c for c in form.order_columns if c in system or (
+                form.field(c).type not in ("reference", "user", "multi_choice")
+                and not form.field(c).sensitive)],
         "label_columns": {},
         "base_filters": [["id", ScopeFilter, form]],
         "base_order": (form.order_by.lstrip("-"), direction),

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
-from ..access import mask
+from ..access import current_access, mask
 from ..defaults import evaluate_default
 from ..spec import FieldSpec, FormSpec
 from .field_checks import unique_values
@@ -187,6 +187,23 @@ def validate(wtform: Any, fields: list[FieldSpec], errors: dict[str, list[str]])
         bound = wtform[field.key]
         if not bound.validate(wtform):
             errors[field.key] = [str(m) for m in bound.errors]
+
+
+def checked_form(form_class: Any, form: FormSpec, item: Any, fields: list[FieldSpec],
+                 values: dict[str, Any], errors: dict[str, list[str]]) -> Any:
+    """The API's form for `fields` of a stored record, bound to `values` and validated, with
+    changes to the user's read-only fields refused; ApiError(400) on any error."""
+    wtform = form_class(formdata=formdata(fields, values, errors), obj=item)
+    wtform._id = item.id  # the Unique validator skips the record itself
+    validate(wtform, fields, errors)
+    readonly = current_access().readonly_fields(form.key)
+    for field in fields:
+        if field.key in readonly and (field.key in errors or comparable(
+                field, wtform[field.key].data) != comparable(field, getattr(item, field.key))):
+            errors[field.key] = [_("Your role may not change this field.")]
+    if errors:
+        raise ApiError(400, errors)
+    return wtform
 
 
 def comparable(field: FieldSpec, value: Any) -> Any:

@@ -31,6 +31,8 @@ ACTIONS = {
     "logout": _l("Signed out"), "session_end": _l("Session ended"),
     "config_loaded": _l("Configuration loaded"), "migration": _l("Schema migration"),
     "archive": _l("Audit log archived"), "purge": _l("Retired data purged"),
+    "sla_breach": _l("SLA deadline missed"),
+    "transition": _l("Workflow step"), "approval": _l("Approved (more approvals needed)"),
 }
 OUTCOMES = {"ok": _l("Succeeded"), "denied": _l("Refused"), "failed": _l("Failed")}
 # The portal's own tables, as they appear in an event's `form`.
@@ -45,6 +47,9 @@ DETAIL_KEYS = {
     "status": _l("Status code"), "file": _l("File"), "sha256": "SHA-256", "order": _l("Order"),
     "page": _l("Page"), "via": _l("Via"), "hash": _l("Hash"), "revision": _l("Revision"),
     "plan": _l("Plan"), "through_seq": _l("Up to sequence"),
+    "transition": _l("Transition"), "from": _l("From state"), "to": _l("To state"),
+    "comment": _l("Comment"), "approvals": _l("Approved by"), "needed": _l("Approvals needed"),
+    "fields": _l("Fields required"),
     "boundary_hash": _l("Boundary hash"), "truncated": _l("Truncated"),
     "endpoint": _l("Endpoint"),
 }

@@ -20,7 +20,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..access import current_access, mask
+from ..sla import CLOCKS, overdue
 from .protect import ProtectedViewMixin, conflict_message
+from .workflow import WorkflowViewMixin
+from .workflow_columns import Deadline, add_overdue_filters
 
 EXPORT_LIMIT = 100_000
 
@@ -37,6 +40,14 @@ class PortalInterface(SQLAInterface):
 
     def delete(self, item: Any, commit: bool = True) -> None:
         self._guard(super().delete, item, commit)
+
+    def _get_attr_value(self, item: Any, col: str) -> Any:  # type: ignore[override]
+        """FAB's, with SLA deadlines carrying whether they are overdue (for the highlight)."""
+        value = super()._get_attr_value(item, col)
+        if col in CLOCKS:
+            form = getattr(type(item), "__form__", None)
+            return Deadline(value, form is not None and overdue(form, item, clocks=(col,)))
+        return value
 
     def _stale_message(self, item: Any) -> str:
         """Who saved first, and when, read back from the database."""
@@ -64,7 +75,7 @@ class PortalInterface(SQLAInterface):
             raise DatabaseException(message) from exc
 
 
-class PortalModelView(ProtectedViewMixin, ModelView):
+class PortalModelView(ProtectedViewMixin, WorkflowViewMixin, ModelView):
     """Generated per form; class attributes are filled in by app/views/forms.py."""
 
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete",
@@ -84,6 +95,7 @@ class PortalModelView(ProtectedViewMixin, ModelView):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.restrict_sensitive_filters()
+        add_overdue_filters(self._filters, self.datamodel)  # deadline columns: "overdue at"
 
     def pre_delete(self, item: Any) -> None:
         """Refuse, with counts, to delete a record other forms still refer to."""

@@ -14,9 +14,13 @@ from .api import register_apis
 from .audit import register_audit_views
 from .base import PortalInterface, PortalModelView
 from .fields import build_field, lazy, search_field
+from .mywork import register_my_work_view
 from .protect import VERSION_FIELD, ProtectedViewMixin, masked_formatter
 from .schema import register_schema_view
 from .teams import register_team_view
+from .workflow_columns import LABELS as SYSTEM_COLUMN_LABELS
+from .workflow_columns import formatters as system_formatters
+from .workflow_columns import state_field, system_columns
 
 SYSTEM_LABELS = {
     "id": _l("No."),
@@ -65,10 +69,15 @@ def build_view(form: FormSpec, models: FormModels, spec: PortalSpec) -> type:
     model = models.models[form.key]
     datamodel = PortalInterface(model)
     keys = [f.key for f in form.fields]
+    system = system_columns(form)  # workflow state, SLA deadlines: shown, never edited
+    state = state_field(form)
+    searchable = list(form.fields) + ([state] if state else [])
     extra = {f.key: build_field(f, datamodel, lambda k: models.models[k]) for f in form.fields}
     labels = {f.key: lazy(f.label) for f in form.fields}
     labels.update(SYSTEM_LABELS)
+    labels.update({k: v for k, v in SYSTEM_COLUMN_LABELS.items() if k in system})
     formatters = {f.key: fmt for f in form.fields if (fmt := _formatter(f)) is not None}
+    formatters.update(system_formatters(form))
     formatters.update({f.key: masked_formatter(f, formatters.get(f.key))
                        for f in form.fields if f.sensitive})
     direction = "desc" if form.order_by.startswith("-") else "asc"
@@ -79,14 +88,16 @@ def build_view(form: FormSpec, models: FormModels, spec: PortalSpec) -> type:
         "show_title": lazy(form.label),
         "add_title": lazy(form.label),
         "edit_title": lazy(form.label),
-        "list_columns": list(form.list_columns) or keys[:6],
-        "show_columns": keys + ["created_by", "created_on", "changed_by", "changed_on"],
+        "list_columns": list_columns(form, keys),
+        "show_columns": keys + system + ["created_by", "created_on", "changed_by",
+                                         "changed_on"],
         "add_columns": keys,
         "edit_columns": keys + [VERSION_FIELD],
         "search_columns": list(form.search_columns),
         "order_columns": [c for c in form.order_columns  # sorting would leak masked values
-                          if form.field(c).type not in ("reference", "user", "multi_choice")
-                          and not form.field(c).sensitive],
+                          if c in system or (
+                              form.field(c).type not in ("reference", "user", "multi_choice")
+                              and not form.field(c).sensitive)],
         "label_columns": labels,
         "description_columns": {f.key: lazy(f.help) for f in form.fields if f.help},
         "formatters_columns": formatters,
@@ -94,10 +105,10 @@ def build_view(form: FormSpec, models: FormModels, spec: PortalSpec) -> type:
         "search_form_query_rel_fields": {
             f.key: [["id", ScopeFilter, spec.form(f.form)]] for f in form.fields
             if f.type == "reference" and f.form and f.key in form.search_columns},
-        "search_form_extra_fields": {f.key: search_field(f) for f in form.fields
+        "search_form_extra_fields": {f.key: search_field(f) for f in searchable
                                      if f.key in form.search_columns
                                      and f.type in ("choice", "multi_choice", "rating")},
-        "export_formatters": {f.key: _plain(f) for f in form.fields},
+        "export_formatters": {f.key: _plain(f) for f in searchable},
         "referenced_by": [(lazy(other.label), models.models[other.key], field.column)
                           for other in spec.forms for field in other.fields
                           if field.type == "reference" and field.form == form.key],
@@ -111,6 +122,14 @@ def build_view(form: FormSpec, models: FormModels, spec: PortalSpec) -> type:
     if spec.fingerprint:
         _VIEWS[cache_key] = view
     return view
+
+
+def list_columns(form: FormSpec, keys: list[str]) -> list[str]:
+    """The YAML's list columns; a form with a workflow always shows its state."""
+    out = list(form.list_columns) or keys[:6]
+    if form.workflow is not None and "state" not in out:
+        out.append("state")
+    return out
 
 
 def forms_in_menu_order(spec: PortalSpec, category: str) -> list[FormSpec]:
@@ -130,6 +149,7 @@ def register_views(appbuilder: Any, spec: PortalSpec, models: FormModels) -> Non
     register_apis(appbuilder, spec, models)  # /api/v1/<form key>/ (app/views/api.py)
     register_schema_view(appbuilder)
     register_team_view(appbuilder)
+    register_my_work_view(appbuilder)  # 我的待办, first in the menu (app/views/mywork.py)
     register_audit_views(appbuilder)  # the 审计 menu (app/views/audit.py)
     menu = appbuilder.menu.menu
     menu.sort(key=lambda item: item.name == "Security")  # stable: keeps the rest in order

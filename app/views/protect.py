@@ -1,5 +1,6 @@
 """Record- and field-level protection of the generated screens: per-role read-only fields,
-sensitive-field reveal (audited), and no lost updates (a version check on every edit)."""
+sensitive-field reveal (audited), no lost updates (a version check on every edit), and no
+edit or delete of a record in a locked workflow state (only its transitions move it on)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from flask import (
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access, permission_name
+from flask_appbuilder.widgets import ListWidget
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,9 +27,16 @@ from wtforms import HiddenField
 
 from .. import audit
 from ..access import current_access, mask
+from ..spec import STATE_COLUMN, FormSpec, StateSpec
 from .protected_fields import ReadOnlyField
 
 VERSION_FIELD = "row_version"
+
+
+class LockAwareListWidget(ListWidget):
+    """FAB's list, without the edit and delete buttons of rows in a locked state."""
+
+    template = "portal/list_widget.html"
 
 
 class ProtectedViewMixin:
@@ -44,6 +53,7 @@ class ProtectedViewMixin:
     _related_views: Any
     route_base: str
     endpoint: str
+    list_widget = LockAwareListWidget
 
     # -- read-only fields per role -------------------------------------------------------
     @property
@@ -97,11 +107,53 @@ class ProtectedViewMixin:
     def pre_update(self, item: Any) -> None:
         """Refuse a save made on a stale copy: someone else saved the record since the form
         was opened. (Simultaneous saves are caught by the version column on UPDATE.)"""
+        state = locked_state(self.__form__, item)
+        if state is not None:
+            raise ValueError(locked_message(state))
         sent = getattr(item, VERSION_FIELD, None)
         if sent in (None, ""):
             return  # scripts and APIs without the field rely on the UPDATE check
         if str(sent) != str(item.version):
             raise ValueError(conflict_message(item))
+
+    # -- locked workflow states: no edit, no delete, whoever asks (admins too) --------------
+    def _edit(self, pk: Any) -> Any:
+        """FAB's edit screen (GET and POST), unless the record is locked: refused, back to
+        its page."""
+        if self._refuse_locked(pk):
+            return None
+        return super()._edit(pk)  # type: ignore[misc]
+
+    def _delete(self, pk: Any) -> Any:
+        if self._refuse_locked(pk):
+            return None
+        return super()._delete(pk)  # type: ignore[misc]
+
+    def _refuse_locked(self, pk: Any) -> bool:
+        item = self.datamodel.get(pk, self._base_filters)
+        state = locked_state(self.__form__, item) if item is not None else None
+        if state is None:
+            return False
+        flash(locked_message(state), "danger")
+        g.portal_locked = item.id
+        return True
+
+    def _locked_redirect(self) -> Any:
+        pk = g.get("portal_locked")
+        return None if pk is None else redirect(url_for(f"{self.endpoint}.show", pk=pk))
+
+    def post_edit_redirect(self) -> Any:
+        return self._locked_redirect() or super().post_edit_redirect()  # type: ignore[misc]
+
+    def post_delete_redirect(self) -> Any:
+        return self._locked_redirect() or super().post_delete_redirect()  # type: ignore[misc]
+
+    def _get_list_widget(self, *args: Any, **kwargs: Any) -> Any:
+        """FAB's, telling the list which states hide a row's edit and delete buttons."""
+        workflow = self.__form__.workflow if self.__form__ else None
+        kwargs["locked_states"] = [s.key for s in workflow.states if s.locked or s.final] \
+            if workflow else []
+        return super()._get_list_widget(*args, **kwargs)  # type: ignore[misc]
 
     @property
     def database_error_message(self) -> Any:
@@ -166,6 +218,18 @@ def masked_formatter(field: Any, inner: Any = None) -> Any:
             return inner(value) if inner else value
         return mask(field, value)
     return fmt
+
+
+def locked_state(form: FormSpec | None, item: Any) -> StateSpec | None:
+    """The record's state if it forbids edit and delete (`locked`, or final); else None."""
+    workflow = form.workflow if form is not None else None
+    state = workflow.state(getattr(item, STATE_COLUMN, None) or "") if workflow else None
+    return state if state is not None and (state.locked or state.final) else None
+
+
+def locked_message(state: StateSpec) -> str:
+    return _("This record is “%(state)s” and can no longer be edited or deleted; use its "
+             "workflow actions.", state=state.label.get())
 
 
 def conflict_message(item: Any) -> str:
