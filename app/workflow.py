@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app, has_app_context
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -87,6 +88,15 @@ def _condition_met(t: TransitionSpec, form: FormSpec, record: Any, actor: Actor)
     return evaluate(parse(t.condition), record_values(form, record), actor.facts())
 
 
+def role_label(key: str) -> str:
+    """A role's label from roles.yaml (its key outside an app)."""
+    if not has_app_context():
+        return key
+    spec = current_app.extensions["portal"]["spec"]
+    role = next((r for r in spec.roles if r.key == key), None)
+    return role.label.get() if role else key
+
+
 def is_self(form: FormSpec, record: Any, actor: Actor) -> bool:
     """The actor created the record, or is its requester."""
     requester = form.workflow.requester if form.workflow else None
@@ -102,8 +112,8 @@ def refusal(form: FormSpec, record: Any, t: TransitionSpec, actor: Actor,
     if not actor.holds(t.roles):
         return Refused(_("Your role may not %(action)s.", action=t.label.get()), 403)
     if t.approvals and t.approver_role and not actor.holds((t.approver_role,)):
-        return Refused(_("Only a %(role)s's approval counts here.", role=t.approver_role),
-                       403)
+        return Refused(_("Only a %(role)s's approval counts here.",
+                         role=role_label(t.approver_role)), 403)
     if t.no_self_approval and is_self(form, record, actor):
         return Refused(_("You proposed this record and may not approve it yourself."), 403)
     state = getattr(record, STATE_COLUMN)

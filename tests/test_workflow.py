@@ -299,3 +299,19 @@ def test_moved_message_names_who_when_and_the_state_now(app: Flask) -> None:
         text = moved_message(form, _load(app, "compensation", script))
     assert text.startswith("Not done: someone else changed this record at ")
     assert "(it is now Approved)" in text
+
+
+def test_only_the_approver_role_counts_and_the_refusal_names_its_label(app: Flask) -> None:
+    """An approval step may be fired by several roles while only one role's approvals count:
+    a supervisor holds `approve`'s role but not `manager`, the role whose approvals count."""
+    from dataclasses import replace
+
+    form = app.extensions["portal"]["spec"].form("compensation")
+    step = replace(form.workflow.transition("approve"), approver_role="manager")
+    record = SimpleNamespace(state="submitted", created_by_fk=None, proposed_by_id=None,
+                             id=1, amount=Decimal("100"))
+    with app.test_request_context(), force_locale("en"):
+        refused = refusal(form, record, step, _actor(app, "supervisor"))
+        assert refused is not None and refused.status == 403
+        assert refused.message == "Only a Service Manager's approval counts here."
+        assert refusal(form, record, step, _actor(app, "manager")) is None
