@@ -278,7 +278,7 @@ def test_postgres_privileges_make_the_audit_table_append_only(
                     "this test")
     owner = make_app()
     url = sa.make_url(owner.config["SQLALCHEMY_DATABASE_URI"])
-    schema = url.query["options"].split("=", 1)[1]
+    schema = url.query["options"].split("search_path=", 1)[1].split()[0]
     role = f"portal_app_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
