@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 from flask_babel import format_datetime
+from workflow_support import set_state, stored_row
 
 from app.audit import AuditEvent
 from app.workflow_store import WorkflowEvent
@@ -32,15 +33,6 @@ def _spec(app: Flask) -> Any:
     return app.extensions["portal"]["spec"]
 
 
-def _row(app: Flask, form_key: str, pk: int) -> dict[str, Any] | None:
-    model = app.extensions["portal"]["models"].models[form_key]
-    with app.app_context():
-        session = app.appbuilder.session
-        row = session.execute(sa.select(model.__table__).where(
-            model.__table__.c.id == pk)).mappings().first()
-        session.rollback()
-        return None if row is None else dict(row)
-
 
 def _count(app: Flask, form_key: str) -> int:
     with app.app_context():
@@ -49,14 +41,6 @@ def _count(app: Flask, form_key: str) -> int:
         session.rollback()
         return int(n)
 
-
-def _set_state(app: Flask, form_key: str, pk: int, state: str) -> None:
-    """Test setup: the record put in `state` directly."""
-    with app.app_context():
-        session = app.appbuilder.session
-        session.execute(sa.text(f"update form_{form_key} set state = :s where id = :id"),
-                        {"s": state, "id": pk})
-        session.commit()
 
 
 def _events(app: Flask, form_key: str, pk: int) -> list[tuple]:
@@ -96,22 +80,22 @@ def test_post_with_state_or_sla_columns_is_400_and_adds_nothing(app: Flask) -> N
     del body["state"], body["sla_resolution_due"], body["sla_response_breached"]
     created = _api(app, "POST", "/api/v1/complaint/", "staff", json=body).get_json()
     assert created["result"]["state"] == "registered"
-    assert _row(app, "complaint", created["id"])["state"] == "registered"
+    assert stored_row(app, "complaint", created["id"])["state"] == "registered"
 
 
 def test_put_with_state_or_sla_columns_is_400_and_changes_nothing(app: Flask) -> None:
     pk = _complaint(app)
-    before = _row(app, "complaint", pk)
+    before = stored_row(app, "complaint", pk)
     for extra in ({"state": "closed"}, {"sla_resolved_on": "2026-01-01 00:00:00"},
                   {"sla_resolution_breached": True}):
         response = _api(app, "PUT", f"/api/v1/complaint/{pk}", "admin",
                         json={"description": "改过的问题描述内容", **extra})
         assert response.status_code == 400
         assert response.get_json() == {"message": {next(iter(extra)): [READ_ONLY]}}
-        assert _row(app, "complaint", pk) == before
+        assert stored_row(app, "complaint", pk) == before
     patch = _api(app, "PATCH", f"/api/v1/complaint/{pk}", "admin", json={"state": "closed"})
     assert patch.status_code == 405  # the API has no PATCH
-    assert _row(app, "complaint", pk) == before
+    assert stored_row(app, "complaint", pk) == before
 
 
 # -- locked states -------------------------------------------------------------------------
@@ -121,8 +105,8 @@ def test_put_and_delete_of_a_locked_record_are_409_even_for_admins(app: Flask) -
                          ("customer_agreed", "Agreed by customer"), ("fulfilled", "Fulfilled"),
                          ("closed", "Closed"), ("cancelled", "Cancelled")):
         pk = _compensation(app)
-        _set_state(app, "compensation", pk, state)
-        before = _row(app, "compensation", pk)
+        set_state(app, "compensation", pk, state)
+        before = stored_row(app, "compensation", pk)
         for user in ("manager", "admin"):
             url = f"/api/v1/compensation/{pk}"
             for method, body in (("PUT", {"amount": "99999", "version": before["version"]}),
@@ -130,13 +114,13 @@ def test_put_and_delete_of_a_locked_record_are_409_even_for_admins(app: Flask) -
                 response = _api(app, method, url, user, json=body)
                 assert response.status_code == 409, (state, user, method)
                 assert response.get_json() == {"message": LOCKED.format(label)}
-                assert _row(app, "compensation", pk) == before
+                assert stored_row(app, "compensation", pk) == before
 
 
 def test_a_final_complaint_is_locked_and_an_open_one_is_not(app: Flask) -> None:
     closed, resolved = _complaint(app), _complaint(app)
-    _set_state(app, "complaint", closed, "closed")
-    _set_state(app, "complaint", resolved, "resolved")
+    set_state(app, "complaint", closed, "closed")
+    set_state(app, "complaint", resolved, "resolved")
     response = _api(app, "PUT", f"/api/v1/complaint/{closed}", "admin",
                     json={"description": "结案后再改描述"})
     assert response.status_code == 409
@@ -144,9 +128,9 @@ def test_a_final_complaint_is_locked_and_an_open_one_is_not(app: Flask) -> None:
     ok = _api(app, "PUT", f"/api/v1/complaint/{resolved}", "admin",
               json={"description": "解决后补充描述"})
     assert ok.status_code == 200 and ok.get_json()["result"]["state"] == "resolved"
-    assert _row(app, "complaint", resolved)["description"] == "解决后补充描述"
+    assert stored_row(app, "complaint", resolved)["description"] == "解决后补充描述"
     assert _api(app, "DELETE", f"/api/v1/complaint/{resolved}", "admin").status_code == 200
-    assert _row(app, "complaint", resolved) is None and _row(app, "complaint", closed)
+    assert stored_row(app, "complaint", resolved) is None and stored_row(app, "complaint", closed)
 
 
 # -- the transition endpoint ---------------------------------------------------------------
@@ -173,7 +157,7 @@ def test_firing_a_transition_with_its_required_field(app: Flask) -> None:
     missing = _api(app, "POST", url, "staff", json={"version": 1})
     assert missing.status_code == 400
     assert missing.get_json() == {"message": "Fill in before “Accept and assign”: Handler"}
-    assert _row(app, "complaint", pk)["state"] == "registered"
+    assert stored_row(app, "complaint", pk)["state"] == "registered"
     staff = user_id(app, "staff")
     response = _api(app, "POST", url, "staff", json={
         "version": 1, "comment": "分派给自己", "values": {"handler": staff}})
@@ -181,7 +165,7 @@ def test_firing_a_transition_with_its_required_field(app: Flask) -> None:
     assert response.get_json() == {
         "message": "Done: Accept and assign. The record is now Accepted.",
         "state": "accepted", "version": 2}
-    row = _row(app, "complaint", pk)
+    row = stored_row(app, "complaint", pk)
     assert (row["state"], row["handler_id"], row["version"]) == ("accepted", staff, 2)
     assert _events(app, "complaint", pk) == [
         ("transition", "accept", "registered", "accepted", "staff", "分派给自己")]
@@ -197,10 +181,10 @@ def test_firing_a_transition_with_its_required_field(app: Flask) -> None:
 
 def test_a_stale_version_is_409_with_who_moved_the_record(app: Flask) -> None:
     pk = _complaint(app)
-    before = _row(app, "complaint", pk)
+    before = stored_row(app, "complaint", pk)
     _api(app, "POST", f"/api/v1/complaint/{pk}/transition/accept", "supervisor",
          json={"version": 1, "values": {"handler": user_id(app, "staff")}})
-    moved = _row(app, "complaint", pk)
+    moved = stored_row(app, "complaint", pk)
     response = _api(app, "POST", f"/api/v1/complaint/{pk}/transition/investigate", "staff",
                     json={"version": 1, "values": {"category": "quality"}})
     assert response.status_code == 409
@@ -209,7 +193,7 @@ def test_a_stale_version_is_409_with_who_moved_the_record(app: Flask) -> None:
     assert response.get_json() == {"message": (
         f"Not done: supervisor changed this record at {when}, after you opened it (it is now "
         "Accepted). Open it again to see what you may do.")}
-    assert _row(app, "complaint", pk) == moved
+    assert stored_row(app, "complaint", pk) == moved
     assert (moved["state"], moved["version"], moved["category"]) == (
         "accepted", 2, before["category"])
 
@@ -227,25 +211,25 @@ def test_refusals_answer_with_the_engines_status_and_message(app: Flask) -> None
          "A comment is required for “Cancel”."),
         ("staff", "nonsense", {"version": 1}, 404, "Unknown action."),
     ]
-    before = _row(app, "compensation", pk)
+    before = stored_row(app, "compensation", pk)
     for user, key, body, status, message in cases:
         response = _api(app, "POST", url + key, user, json=body)
         assert (response.status_code, response.get_json()) == (status, {"message": message})
-        assert _row(app, "compensation", pk) == before
+        assert stored_row(app, "compensation", pk) == before
     assert _events(app, "compensation", pk) == []
     anonymous = _api(app, "POST", url + "submit", None, json={"version": 1})
-    assert anonymous.status_code == 401 and _row(app, "compensation", pk) == before
+    assert anonymous.status_code == 401 and stored_row(app, "compensation", pk) == before
     managers = _compensation(app, "300", owner="manager")  # outside staff's own scope
     outside = _api(app, "POST", f"/api/v1/compensation/{managers}/transition/submit", "staff",
                    json={"version": 1})
     assert (outside.status_code, outside.get_json()) == (404, {"message": "Record not found."})
-    assert _row(app, "compensation", managers)["state"] == "draft"
+    assert stored_row(app, "compensation", managers)["state"] == "draft"
 
 
 def test_a_malformed_request_is_400_and_changes_nothing(app: Flask) -> None:
     pk = _complaint(app)
     url = f"/api/v1/complaint/{pk}/transition/accept"
-    before = _row(app, "complaint", pk)
+    before = stored_row(app, "complaint", pk)
     staff = user_id(app, "staff")
     as_json = {"Content-Type": "application/json", **EN}
     cases = [
@@ -270,12 +254,12 @@ def test_a_malformed_request_is_400_and_changes_nothing(app: Flask) -> None:
         headers = kwargs.pop("headers", EN)
         response = call(app, "POST", url, "staff", headers=headers, **kwargs)
         assert (response.status_code, response.get_json()) == (400, {"message": message})
-        assert _row(app, "complaint", pk) == before
+        assert stored_row(app, "complaint", pk) == before
     unknown = _api(app, "POST", url, "staff", json={"version": 1,
                                                     "values": {"handler": 2147483647}})
     assert (unknown.status_code, unknown.get_json()) == (400, {"message": {
         "handler": ["Please choose one of the listed records."]}})
-    assert _row(app, "complaint", pk) == before and _events(app, "complaint", pk) == []
+    assert stored_row(app, "complaint", pk) == before and _events(app, "complaint", pk) == []
 
 
 def test_two_managers_approve_a_big_compensation_which_is_then_locked(app: Flask) -> None:
@@ -311,7 +295,7 @@ def test_two_managers_approve_a_big_compensation_which_is_then_locked(app: Flask
     signed = _api(app, "POST", f"{base}/transition/sign", "staff",
                   json={"version": 4, "values": {"agreement_no": "XY-2026-001"}})
     assert signed.get_json()["state"] == "customer_agreed"
-    row = _row(app, "compensation", pk)
+    row = stored_row(app, "compensation", pk)
     assert (row["state"], row["agreement_no"], row["amount"], row["version"]) == (
         "customer_agreed", "XY-2026-001", Decimal("6000.00"), 5)
     assert [(e[0], e[1], e[3], e[4]) for e in _events(app, "compensation", pk)] == [
@@ -329,7 +313,7 @@ def test_nobody_approves_their_own_proposal_through_the_api(app: Flask) -> None:
                     "manager", json={"version": 2})
     assert (response.status_code, response.get_json()) == (403, {
         "message": "You proposed this record and may not approve it yourself."})
-    assert _row(app, "compensation", pk)["state"] == "manager_review"
+    assert stored_row(app, "compensation", pk)["state"] == "manager_review"
 
 
 def test_a_too_long_comment_is_400(app: Flask) -> None:
@@ -339,7 +323,7 @@ def test_a_too_long_comment_is_400(app: Flask) -> None:
                           "values": {"handler": user_id(app, "staff")}})
     assert (response.status_code, response.get_json()) == (400, {"message": {"comment": [
         "The comment is too long: at most 2000 characters (it has 2001)."]}})
-    assert _row(app, "complaint", pk)["state"] == "registered"
+    assert stored_row(app, "complaint", pk)["state"] == "registered"
 
 
 def test_the_auditor_fires_no_transition_through_the_api(app: Flask) -> None:

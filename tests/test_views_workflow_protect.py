@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from workflow_support import set_state, stored_row
 
 from app.workdays import due_at
 from tests.audit_support import stored_form
@@ -32,24 +33,6 @@ def _client(app: Flask, user: str) -> FlaskClient:
     return client
 
 
-def _row(app: Flask, form_key: str, pk: int) -> dict[str, Any] | None:
-    """The record's columns as stored (typed by the model, on SQLite and PostgreSQL)."""
-    model = app.extensions["portal"]["models"].models[form_key]
-    with app.app_context():
-        session = app.appbuilder.session
-        row = session.execute(sa.select(model.__table__).where(
-            model.__table__.c.id == pk)).mappings().first()
-        session.rollback()
-        return None if row is None else dict(row)
-
-
-def _set_state(app: Flask, form_key: str, pk: int, state: str) -> None:
-    """Test setup: put the record in `state` directly (its transitions are tested elsewhere)."""
-    with app.app_context():
-        session = app.appbuilder.session
-        session.execute(sa.text(f"update form_{form_key} set state = :s where id = :id"),
-                        {"s": state, "id": pk})
-        session.commit()
 
 
 def _spec(app: Flask) -> Any:
@@ -62,7 +45,7 @@ def _compensation(app: Flask, state: str = "draft", amount: str = "300") -> int:
     rec = make_record(app, _spec(app).form("compensation"), kind="refund",
                       amount=Decimal(amount), reason="原始理由", proposed_by=staff)
     if state != "draft":
-        _set_state(app, "compensation", rec.id, state)
+        set_state(app, "compensation", rec.id, state)
     return int(rec.id)
 
 
@@ -75,7 +58,7 @@ def _flashes(page: str) -> list[str]:
 def test_a_crafted_edit_post_saves_the_fields_but_not_the_state_or_sla(app: Flask) -> None:
     form = _spec(app).form("complaint")
     pk = make_record(app, form).id
-    before = _row(app, "complaint", pk)
+    before = stored_row(app, "complaint", pk)
     client = _client(app, "staff")
     url = f"/complaintview/edit/{pk}"
     data = {**stored_form(app, form, pk), "description": "改过的问题描述内容",
@@ -83,7 +66,7 @@ def test_a_crafted_edit_post_saves_the_fields_but_not_the_state_or_sla(app: Flas
             "csrf_token": csrf_token(client, url)}
     response = client.post(url, data=data)
     assert response.status_code == 302
-    after = _row(app, "complaint", pk)
+    after = stored_row(app, "complaint", pk)
     assert after["description"] == "改过的问题描述内容"
     assert after["version"] == before["version"] + 1
     assert {k: after[k] for k in SYSTEM if k != "version"} == {
@@ -111,7 +94,7 @@ def test_a_crafted_add_post_starts_in_the_initial_state_with_computed_deadlines(
         pk = session.scalar(sa.text("select max(id) from form_complaint where description = "
                                     "'伪造状态的新投诉记录'"))
         session.rollback()
-    row = _row(app, "complaint", pk)
+    row = stored_row(app, "complaint", pk)
     assert row["state"] == "registered" and row["version"] == 1
     assert not row["sla_response_breached"] and not row["sla_resolution_breached"]
     assert row["sla_resolved_on"] is None and row["sla_responded_on"] is None
@@ -139,7 +122,7 @@ def test_editing_a_locked_record_is_refused_and_leads_to_its_page(app: Flask) ->
 
 def test_a_crafted_edit_post_on_a_locked_record_changes_nothing(app: Flask) -> None:
     pk = _compensation(app, "approved")
-    before = _row(app, "compensation", pk)
+    before = stored_row(app, "compensation", pk)
     form = _spec(app).form("compensation")
     for user in ("staff", "manager", "admin"):
         client = _client(app, user)
@@ -151,16 +134,16 @@ def test_a_crafted_edit_post_on_a_locked_record_changes_nothing(app: Flask) -> N
         assert response.location.endswith(f"/compensationview/show/{pk}")
         page = client.get(response.location).get_data(as_text=True)
         assert LOCKED.format("Approved") in _flashes(page)
-        assert _row(app, "compensation", pk) == before, user
+        assert stored_row(app, "compensation", pk) == before, user
 
 
 def test_deleting_a_locked_record_is_refused_even_for_admins(app: Flask) -> None:
     pk = _compensation(app, "fulfilled")
     complaint = make_record(app, _spec(app).form("complaint"))
-    _set_state(app, "complaint", complaint.id, "closed")
+    set_state(app, "complaint", complaint.id, "closed")
     for form_key, rid, label in (("compensation", pk, "Fulfilled"),
                                  ("complaint", complaint.id, "Followed up and closed")):
-        before = _row(app, form_key, rid)
+        before = stored_row(app, form_key, rid)
         for user in ("manager", "admin"):
             client = _client(app, user)
             view = f"/{form_key}view"
@@ -170,7 +153,7 @@ def test_deleting_a_locked_record_is_refused_even_for_admins(app: Flask) -> None
             assert response.location.endswith(f"{view}/show/{rid}")
             page = client.get(response.location).get_data(as_text=True)
             assert LOCKED.format(label) in _flashes(page), (form_key, user)
-            assert _row(app, form_key, rid) == before
+            assert stored_row(app, form_key, rid) == before
 
 
 def test_a_record_not_locked_can_still_be_edited_and_deleted(app: Flask) -> None:
@@ -182,9 +165,9 @@ def test_a_record_not_locked_can_still_be_edited_and_deleted(app: Flask) -> None
         response = client.post(f"/compensationview/delete/{pk}", data={
             "csrf_token": csrf_token(client, "/compensationview/add")})
         assert response.status_code == 302
-        assert _row(app, "compensation", pk) is None
+        assert stored_row(app, "compensation", pk) is None
     complaint = make_record(app, _spec(app).form("complaint"))
-    _set_state(app, "complaint", complaint.id, "resolved")  # not locked in complaint.yaml
+    set_state(app, "complaint", complaint.id, "resolved")  # not locked in complaint.yaml
     page = _client(app, "staff").get(f"/complaintview/edit/{complaint.id}")
     assert page.status_code == 200 and 'name="description"' in page.get_data(as_text=True)
 

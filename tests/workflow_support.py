@@ -76,6 +76,30 @@ def record_in(app: Flask, form_key: str, state: str, owner: str = "staff",
     return int(rec.id)
 
 
+def set_state(app: Flask, form_key: str, pk: int, state: str) -> None:
+    """Test setup: the record put in `state` directly (transitions are tested elsewhere)."""
+    import sqlalchemy as sa
+
+    with app.app_context():
+        session = app.appbuilder.session
+        session.execute(sa.text(f"update form_{form_key} set state = :s where id = :id"),
+                        {"s": state, "id": pk})
+        session.commit()
+
+
+def stored_row(app: Flask, form_key: str, pk: int) -> dict[str, Any] | None:
+    """The record's columns as stored (typed by the model, on SQLite and PostgreSQL)."""
+    import sqlalchemy as sa
+
+    model = app.extensions["portal"]["models"].models[form_key]
+    with app.app_context():
+        session = app.appbuilder.session
+        row = session.execute(sa.select(model.__table__).where(
+            model.__table__.c.id == pk)).mappings().first()
+        session.rollback()
+        return None if row is None else dict(row)
+
+
 def snapshot(app: Flask, form_key: str, record_id: int) -> dict[str, Any]:
     """The record's columns as stored now."""
     model = app.extensions["portal"]["models"].models[form_key]
