@@ -122,12 +122,12 @@ def test_staff_registers_a_complaint_and_finds_it_in_the_list(page: Any, portal:
     assert page.locator(".panel-title").first.inner_text().strip() == "投诉登记"
     table = page.locator("table.table")
     header = table.locator("thead").inner_text()
-    for label in ("客户", "产品名称", "问题性质", "严重程度", "受理渠道"):
+    for label in ("客户", "产品名称", "问题性质", "优先级", "状态", "解决期限"):
         assert label in header
     row = table.locator("tbody tr", has_text=COMPLAINT["product_name"])
     assert row.count() == 1
     row_text = row.inner_text()
-    for text in (CUSTOMER["name"], "产品质量", "严重", "在线客服"):
+    for text in (CUSTOMER["name"], "产品质量", "普通", "已登记"):
         assert text in row_text
     screenshot = tmp_path / "complaint_list.png"
     page.screenshot(path=str(screenshot), full_page=True)
