@@ -12,7 +12,6 @@ from sla_support import complaint, fire_at, user_id
 
 from app.views.workflow_columns import Deadline, FilterOverdueAt, badge, due_cell
 
-
 # Only this module's complaints (product names starting so): other tests add many more.
 MINE = "_flt_0_product_name=wf-col-"
 
