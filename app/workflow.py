@@ -75,8 +75,7 @@ class Offer:
 
 def record_values(form: FormSpec, record: Any) -> dict[str, Any]:
     """The names a condition may use, read from the record."""
-    values = {f.key: getattr(record, f.column if f.type in ("reference", "user") else f.key,
-                             None) for f in form.fields}
+    values = {f.key: getattr(record, f.column, None) for f in form.fields}  # ids of refs
     values.update(state=getattr(record, STATE_COLUMN, None), id=record.id,
                   created_by=record.created_by_fk)
     return values
@@ -158,7 +157,7 @@ def missing_fields(form: FormSpec, record: Any, t: TransitionSpec) -> list[str]:
     out = []
     for key in t.required_fields:
         f = form.field(key)
-        value = getattr(record, f.column if f.type in ("reference", "user") else key, None)
+        value = getattr(record, f.column, None)
         if value is None or (isinstance(value, str) and not value.strip()):
             out.append(f.label.get())
     return out

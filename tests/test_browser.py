@@ -72,6 +72,16 @@ def page(chromium: Any, portal: Portal) -> Iterator[Any]:
         page.context.close()
 
 
+def add_customer(page: Any, name: str, phone: str) -> None:
+    """A customer filed through the generated add form, as staff do."""
+    page.goto("/customerview/add")
+    page.fill("#name", name)
+    page.fill("#phone", phone)
+    page.locator("#model_form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert ADDED in alert_texts(page), alert_texts(page)
+
+
 def test_staff_registers_a_complaint_and_finds_it_in_the_list(page: Any, portal: Portal,
                                                               tmp_path: Path) -> None:
     login(page, portal)
@@ -145,12 +155,7 @@ def test_staff_registers_a_complaint_and_finds_it_in_the_list(page: Any, portal:
 
 def test_staff_sees_a_masked_phone_and_reveals_it_on_purpose(page: Any, portal: Portal) -> None:
     login(page, portal)
-    page.goto("/customerview/add")
-    page.fill("#name", "李四")
-    page.fill("#phone", "13987654321")
-    page.locator("#model_form button[type=submit]").click()
-    page.wait_for_load_state()
-    assert ADDED in alert_texts(page), alert_texts(page)
+    add_customer(page, "李四", "13987654321")
 
     page.goto("/customerview/list/")
     row = page.locator("table.table tbody tr", has_text="李四")
@@ -176,12 +181,7 @@ def test_staff_accepts_a_complaint_through_the_transition_dialog(page: Any,
     """The record page's 受理并分派 button opens its dialog (a Bootstrap modal), which asks
     for the handler; saving moves the complaint on and records the step in its history."""
     login(page, portal)
-    page.goto("/customerview/add")
-    page.fill("#name", "王五")
-    page.fill("#phone", "13711112222")
-    page.locator("#model_form button[type=submit]").click()
-    page.wait_for_load_state()
-    assert ADDED in alert_texts(page), alert_texts(page)
+    add_customer(page, "王五", "13711112222")
     page.goto("/complaintview/add")
     choose_select2(page, "customer", "王五")
     page.fill("#product_name", "净水器 WP-9")
