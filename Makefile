@@ -45,7 +45,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/audit.py
 
 docs: $(STAMP)
-	$(PY) -m app.docs --write
+	$(PY) -m app.config.docs --write
 
 translations: $(STAMP)
 	$(PY) -c "from app.i18n import compile_catalogs; print(*compile_catalogs(), sep='\n')"

@@ -18,11 +18,11 @@ from dotenv import load_dotenv
 def main() -> int:
     load_dotenv()
     from app import create_app
-    from app.cli import ensure_admin
-    from app.database import record_config_loaded, upgrade
-    from app.errors import ConfigError
-    from app.permissions import sync_roles
-    from app.security import StartupRefused
+    from app.cli.portal import ensure_admin
+    from app.config.errors import ConfigError
+    from app.db.database import record_config_loaded, upgrade
+    from app.security.manager import StartupRefused
+    from app.security.permissions import sync_roles
 
     try:
         app = create_app()

@@ -8,9 +8,9 @@ import os
 import sys
 
 from app import create_app
-from app.database import SchemaDrift, record_config_loaded, require_current_schema
-from app.errors import ConfigError
-from app.security import StartupRefused, require_production_secret
+from app.config.errors import ConfigError
+from app.db.database import SchemaDrift, record_config_loaded, require_current_schema
+from app.security.manager import StartupRefused, require_production_secret
 from app.settings import ROOT
 
 try:

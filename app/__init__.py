@@ -12,18 +12,22 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import generate_password_hash
 
-from . import audit, audit_capture, sessions, sla, teams, workflow_store  # noqa: F401  (tables, write capture, deadlines)
-from .audit_access import register_access_log
-from .database import enable_sqlite_foreign_keys
-from .headers import register_headers
-from .linter import load_spec
-from .schema_state import SchemaForm  # noqa: F401  (registers the state tables)
-from .security import PortalSecurityManager
-from .settings import ROOT, build_settings
-from .tables import build_models
-from .views.forms import register_views
-from .views.guard import register_guard
-from .views.home import PortalIndexView
+# Imported for their tables on FAB's metadata, write capture and deadline hooks.
+from app.audit import capture, log  # noqa: F401
+from app.config.lint.forms import load_spec
+from app.db.database import enable_sqlite_foreign_keys
+from app.db.tables import build_models
+from app.schema.state import SchemaForm  # noqa: F401  (registers the state tables)
+from app.security import sessions, teams  # noqa: F401
+from app.security.headers import register_headers
+from app.security.manager import PortalSecurityManager
+from app.settings import ROOT, build_settings
+from app.sla import deadlines  # noqa: F401
+from app.views.access_log import register_access_log
+from app.views.forms import register_views
+from app.views.guard import register_guard
+from app.views.home import PortalIndexView
+from app.workflow import store  # noqa: F401
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -55,7 +59,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_guard(app)
     register_headers(app)
     register_access_log(app)
-    from .cli import portal_cli
+    from app.cli.portal import portal_cli
 
     app.cli.add_command(portal_cli)
     return app

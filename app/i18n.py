@@ -8,7 +8,7 @@ import os
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from .settings import ROOT
+from app.settings import ROOT
 
 CATALOG_DIR = os.path.join(ROOT, "app", "translations")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_appbuilder.const import AUTH_DB
 
-from .security import security_settings
+from app.security.manager import security_settings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -96,7 +96,7 @@ def build_settings(instance_path: str, overrides: dict[str, Any] | None = None) 
         "LANGUAGES": {"zh": {"flag": "cn", "name": "中文"},
                       "en": {"flag": "gb", "name": "English"}},
         "WTF_CSRF_ENABLED": True,
-        # Cookies, hosts and proxies (app/headers.py): PORTAL_HTTPS=1 in production behind
+        # Cookies, hosts and proxies (app/security/headers.py): PORTAL_HTTPS=1 in production behind
         # HTTPS makes the cookies Secure; derived keys are set after the overrides below.
         "PORTAL_HTTPS": _flag(env.get("PORTAL_HTTPS")),
         "PORTAL_TRUSTED_HOSTS": env.get("PORTAL_TRUSTED_HOSTS", ""),
@@ -108,7 +108,7 @@ def build_settings(instance_path: str, overrides: dict[str, Any] | None = None) 
         "PORTAL_MAX_PAGE_SIZE": 100,
         # Auditing is always on; only a benchmark's override turns it off (no env variable).
         "PORTAL_AUDIT": True,
-        # Passwords, login throttling, sessions, JWT (app/security.py; README, Settings).
+        # Passwords, login throttling, sessions, JWT (app/security/manager.py; README, Settings).
         **security_settings(env),
     }
     cfg.update(overrides)

@@ -98,7 +98,7 @@ class TransitionSpec:
     sources: tuple[str, ...]  # the `from` states
     target: str  # the `to` state
     roles: tuple[str, ...]  # roles that may fire it (roles inheriting them too)
-    condition: str | None = None  # source text of a safe expression (app/expressions.py)
+    condition: str | None = None  # source text of a safe expression (app/config/expressions.py)
     required_fields: tuple[str, ...] = ()  # must hold a value; asked for in the dialog
     comment: str = "optional"  # required / optional / none
     approvals: int = 0  # N distinct approvers before it fires (0: fires at once)

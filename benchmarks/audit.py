@@ -27,8 +27,8 @@ from bench_config import SHIPPED_CONFIG, overrides  # noqa: E402
 from schema import database  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.database import upgrade  # noqa: E402
-from app.permissions import sync_roles  # noqa: E402
+from app.db.database import upgrade  # noqa: E402
+from app.security.permissions import sync_roles  # noqa: E402
 
 PASSWORD = "Bench-audit-pw-2026"
 TARGET = 0.15

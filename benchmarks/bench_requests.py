@@ -20,14 +20,14 @@ def worker_requests(config_dir: str, n_requests: int, db_path: str) -> dict:
     import yaml
 
     import app as portal
-    import app.config_loader as config_loader
-    import app.linter as linter
-    import app.tables as tables
+    import app.config.lint.forms as linter
+    import app.config.loader as config_loader
+    import app.config.source as yaml_source
+    import app.db.tables as tables
     import app.views.forms as forms_mod
-    import app.yaml_source as yaml_source
-    from app.cli import ensure_admin
-    from app.database import upgrade
-    from app.permissions import sync_roles
+    from app.cli.portal import ensure_admin
+    from app.db.database import upgrade
+    from app.security.permissions import sync_roles
     from app.views.base import PortalModelView
 
     application = portal.create_app(overrides(config_dir, "sqlite:///" + db_path))

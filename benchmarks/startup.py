@@ -53,7 +53,7 @@ def worker_measure(config_dir: str) -> dict:
     t0 = time.perf_counter()
     sys.path.insert(0, ROOT)
     import app as portal
-    import app.config_loader as config_loader
+    import app.config.loader as config_loader
     import app.views.forms as forms_mod
 
     imports = time.perf_counter() - t0
@@ -128,7 +128,7 @@ def worker_yaml(config_dir: str) -> dict:
     sys.path.insert(0, ROOT)
     import yaml
 
-    import app.yaml_source as yaml_source
+    import app.config.source as yaml_source
 
     texts = []
     for path in sorted(glob.glob(os.path.join(config_dir, "forms", "*.yaml"))):

@@ -18,7 +18,7 @@ def include_name(name, type_, parent_names):
 
 
 def run_migrations_online():
-    from app.schema_apply import migration_transaction
+    from app.schema.apply import migration_transaction
 
     # One transaction for every pending revision (SQLite: foreign keys off around it, every
     # reference checked before the commit); begin_transaction() below joins it.

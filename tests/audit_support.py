@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select, text
 
-from app.audit import AuditEvent
+from app.audit.log import AuditEvent
 from tests.factories import form_value
 
 

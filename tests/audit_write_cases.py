@@ -265,7 +265,7 @@ def team_add(app: Flask, client: FlaskClient) -> Expect:
 
 
 def _team_id(app: Flask, client: FlaskClient, name: str) -> str:
-    from app.teams import Team
+    from app.security.teams import Team
 
     _post(client, "/teamview/add", {"name": name, "members": _ids(app, "staff")})
     with app.app_context():

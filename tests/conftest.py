@@ -170,8 +170,8 @@ def build_app(databases: Databases, config_dir: Path | str = CONFIG,
 
 
 def setup_database(app: Flask) -> None:
-    from app.database import upgrade
-    from app.permissions import sync_roles
+    from app.db.database import upgrade
+    from app.security.permissions import sync_roles
 
     upgrade(app)
     sync_roles(app)
@@ -183,7 +183,7 @@ def setup_database(app: Flask) -> None:
                             sm.find_role(role.key), password=PASSWORD)
         # One team of every role's user: records made by `staff` (the factories' default
         # owner) are in scope for staff (own), supervisor (team) and the all-scope roles.
-        from app.teams import Team
+        from app.security.teams import Team
 
         if not sm.session.query(Team).filter_by(name=TEAM).count():
             users = [sm.find_user(username=r.key)
@@ -249,7 +249,7 @@ def story(make_app, tmp_path: Path):
     """A migrated database with 60 customers and 90 complaints, and its config folder."""
     import shutil
 
-    from app.database import upgrade
+    from app.db.database import upgrade
     from tests.factories import bulk_records
 
     cfg = tmp_path / "config"

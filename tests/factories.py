@@ -184,7 +184,7 @@ def two_teams(app: Flask, password: str) -> dict[str, int]:
     staff2, supervisor (and the other test users); 客服二组: staff3, supervisor2 — and four
     complaints: by staff, by staff2, by staff3, and one by staff3 handled by staff.
     Returns the complaint ids by name."""
-    from app.teams import Team
+    from app.security.teams import Team
 
     with app.app_context():
         sm = app.appbuilder.sm
@@ -215,7 +215,7 @@ def two_teams(app: Flask, password: str) -> dict[str, int]:
 def audit_events(app: Flask, days: int, n: int, tag: str = "") -> None:
     """n `test` audit events dated `days` from today at noon (one second apart), appended
     at the end of the chain: a history to archive (tests/test_audit_archive.py)."""
-    from app import audit
+    from app.audit import log as audit
 
     noon = dt.datetime.combine(dt.date.today() + dt.timedelta(days=days), dt.time(12))
     with app.app_context():

@@ -49,7 +49,7 @@ class Site:
 
     def readonly(self, user: str, form_key: str) -> frozenset[str]:
         """Fields the user's roles may not change (their posted values are ignored)."""
-        from app.access import access_for
+        from app.security.access import access_for
 
         with self.app.app_context():
             account = self.app.appbuilder.sm.find_user(username=user)

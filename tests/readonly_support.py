@@ -28,9 +28,9 @@ CHANGE_WORDS = re.compile(r"add|edit|delete|action|reset|password|purge|migrate|
 # Tables a read-only request may still write: the audit log (every request may be audited)
 # and the server-side session registry (last seen).
 EXEMPT_TABLES = {"portal_audit_event", "portal_audit_head", "portal_session"}
-# Every signed-in user's own account pages (app/permissions.py SELF_SERVICE): changing one's
-# own password or name is allowed to everyone, so these are sent empty and must only leave
-# the tables unchanged.
+# Every signed-in user's own account pages (SELF_SERVICE, app/security/permissions.py): changing
+# one's own password or name is allowed to everyone, so these are sent empty and must only
+# leave the tables unchanged.
 SELF_SERVICE = {"ResetMyPasswordView.this_form_get", "ResetMyPasswordView.this_form_post",
                 "UserInfoEditView.this_form_get", "UserInfoEditView.this_form_post",
                 "UserDBModelView.resetmypassword", "UserDBModelView.userinfoedit"}

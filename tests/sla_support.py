@@ -8,7 +8,7 @@ from typing import Any
 import time_machine
 from flask import Flask
 
-from app.workflow import actor_for, fire
+from app.workflow.engine import actor_for, fire
 from tests.factories import make_record
 
 

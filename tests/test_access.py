@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from app.access import Access, access_for, mask
+from app.security.access import Access, access_for, mask
+from app.security.teams import Team, teammate_ids
 from app.spec import FieldSpec, Label
-from app.teams import Team, teammate_ids
 from tests.conftest import PASSWORD, csrf_token, login
 from tests.factories import two_teams
 

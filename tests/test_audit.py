@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from app import audit
+from app.audit import log as audit
 
 
 @pytest.fixture

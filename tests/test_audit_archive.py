@@ -15,7 +15,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from app import audit, audit_archive
+from app.audit import archive as audit_archive
+from app.audit import log as audit
 from tests.conftest import PG_URL, _pg_admin_url
 from tests.factories import audit_events, day
 

@@ -180,7 +180,7 @@ def test_role_sync_logs_each_permission_granted_and_withdrawn(
         make_app: Callable[..., Flask], tmp_path: Any) -> None:
     import shutil
 
-    from app.permissions import sync_roles
+    from app.security.permissions import sync_roles
     from tests.conftest import CONFIG
 
     config = tmp_path / "config"
@@ -229,7 +229,7 @@ def test_money_and_dates_are_stored_readably(app: Flask) -> None:
 @pytest.mark.parametrize("table", ["portal_audit_event", "portal_audit_head",
                                    "portal_session"])
 def test_the_log_does_not_log_itself_or_the_session_registry(app: Flask, table: str) -> None:
-    from app.audit_capture import NOT_AUDITED
+    from app.audit.capture import NOT_AUDITED
 
     assert table in NOT_AUDITED
     before = last_seq(app)

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import text
 
-from app import audit
+from app.audit import log as audit
 
 PROCESSES = 4
 RECORDS = 25

@@ -73,7 +73,7 @@ def test_every_write_route_is_covered(pack_apps: dict) -> None:
 def _drop_teams(app: Flask) -> Any:
     """Teams made here leave the shared app as they found it (other tests list its teams)."""
     yield
-    from app.teams import Team
+    from app.security.teams import Team
 
     with app.app_context():
         session = app.appbuilder.session

@@ -123,7 +123,7 @@ def test_run_py_refuses_a_broken_config_without_touching_the_database(tmp_path: 
     assert not db.exists()
 
 
-# --- passwords and accounts (app/passwords.py) ---------------------------------------------
+# --- passwords and accounts (app/security/passwords.py) ----------------------------------
 
 WEAK_ADMIN = ("PORTAL_ADMIN_PASSWORD 不可用：密码至少需要 12 个字符。 密码不能包含用户名。 "
               "该密码过于常见，请换一个不易被猜到的密码。 请设置更强的密码，或留空以自动生成密码；"

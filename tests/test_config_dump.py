@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import yaml
 
-from app.config_dump import dump
-from app.linter import load_spec
+from app.config.dump import dump
+from app.config.lint.forms import load_spec
 from tests.conftest import CONFIG
 
 

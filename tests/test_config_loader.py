@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.errors import ConfigError
-from app.linter import load_spec
+from app.config.errors import ConfigError
+from app.config.lint.forms import load_spec
 
 BASE = Path(__file__).resolve().parent / "corpus" / "base"
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.conversions import NotConvertible, can_convert, convert
+from app.schema.conversions import NotConvertible, can_convert, convert
 from app.spec import Choice, FieldSpec, Label
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.defaults import BadDefault, evaluate_default, parse_default
+from app.fieldtypes.defaults import BadDefault, evaluate_default, parse_default
 
 CHOICES = {"choices": [{"value": "low"}, {"value": "normal"}, {"value": "urgent"}]}
 

@@ -1,12 +1,12 @@
-"""The README's YAML key reference is generated from app/schema.py and must be current."""
+"""The README's YAML key reference is generated from app/config/keys.py and must be current."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from app import docs
-from app.schema import SECTIONS
+from app.config import docs
+from app.config.keys import SECTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,7 +26,7 @@ def test_every_declared_key_is_documented_with_help() -> None:
 
 
 def test_every_key_the_code_reads_is_declared() -> None:
-    """A key read by the loader or linter but missing from app/schema.py would go undocumented
+    """A key read by the loader or linter but missing from app/config/keys.py would go undocumented
     (and the structural check would reject it as unknown)."""
     declared = {key.name for keys in SECTIONS.values() for key in keys}
     read = set()

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.expressions import ExprError, UserFacts, check, evaluate, parse
+from app.config.expressions import ExprError, UserFacts, check, evaluate, parse
 from app.spec import Choice, FieldSpec, Label
 
 

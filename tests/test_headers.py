@@ -1,5 +1,6 @@
-"""HTTP hardening (app/headers.py): exact security headers on every page type, no caching of
-confidential responses, cookies, trusted hosts, and redirects that never leave the portal.
+"""HTTP hardening (app/security/headers.py): exact security headers on every page type, no
+caching of confidential responses, cookies, trusted hosts, and redirects that never leave the
+portal.
 
 The real-browser check that FAB's screens work under the CSP is tests/test_headers_browser.py.
 """
@@ -16,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from app.headers import own_location
+from app.security.headers import own_location
 from app.settings import build_settings
 from tests.conftest import CSRF_RE, PASSWORD, csrf_token, login
 from tests.factories import make_record

@@ -1,4 +1,4 @@
-"""Real browser under the Content-Security-Policy (app/headers.py): Debian's Chromium goes
+"""Real browser under the Content-Security-Policy (app/security/headers.py): Debian's Chromium goes
 through the portal's screens — login, index, add forms with select2, date picker and datetime
 inputs, saving, the list's JS search filters, the delete confirmation, the language switch,
 the Security menu and the error page — and not one CSP violation may be reported, while the

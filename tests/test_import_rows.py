@@ -1,4 +1,4 @@
-"""Reading and checking one row of an import (app/import_rows.py): every kind of bad value
+"""Reading and checking one row of an import (app/transfer/rows.py): every kind of bad value
 gets the REST API's message, references and users are found by what the export shows, and
 duplicates are found within the file too."""
 

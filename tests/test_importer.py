@@ -1,5 +1,5 @@
-"""CSV import (app/importer.py, app/import_rows.py): the file's encoding, header and cells,
-every row checked with the REST API's rules and messages, all rows stored or none."""
+"""CSV import (app/transfer/importer.py, app/transfer/rows.py): the file's encoding, header and
+cells, every row checked with the REST API's rules and messages, all rows stored or none."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from app.importer import CsvFile, ImportRefused, Outcome, detect_encoding, import_csv
+from app.transfer.importer import CsvFile, ImportRefused, Outcome, detect_encoding, import_csv
 from tests.conftest import CONFIG
 from tests.factories import make_record
 
@@ -324,7 +324,7 @@ def test_an_unknown_default_owner_names_the_setting(shop: dict[str, Any],
 def test_a_late_error_undoes_the_rows_already_written(
         shop: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app = shop["app"]
-    monkeypatch.setattr("app.importer.BATCH", 3)  # rows 2-8 are flushed before the error
+    monkeypatch.setattr("app.transfer.importer.BATCH", 3)  # rows 2-8 are flushed before the error
     rows = [good_row() for _ in range(7)] + [good_row() | {"数量": "0"}]
     path = write(tmp_path, COLUMNS, [list(r.values()) for r in rows])
     before = (count(app), count(app, "portal_audit_event"))
@@ -338,7 +338,7 @@ def test_a_late_error_undoes_the_rows_already_written(
 def test_a_refusal_by_the_database_stores_nothing(
         shop: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Checked rows can still clash with a record saved meanwhile: one clean message."""
-    from app.import_rows import RowChecker
+    from app.transfer.rows import RowChecker
 
     app, build = shop["app"], RowChecker.build
     monkeypatch.setattr(RowChecker, "build", lambda self, wtform: setattr(

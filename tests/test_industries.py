@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.linter import load_spec
+from app.config.lint.forms import load_spec
 from tests.conftest import CONFIG, login
 
 

@@ -19,9 +19,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from app.cli import portal_cli
-from app.errors import ConfigError, Problem
-from app.linter import load_spec
+from app.cli.portal import portal_cli
+from app.config.errors import ConfigError, Problem
+from app.config.lint.forms import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -217,7 +217,7 @@ def test_all_problems_reported_in_one_run(name: str, tmp_path: Path) -> None:
 def database(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A SQLite database set up once from the valid base config (with the demo pack)."""
     from app import create_app
-    from app.database import upgrade
+    from app.db.database import upgrade
 
     root = tmp_path_factory.mktemp("db")
     cfg = make_config(root)
@@ -269,7 +269,7 @@ def test_database_state_notices_a_schema_change(tmp_path: Path,
                                                 database: dict[str, Any]) -> None:
     """Control for the test above: the recorded state does change when the schema does."""
     from app import create_app
-    from app.database import upgrade
+    from app.db.database import upgrade
 
     db = tmp_path / "data" / "portal.db"
     db.parent.mkdir()
@@ -372,7 +372,7 @@ def test_reserved_form_keys_cover_every_screen_the_portal_registers(app) -> None
     """A form key k gives the view class <K>View: none may equal a non-form view's name."""
     import re as _re
 
-    from app.linter import RESERVED_FORM_KEYS
+    from app.config.lint.forms import RESERVED_FORM_KEYS
 
     spec = app.extensions["portal"]["spec"]
     forms = {f.view_name for f in spec.forms}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.linter import load_spec
+from app.config.lint.forms import load_spec
 from tests.test_linter import make_config
 
 ROLES = """roles:

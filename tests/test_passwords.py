@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import check_password_hash
 
-from app.passwords import (
+from app.security.passwords import (
     WeakPassword,
     check_password,
     common_passwords,

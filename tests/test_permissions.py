@@ -9,8 +9,8 @@ import pytest
 import yaml
 from flask import Flask
 
-from app.permissions import AUDIT_PAIRS, SELF_SERVICE, sync_roles
-from app.schema import ACTIONS
+from app.config.keys import ACTIONS
+from app.security.permissions import AUDIT_PAIRS, SELF_SERVICE, sync_roles
 from tests.conftest import CONFIG, PACKS, csrf_token, login
 from tests.factories import make_record
 
@@ -53,7 +53,7 @@ def _token(client) -> str:
 
 
 def _matrix() -> list:
-    from app.linter import load_spec
+    from app.config.lint.forms import load_spec
 
     cases = []
     for pack in PACKS:

@@ -1,11 +1,11 @@
-"""app.schema: every documented key, and the structural Checker built on them."""
+"""app.config.keys: every documented key, and the structural Checker built on them."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.schema import ACTIONS, FIELD_TYPES, KINDS, SECTION_TITLES, SECTIONS, Checker, Key
-from app.yaml_source import LDict, load_yaml
+from app.config.keys import ACTIONS, FIELD_TYPES, KINDS, SECTION_TITLES, SECTIONS, Checker, Key
+from app.config.source import LDict, load_yaml
 
 Row = tuple[str, int, int, str, str, str]
 

@@ -6,9 +6,9 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from app.schema_apply import next_state
-from app.schema_plan import Plan
-from app.schema_state import FieldState, FormState
+from app.schema.apply import next_state
+from app.schema.plan import Plan
+from app.schema.state import FieldState, FormState
 from tests.test_schema_story import replace
 
 
@@ -20,7 +20,7 @@ def test_a_type_change_converts_in_batches_and_reports_progress(story, make_app)
         session.commit()
     replace(cfg / "forms/customer.yaml", "    max_length: 200\n    searchable: true\n",
             "    type: integer\n    searchable: true\n")
-    from app.database import upgrade
+    from app.db.database import upgrade
 
     stepped = make_app(cfg, setup=False,
                        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
@@ -40,7 +40,7 @@ def test_a_type_change_converts_in_batches_and_reports_progress(story, make_app)
 
 
 def test_next_state_keeps_what_left_the_yaml_as_retired() -> None:
-    from app.linter import load_spec
+    from app.config.lint.forms import load_spec
     from tests.conftest import CONFIG
 
     spec = load_spec(str(CONFIG))

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app.database import upgrade
-from app.schema_revision import RevisionsMissing, upgrade_heads, write_revision
+from app.db.database import upgrade
+from app.schema.revision import RevisionsMissing, upgrade_heads, write_revision
 from tests.test_schema_story import replace
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.linter import load_spec
-from app.schema_state import FieldState, read_state, snapshot, state_of, write_state
+from app.config.lint.forms import load_spec
+from app.schema.state import FieldState, read_state, snapshot, state_of, write_state
 from tests.conftest import CONFIG
 
 

@@ -18,15 +18,15 @@ from flask.testing import FlaskClient
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 from sqlalchemy import select
 
-from app.audit import AuditEvent
-from app.permissions import sync_roles
-from app.security import (
+from app.audit.log import AuditEvent
+from app.security.manager import (
     PortalSecurityApi,
     StartupRefused,
     production_secret_problem,
     require_production_secret,
     security_settings,
 )
+from app.security.permissions import sync_roles
 from app.settings import _dev_secret
 from tests.conftest import PASSWORD, csrf_token, login
 

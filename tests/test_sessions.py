@@ -13,8 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from app.audit import AuditEvent
-from app.sessions import SESSIONS, TOKEN_KEY
+from app.audit.log import AuditEvent
+from app.security.sessions import SESSIONS, TOKEN_KEY
 from tests.conftest import PASSWORD, csrf_token, login
 
 ENDED = "您的会话已结束，请重新登录。"

@@ -1,4 +1,4 @@
-"""SLA deadlines of complaints (app/sla.py): set at creation over the 2026 working-day
+"""SLA deadlines of complaints (app/sla/deadlines.py): set at creation over the 2026 working-day
 calendar, recomputed on a priority change, met by transitions, and overdue()."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 import time_machine
 from flask import Flask
 
-from app.sla import overdue
+from app.sla.deadlines import overdue
 from tests.sla_support import at, complaint, fire_at, load, user_id
 
 

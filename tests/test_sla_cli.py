@@ -14,7 +14,7 @@ from click.testing import Result
 from flask import Flask
 from sqlalchemy import text
 
-from app import audit
+from app.audit import log as audit
 from tests.audit_support import details, events_after, last_seq
 from tests.conftest import CONFIG, ROOT
 from tests.sla_support import at, complaint, load, user_id

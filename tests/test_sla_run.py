@@ -1,4 +1,4 @@
-"""The SLA run (app/sla_run.py): breaches marked, one escalation per record (priority raised,
+"""The SLA run (app/sla/run.py): breaches marked, one escalation per record (priority raised,
 handed to a supervisor of the team), idempotent re-runs, backfilled deadlines, warnings."""
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
-from app import audit, sla_run
+from app.audit import log as audit
+from app.security.teams import Team
+from app.sla import run as sla_run
 from app.spec import CalendarSpec
-from app.teams import Team
-from app.workflow_store import history
+from app.workflow.store import history
 from tests.audit_support import details, events_after, last_seq
 from tests.conftest import PASSWORD
 from tests.sla_support import at, complaint, fire_at, load, user_id

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.linter import load_spec
-from app.tables import build_models
+from app.config.lint.forms import load_spec
+from app.db.tables import build_models
 from tests.conftest import CONFIG
 from tests.factories import make_record
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from app.teams import Team, teammate_ids
+from app.security.teams import Team, teammate_ids
 from tests.conftest import PASSWORD
 
 

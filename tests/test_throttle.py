@@ -12,14 +12,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.settings import build_settings
-from app.throttle import (
+from app.security.throttle import (
     DEFAULT_IP_LIMIT,
     DEFAULT_USER_LIMIT,
     LoginThrottle,
     ThrottleSettingError,
     parse_limits,
 )
+from app.settings import build_settings
 from tests.conftest import PASSWORD, csrf_token
 
 REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -111,7 +111,7 @@ def test_throttling_is_on_by_default(tmp_path, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_memory_storage_warns_at_start_up(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="app.throttle"):
+    with caplog.at_level(logging.WARNING, logger="app.security.throttle"):
         LoginThrottle.from_config({"PORTAL_LOGIN_RATE_LIMIT": "1 per minute",
                                    "PORTAL_LOGIN_IP_RATE_LIMIT": "1 per minute"})
     assert caplog.messages == [

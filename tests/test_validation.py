@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.validation import EMAIL_RE, PHONE_RE
+from app.fieldtypes.formats import EMAIL_RE, PHONE_RE
 
 
 @pytest.mark.parametrize("number", ["13812345678", "+8613812345678", "+86 13812345678",

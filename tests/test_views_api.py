@@ -1,4 +1,4 @@
-"""The REST API per form (app/views/api.py) obeys the screens' rules: bearer tokens only,
+"""The REST API per form (app/views/api/endpoints.py) obeys the screens' rules: bearer tokens only,
 the same permissions for every role × form × method of every pack, and the IDOR matrix of
 tests/test_access.py (outside the row scope a record is a 404 and absent from lists)."""
 
@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from app.permissions import sync_roles
-from app.views.api import PortalModelApi
+from app.security.permissions import sync_roles
+from app.views.api.endpoints import PortalModelApi
 from tests.api_support import TOKEN_SOURCES, call, json_body, login_api_enabled, token, user_id
 from tests.conftest import CONFIG, PACKS, PASSWORD, login
 from tests.factories import make_record, two_teams
@@ -152,7 +152,7 @@ def test_a_session_cookie_alone_gets_401_for_every_method(world: dict[str, Any])
 
 # -- permissions: every role × form × method of every pack ----------------------------------
 def _matrix() -> list:
-    from app.linter import load_spec
+    from app.config.lint.forms import load_spec
 
     return [pytest.param(pack, role.key, id=f"{pack or 'base'}-{role.key}")
             for pack in PACKS for role in load_spec(str(CONFIG), pack).roles]

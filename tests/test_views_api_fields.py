@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from app.access import access_for
-from app.views.api import PortalModelApi
+from app.security.access import access_for
+from app.views.api.endpoints import PortalModelApi
 from tests.api_support import call, json_body
 from tests.factories import _counter, make_record
 from tests.test_views_api import ACTION, _matrix

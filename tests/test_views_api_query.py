@@ -1,4 +1,4 @@
-"""The `q` parameter of the REST API per form (app/views/api_query.py): paging, sorting,
+"""The `q` parameter of the REST API per form (app/views/api/query.py): paging, sorting,
 columns and filters within the screens' limits; anything else is a 400 with a message."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The form APIs and the workflow (app/views/api_workflow.py): the state and SLA columns are
+"""The form APIs and the workflow (app/views/api/workflow.py): the state and SLA columns are
 read-only, locked records refuse PUT and DELETE, and transitions are fired through
 POST /api/v1/<form>/<pk>/transition/<key>."""
 
@@ -13,8 +13,8 @@ from flask import Flask
 from flask_babel import format_datetime
 from workflow_support import set_state, stored_row
 
-from app.audit import AuditEvent
-from app.workflow_store import WorkflowEvent
+from app.audit.log import AuditEvent
+from app.workflow.store import WorkflowEvent
 from tests.api_support import call, json_body, user_id
 from tests.factories import make_record
 from tests.readonly_support import violations

@@ -28,8 +28,8 @@ from flask_appbuilder.models.sqla.filters import (
     FilterSmaller,
 )
 
-from app import audit
-from app.audit import AuditEvent
+from app.audit import log as audit
+from app.audit.log import AuditEvent
 from tests.conftest import CONFIG, login
 from tests.factories import make_record
 from tests.readonly_support import violations

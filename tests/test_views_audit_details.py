@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 
-from app.access import Access
-from app.linter import load_spec
+from app.config.lint.forms import load_spec
+from app.security.access import Access
 from app.views.audit_details import (
     details_text,
     masked_details,

@@ -1,4 +1,4 @@
-"""The chain check's verdict in Chinese, for every reason app.audit.verify gives."""
+"""The chain check's verdict in Chinese, for every reason app.audit.log.verify gives."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 
-from app.audit import Verdict
+from app.audit.log import Verdict
 from app.views.audit_verify import reason_text, verdict_text
 
 

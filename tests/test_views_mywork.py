@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.views import mywork
-from app.workflow import actor_for, fire
+from app.workflow.engine import actor_for, fire
 from tests.conftest import PASSWORD, login
 from tests.factories import make_record
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from app.teams import Team
+from app.security.teams import Team
 from tests.conftest import csrf_token, login
 
 

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.workflow_store import history
+from app.workflow.store import history
 from tests.conftest import csrf_token, login
 from tests.factories import make_record
 

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from workflow_support import set_state, stored_row
 
-from app.workdays import due_at
+from app.sla.workdays import due_at
 from tests.audit_support import stored_form
 from tests.conftest import csrf_token, login
 from tests.factories import make_record, post_data

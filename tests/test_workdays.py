@@ -7,8 +7,7 @@ import time
 
 import pytest
 
-from app.spec import CalendarDay, CalendarSpec
-from app.workdays import (
+from app.sla.workdays import (
     WorkingCalendar,
     calendar_covers,
     due_at,
@@ -16,6 +15,7 @@ from app.workdays import (
     format_duration,
     parse_duration,
 )
+from app.spec import CalendarDay, CalendarSpec
 
 
 def _days(first: str, last: str, label: str) -> tuple[CalendarDay, ...]:

@@ -1,4 +1,4 @@
-"""The workflow engine (app/workflow.py): offers, refusals, approvals, firing."""
+"""The workflow engine (app/workflow/engine.py): offers, refusals, approvals, firing."""
 
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ from workflow_support import (
     user_id,
 )
 
-from app import workflow
-from app.workflow import Refused, actor_for, fire, moved_message, offers, refusal
-from app.workflow_store import current_approvals, history
+from app.workflow import engine as workflow
+from app.workflow.engine import Refused, actor_for, fire, moved_message, offers, refusal
+from app.workflow.store import current_approvals, history
 
 
 def _actor(app: Flask, username: str) -> Any:

@@ -30,7 +30,7 @@ def _engine_step(app: Flask, step: Step, barrier: Any) -> tuple[int, str]:
     from flask import g
     from flask_babel import force_locale
 
-    from app.workflow import Refused, actor_for, fire
+    from app.workflow.engine import Refused, actor_for, fire
 
     _scenario, _how, rid, key, username, comment = step
     form = app.extensions["portal"]["spec"].form("compensation")

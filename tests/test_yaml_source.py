@@ -1,11 +1,11 @@
-"""app.yaml_source: plain data that remembers where it came from, and YAML problems located."""
+"""app.config.source: plain data that remembers where it came from, and YAML problems located."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.errors import Problem
-from app.yaml_source import LDict, LList, Loc, format_path, load_yaml
+from app.config.errors import Problem
+from app.config.source import LDict, LList, Loc, format_path, load_yaml
 
 FORM = """\
 # a comment line
@@ -217,7 +217,7 @@ def test_fast_and_pure_loaders_agree_on_every_shipped_file() -> None:
     """libyaml is used for speed; data and every location must match the pure loader."""
     from pathlib import Path
 
-    from app import yaml_source
+    from app.config import source as yaml_source
 
     if yaml_source.FAST_LOADER is None:
         print("libyaml not available: nothing to compare")

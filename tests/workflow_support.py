@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale
 from itsdangerous import URLSafeTimedSerializer
 
-from app.workflow import actor_for, fire
+from app.workflow.engine import actor_for, fire
 
 ROLES = ("admin", "staff", "supervisor", "manager", "auditor")
 TEAM = "客服一组"
@@ -41,7 +41,7 @@ def user_id(app: Flask, username: str) -> int:
 
 def ensure_user(app: Flask, username: str, role: str, password: str) -> int:
     """A further user of `role` (idempotent), member of the test team like the others."""
-    from app.teams import Team
+    from app.security.teams import Team
 
     with app.app_context():
         sm = app.appbuilder.sm
@@ -112,7 +112,7 @@ def snapshot(app: Flask, form_key: str, record_id: int) -> dict[str, Any]:
 
 def events(app: Flask, form_key: str, record_id: int) -> list[tuple[Any, ...]]:
     """(kind, transition, from, to, username, comment) of each history row, oldest first."""
-    from app.workflow_store import history
+    from app.workflow.store import history
 
     with app.app_context():
         app.appbuilder.session.expire_all()
@@ -123,7 +123,7 @@ def events(app: Flask, form_key: str, record_id: int) -> list[tuple[Any, ...]]:
 
 def engine_fire(app: Flask, form_key: str, record_id: int, key: str, username: str,
                 comment: str = "", version: Any = None, **values: Any) -> str:
-    """Fire through app.workflow.fire as `username` (English), as the screen would."""
+    """Fire through app.workflow.engine.fire as `username` (English), as the screen would."""
     form = app.extensions["portal"]["spec"].form(form_key)
     model = app.extensions["portal"]["models"].models[form_key]
     with app.test_request_context(), force_locale("en"):

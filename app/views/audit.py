@@ -3,7 +3,7 @@ record's history, a user's activity, CSV export and the hash-chain check.
 
 Read-only by construction: only list, show and the pages below are routed, so FAB registers
 no add, edit or delete permission for them (`include_route_methods`). Roles reach them with
-`audit: true` in roles.yaml (app/permissions.py AUDIT_PAIRS); admins have them anyway.
+`audit: true` in roles.yaml (app/security/permissions.py AUDIT_PAIRS); admins have them anyway.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from .. import audit
-from ..access import current_access
-from ..audit import AuditEvent
-from ..permissions import AUDIT_MENU, AUDIT_VIEW
-from .audit_details import (
+from app.audit import log as audit
+from app.audit.log import AuditEvent
+from app.security.access import current_access
+from app.security.permissions import AUDIT_MENU, AUDIT_VIEW
+from app.views.audit_details import (
     ACTIONS,
     OUTCOMES,
     TABLES,
@@ -42,8 +42,8 @@ from .audit_details import (
     parse_details,
     sections,
 )
-from .audit_verify import verdict_text
-from .fields import LocalDateTimeField
+from app.views.audit_verify import verdict_text
+from app.views.fields import LocalDateTimeField
 
 EXPORT_LIMIT = 100_000
 PAGE = 100  # events per page of a record's history and a user's activity

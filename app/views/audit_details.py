@@ -14,8 +14,8 @@ from typing import Any
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 
-from ..access import Access, mask
-from ..spec import SYSTEM_COLUMNS, FieldSpec, Label, PortalSpec
+from app.security.access import Access, mask
+from app.spec import SYSTEM_COLUMNS, FieldSpec, Label, PortalSpec
 
 # Keys of a form record that are not fields and never sensitive.
 NOT_FIELDS = frozenset(SYSTEM_COLUMNS) | {"created_by", "changed_by"}

@@ -1,4 +1,4 @@
-"""The chain check's verdict in the reader's language (app/audit.py words it in English for
+"""The chain check's verdict in the reader's language (app/audit/log.py words it in English for
 the command line)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import re
 
 from flask_babel import gettext as _
 
-from ..audit import Verdict
+from app.audit.log import Verdict
 
 MISSING = re.compile(r"^sequence (\d+) is missing")
 TWICE = re.compile(r"^sequence (\d+) appears twice")

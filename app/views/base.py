@@ -18,12 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import audit
-from ..access import current_access, mask
-from ..sla import CLOCKS, overdue
-from .protect import ProtectedViewMixin, conflict_message
-from .workflow import WorkflowViewMixin
-from .workflow_columns import Deadline, add_overdue_filters
+from app.audit import log as audit
+from app.security.access import current_access, mask
+from app.sla.deadlines import CLOCKS, overdue
+from app.views.protect import ProtectedViewMixin, conflict_message
+from app.views.workflow import WorkflowViewMixin
+from app.views.workflow_columns import Deadline, add_overdue_filters
 
 EXPORT_LIMIT = 100_000
 
@@ -137,7 +137,7 @@ class PortalModelView(ProtectedViewMixin, WorkflowViewMixin, ModelView):
                              else self._export_value(row, c) for c in columns])
         # Every export is audited with its filters; one with sensitive values in clear is
         # also a reveal of every row in it ("revealed" names those fields).
-        from ..audit_access import screen_filters
+        from app.views.access_log import screen_filters
 
         session = current_app.extensions["appbuilder"].session
         audit.record(session, "export", form=form.key, details={

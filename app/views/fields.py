@@ -43,18 +43,18 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..access import current_access, scope_clause
-from ..defaults import evaluate_default
-from ..spec import FieldSpec
-from ..validation import PHONE_RE
-from .field_checks import (
+from app.fieldtypes.defaults import evaluate_default
+from app.fieldtypes.formats import PHONE_RE
+from app.fieldtypes.validators import (
     UNKNOWN_CHOICE,
     DecimalLimits,
     NoControlCharacters,
     integer_column_range,
     unique_values,
 )
-from .protected_fields import sensitive_field
+from app.security.access import current_access, scope_clause
+from app.spec import FieldSpec
+from app.views.protected_fields import sensitive_field
 
 
 def lazy(label: Any) -> LazyString:

@@ -7,20 +7,20 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from ..access import ScopeFilter
-from ..spec import FieldSpec, FormSpec, PortalSpec
-from ..tables import FormModels
-from .api import register_apis
-from .audit import register_audit_views
-from .base import PortalInterface, PortalModelView
-from .fields import build_field, lazy, search_field
-from .mywork import register_my_work_view
-from .protect import VERSION_FIELD, ProtectedViewMixin, masked_formatter
-from .schema import register_schema_view
-from .teams import register_team_view
-from .workflow_columns import LABELS as SYSTEM_COLUMN_LABELS
-from .workflow_columns import formatters as system_formatters
-from .workflow_columns import state_field, system_columns
+from app.db.tables import FormModels
+from app.security.access import ScopeFilter
+from app.spec import FieldSpec, FormSpec, PortalSpec
+from app.views.api.endpoints import register_apis
+from app.views.audit import register_audit_views
+from app.views.base import PortalInterface, PortalModelView
+from app.views.fields import build_field, lazy, search_field
+from app.views.mywork import register_my_work_view
+from app.views.protect import VERSION_FIELD, ProtectedViewMixin, masked_formatter
+from app.views.schema import register_schema_view
+from app.views.teams import register_team_view
+from app.views.workflow_columns import LABELS as SYSTEM_COLUMN_LABELS
+from app.views.workflow_columns import formatters as system_formatters
+from app.views.workflow_columns import state_field, system_columns
 
 SYSTEM_LABELS = {
     "id": _l("No."),
@@ -146,7 +146,7 @@ def register_views(appbuilder: Any, spec: PortalSpec, models: FormModels) -> Non
                 build_view(form, models, spec), form.key, icon=form.icon,
                 label=lazy(form.label), category=category.key,
                 category_icon=category.icon, category_label=lazy(category.label))
-    register_apis(appbuilder, spec, models)  # /api/v1/<form key>/ (app/views/api.py)
+    register_apis(appbuilder, spec, models)  # /api/v1/<form key>/ (app/views/api/endpoints.py)
     register_schema_view(appbuilder)
     register_team_view(appbuilder)
     register_my_work_view(appbuilder)  # 我的待办, first in the menu (app/views/mywork.py)

@@ -21,7 +21,7 @@ from flask_login import current_user
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric
 from werkzeug.exceptions import HTTPException
 
-from ..tables import Money
+from app.db.tables import Money
 
 # FAB's own parsing (flask_appbuilder/urltools.py): unanchored re.findall, first match, and
 # int() on every page_*/psize_* value whatever view it names. The guard reads the query

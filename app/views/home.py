@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_appbuilder import IndexView, expose
 
-from .forms import forms_in_menu_order
+from app.views.forms import forms_in_menu_order
 
 
 class PortalIndexView(IndexView):

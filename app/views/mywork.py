@@ -20,11 +20,11 @@ from markupsafe import Markup
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from ..access import Access, current_access, mask, request_user, scope_clause
-from ..sla import now, overdue
-from ..spec import STATE_COLUMN, FormSpec, TransitionSpec
-from ..workflow import Actor, Offer, actor_for, offers
-from .workflow_columns import LABELS, Deadline, badge, due_cell
+from app.security.access import Access, current_access, mask, request_user, scope_clause
+from app.sla.deadlines import now, overdue
+from app.spec import STATE_COLUMN, FormSpec, TransitionSpec
+from app.views.workflow_columns import LABELS, Deadline, badge, due_cell
+from app.workflow.engine import Actor, Offer, actor_for, offers
 
 LIMIT = 200  # candidates checked per form and section
 MENU = "my_work"  # the menu item (menu_access permission) every signed-in user has
@@ -79,7 +79,7 @@ def _mine(model: Any, form: FormSpec, user_id: int) -> Any:
 
 
 def _late(model: Any, at: dt.datetime) -> Any:
-    """SQL twin of app.sla.overdue (the final-state test is added by the caller)."""
+    """SQL twin of app.sla.deadlines.overdue (the final-state test is added by the caller)."""
     return or_(and_(model.sla_responded_on.is_(None), model.sla_response_due < at),
                and_(model.sla_resolved_on.is_(None), model.sla_resolution_due < at))
 
@@ -216,7 +216,8 @@ def collect(session: Session, sm: Any) -> list[Section]:
 
 
 class MyWorkView(BaseView):
-    """我的待办: every signed-in user's queue (app/permissions.py SELF_SERVICE grants it)."""
+    """我的待办: every signed-in user's queue (SELF_SERVICE in app/security/permissions.py
+    grants it)."""
 
     route_base = "/mywork"
     default_view = "list"

@@ -25,10 +25,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField
 
-from .. import audit
-from ..access import current_access, mask
-from ..spec import STATE_COLUMN, FormSpec, StateSpec
-from .protected_fields import ReadOnlyField
+from app.audit import log as audit
+from app.security.access import current_access, mask
+from app.spec import STATE_COLUMN, FormSpec, StateSpec
+from app.views.protected_fields import ReadOnlyField
 
 VERSION_FIELD = "row_version"
 

@@ -11,8 +11,8 @@ from wtforms import Field, StringField, TextAreaField
 from wtforms.validators import StopValidation
 from wtforms.widgets import TextArea, TextInput
 
-from ..access import mask
-from ..spec import FieldSpec
+from app.security.access import mask
+from app.spec import FieldSpec
 
 
 class KeepStored:

@@ -10,7 +10,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import column, func, select, table
 
-from ..schema_state import SchemaMigration, read_state
+from app.schema.state import SchemaMigration, read_state
 
 
 class SchemaView(BaseView):

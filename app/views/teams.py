@@ -8,7 +8,7 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from ..teams import Team
+from app.security.teams import Team
 
 
 class TeamView(ModelView):

@@ -1,7 +1,7 @@
 """Workflow screens of the generated form views: the transition dialog (a page of its own, and
 a modal on the record page), the record page's transition buttons and its workflow history.
 
-The dialog never decides anything itself: app/workflow.py re-checks role, state, condition,
+The dialog never decides anything itself: app/workflow/engine.py re-checks role, state, condition,
 approvals, comment, required fields and the version when the dialog is posted.
 """
 
@@ -22,12 +22,12 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import HiddenField, TextAreaField
 
-from ..access import current_access, mask, request_user
-from ..spec import STATE_COLUMN, FormSpec, TransitionSpec
-from ..workflow import Actor, Refused, actor_for, fire, moved_message, offers, refusal
-from ..workflow_store import current_approvals, history
-from .field_checks import INT_MAX, NoControlCharacters
-from .workflow_columns import badge
+from app.fieldtypes.validators import INT_MAX, NoControlCharacters
+from app.security.access import current_access, mask, request_user
+from app.spec import STATE_COLUMN, FormSpec, TransitionSpec
+from app.views.workflow_columns import badge
+from app.workflow.engine import Actor, Refused, actor_for, fire, moved_message, offers, refusal
+from app.workflow.store import current_approvals, history
 
 COMMENT_MAX = 2000
 VERSION_RE = re.compile(r"[0-9]{1,10}")

@@ -11,8 +11,8 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from ..sla import CLOCKS, now
-from ..spec import SLA_COLUMNS, STATE_COLUMN, Choice, FieldSpec, FormSpec, Label
+from app.sla.deadlines import CLOCKS, now
+from app.spec import SLA_COLUMNS, STATE_COLUMN, Choice, FieldSpec, FormSpec, Label
 
 # Bootstrap 3 has six label styles; the other colours get an inline background.
 COLOUR_CSS = {"grey": "#777777", "blue": "#337ab7", "teal": "#1b9e9e", "green": "#3c8d3c",

@@ -1,0 +1,225 @@
+"""Spec → SQLAlchemy tables and classes (one per form), built once per distinct spec."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask import has_request_context
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    false,
+    true,
+)
+from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.types import TypeDecorator
+
+from app.spec import SLA_COLUMNS, STATE_COLUMN, FieldSpec, FormSpec, PortalSpec
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Money(TypeDecorator):
+    """Exact decimals everywhere: NUMERIC on PostgreSQL, integer minor units on SQLite
+    (whose NUMERIC is a float and would lose cents)."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int = 12, scale: int = 2) -> None:
+        super().__init__(precision=precision, scale=scale)
+        self.precision = precision
+        self.scale = scale
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(self.precision, self.scale))
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        value = Decimal(str(value))
+        if dialect.name == "sqlite":
+            return int(value.scaleb(self.scale).to_integral_value())
+        return value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return Decimal(int(value)).scaleb(-self.scale)
+        return Decimal(value)
+
+
+def current_user_id() -> int | None:
+    """The logged-in user's id inside a request; None from the CLI or anonymous."""
+    if not has_request_context():
+        return None
+    from app.security.access import request_user  # the session's user, or the API token's
+
+    user = request_user()
+    return user.id if user is not None else None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def column_type(field: FieldSpec) -> Any:
+    t = field.type
+    if t in ("string",):
+        return String(field.max_length or 200)
+    if t == "phone":
+        return String(32)
+    if t == "email":
+        return String(254)
+    if t == "text":
+        return Text()
+    if t in ("integer", "rating"):
+        return Integer()
+    if t in ("decimal", "money"):
+        return Money(field.precision, field.scale)
+    if t == "date":
+        return Date()
+    if t == "datetime":
+        return DateTime()
+    if t == "boolean":
+        return Boolean()
+    if t == "choice":
+        return String(64)
+    if t == "multi_choice":
+        return String(1000)
+    raise ValueError(f"no column type for {t}")  # reference/user are handled by the caller
+
+
+@dataclass
+class FormModels:
+    """The generated classes of one spec, on their own metadata."""
+
+    metadata: MetaData
+    models: dict[str, type]
+
+
+_BUILT: dict[str, FormModels] = {}
+
+
+def build_models(spec: PortalSpec) -> FormModels:
+    """Classes for every form of `spec`; the same spec always returns the same classes."""
+    if spec.fingerprint and spec.fingerprint in _BUILT:
+        return _BUILT[spec.fingerprint]
+    metadata = MetaData(naming_convention=NAMING)
+    base = declarative_base(metadata=metadata)
+    models = {form.key: _build_class(base, form, spec) for form in spec.forms}
+    built = FormModels(metadata, models)
+    if spec.fingerprint:
+        _BUILT[spec.fingerprint] = built
+    return built
+
+
+def _display(self: Any) -> str:
+    spec: FormSpec = type(self).__form__
+    if spec.display:
+        field = spec.field(spec.display)
+        value = getattr(self, field.key, None)
+        if value is not None and value != "":
+            return field.choice_label(value) if field.type == "choice" else str(value)
+    return f"#{self.id}"
+
+
+def _build_class(base: Any, form: FormSpec, spec: PortalSpec) -> type:
+    user_id = User.__table__.c.id
+    version = Column("version", Integer, nullable=False, default=1)
+    created_by = Column("created_by_fk", Integer, ForeignKey(user_id),
+                        default=current_user_id)
+    changed_by = Column("changed_by_fk", Integer, ForeignKey(user_id),
+                        default=current_user_id, onupdate=current_user_id)
+    attrs: dict[str, Any] = {
+        "__tablename__": form.table,
+        "__form__": form,
+        "__calendar__": spec.calendar,  # SLA deadlines in working days (app/sla/deadlines.py)
+        "__mapper_args__": {"version_id_col": version},
+        "id": Column(Integer, primary_key=True),
+        "version": version,
+        "created_on": Column(DateTime, nullable=False, default=_now),
+        "changed_on": Column(DateTime, nullable=False, default=_now, onupdate=_now),
+        "created_by_fk": created_by,
+        "changed_by_fk": changed_by,
+        "created_by": relationship(User, foreign_keys=[created_by]),
+        "changed_by": relationship(User, foreign_keys=[changed_by]),
+        "__str__": _display,
+        "__repr__": lambda self: f"<{form.class_name} {self.id}>",
+    }
+    attrs.update(workflow_columns(form))
+    for field in form.fields:
+        if field.type in ("reference", "user"):
+            target = (user_id if field.type == "user"
+                      else f"{spec.form(field.form).table}.id")  # type: ignore[arg-type]
+            col = Column(field.column, Integer, ForeignKey(target), nullable=not field.required,
+                         index=True, unique=field.unique)
+            attrs[field.column] = col
+            # A reference to the form itself (a complaint's earlier complaint) is many-to-one
+            # only when told which side is remote; otherwise SQLAlchemy makes it a list.
+            remote: Any = ([attrs["id"]] if field.type == "reference"
+                           and field.form == form.key else None)
+            attrs[field.key] = relationship(
+                User if field.type == "user" else spec.form(field.form).class_name,  # type: ignore[arg-type]
+                foreign_keys=[col], remote_side=remote)
+        else:
+            default = server_default(field)
+            kind = column_type(field)
+            if default is not None:
+                # The ORM leaves a None out of the INSERT when the column has a server default,
+                # so a value the user blanked on purpose was stored as the default.
+                kind = kind.evaluates_none()
+            attrs[field.key] = Column(field.key, kind, nullable=not field.required,
+                                      unique=field.unique, index=field.indexed or None,
+                                      server_default=default)
+    return type(form.class_name, (base,), attrs)
+
+
+def workflow_columns(form: FormSpec) -> dict[str, Column]:
+    """The state column of a form with a workflow (new rows, and rows of a table the
+    workflow is added to, start in the initial state) and the SLA's deadline columns."""
+    out: dict[str, Column] = {}
+    if form.workflow is not None:
+        initial = form.workflow.initial.key
+        out[STATE_COLUMN] = Column(STATE_COLUMN, String(64), nullable=False, index=True,
+                                   default=initial, server_default=initial)
+    if form.sla is not None:
+        for name in SLA_COLUMNS:
+            if name.endswith("_breached"):
+                out[name] = Column(name, Boolean, nullable=False, default=False,
+                                   server_default=false())
+            else:  # the two deadlines are indexed: lists sort and filter on them
+                out[name] = Column(name, DateTime, index=name.endswith("_due") or None)
+    return out
+
+
+def server_default(field: FieldSpec) -> Any:
+    """A constant default also lives in the database, so adding the column fills old rows."""
+    value = field.default
+    if value is None or field.type in ("date", "datetime", "user", "decimal", "money"):
+        return None
+    if field.type == "boolean":
+        return true() if value else false()
+    return str(value)

@@ -1,0 +1,293 @@
+"""CSV import of form records, all or nothing.
+
+A file is read back in the portal's own export format (app/views/base.py: field labels or
+keys as headers, choice labels, 是/否, plain dates and amounts, a referenced record by its
+display value, a user by user name or full name) and each row is checked by the REST API's
+code path (app/views/api/payload.py: the screens' form fields, validators and messages). Rows are
+streamed; they are stored through the ORM in the caller's session, so every created record
+gets its audit event (app/audit/capture.py), followed by one `import` event and one commit.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import os
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.audit import log as audit
+from app.spec import FieldSpec, FormSpec
+from app.transfer.rows import RowChecker, fold
+from app.views.api.endpoints import API_LABELS
+from app.views.forms import SYSTEM_LABELS
+from app.views.workflow_columns import LABELS as WORKFLOW_LABELS
+
+ENCODINGS = ("utf-8-sig", "gb18030")  # Chinese Excel saves "CSV (逗号分隔)" as GB18030/GBK
+BATCH = 500  # rows written per flush; flushed records are no longer held in memory
+
+
+class ImportRefused(Exception):
+    """The whole file is refused (form, user, encoding, header): one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem of one row, as a spreadsheet user finds it (the header is row 1)."""
+
+    file: str
+    row: int
+    label: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.row}"
+        return f"{where} column '{self.label}': {self.message}" if self.label else (
+            f"{where}: {self.message}")
+
+
+@dataclass
+class Outcome:
+    form: FormSpec
+    username: str
+    columns: list[tuple[str, FieldSpec]]  # (header as written, field)
+    ignored: list[str]  # the export's own columns (编号, 创建人 …)
+    defaults: list[FieldSpec] = field(default_factory=list)  # absent columns with a default
+    rows: int = 0
+    errors: int = 0
+    bad_rows: int = 0
+    sha256: str = ""
+    stored: bool = False
+
+
+# -- the file ------------------------------------------------------------------------------
+def detect_encoding(path: str) -> str:
+    """UTF-8 (with or without BOM) if the whole file decodes as such, else GB18030."""
+    with open(path, "rb") as fh:
+        start = fh.read(4)
+    if start == b"PK\x03\x04":
+        raise ImportRefused([f"{path}: an Excel workbook, not CSV; save it as \"CSV UTF-8\""])
+    if start[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        raise ImportRefused([f"{path}: UTF-16 text (Excel's \"Unicode text\"); save it as "
+                             "\"CSV UTF-8\""])
+    for encoding in ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with open(path, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise ImportRefused([f"{path}: neither UTF-8 nor GB18030 text; save it as CSV"])
+
+
+class _Hashing(io.RawIOBase):
+    """A binary file that hashes every byte read from it."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.sha = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self.raw.readinto(buffer)
+        self.sha.update(memoryview(buffer)[:n])
+        return int(n)
+
+
+class CsvFile:
+    """Streams (row number, cells); the sha256 covers exactly the bytes that were parsed."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.encoding = detect_encoding(path)
+        self._hashing: _Hashing | None = None
+
+    def records(self) -> Generator[tuple[int, list[str]], None, None]:
+        row = 0
+        with open(self.path, "rb") as raw:
+            self._hashing = _Hashing(raw)
+            text = io.TextIOWrapper(io.BufferedReader(self._hashing), self.encoding,
+                                    newline="")
+            try:
+                for row, cells in enumerate(csv.reader(text), 1):
+                    yield row, cells
+            except csv.Error as exc:
+                raise ImportRefused([f"{self.path}:{row + 1}: not readable as CSV "
+                                     f"({exc})"]) from None
+            except UnicodeDecodeError:
+                raise ImportRefused([f"{self.path}: the file changed while it was being "
+                                     "read"]) from None
+
+    @property
+    def sha256(self) -> str:
+        return self._hashing.sha.hexdigest() if self._hashing else ""
+
+
+# -- the header ----------------------------------------------------------------------------
+def find_form(spec: Any, key: str) -> FormSpec:
+    forms = {f.key: f for f in spec.forms}
+    if key not in forms:
+        known = ", ".join(f"{f.key} ({f.label.zh})" for f in sorted(forms.values(),
+                                                                  key=lambda f: f.key))
+        raise ImportRefused([f"no form '{key}'; forms: {known}"])
+    return forms[key]
+
+
+def find_user(username: str | None) -> Any:
+    """The records' owner: `--as`, else the configured first admin."""
+    name = username or current_app.config["PORTAL_ADMIN_USER"]
+    user = current_app.extensions["appbuilder"].sm.find_user(username=name)
+    if user is None:
+        where = "" if username else " (PORTAL_ADMIN_USER); name one with --as USERNAME"
+        raise ImportRefused([f"no user '{name}'{where}"])
+    if not user.active:
+        raise ImportRefused([f"user '{name}' is disabled"])
+    return user
+
+
+def system_names() -> set[str]:
+    """Headers of the export's own columns (编号, 创建人 …), in both languages: ignored."""
+    labels = {**SYSTEM_LABELS, **API_LABELS, **WORKFLOW_LABELS}  # state, SLA deadlines
+    names = set(labels)
+    for lang in ("zh", "en"):
+        with force_locale(lang):
+            names.update(fold(str(label)) for label in labels.values())
+    return names
+
+
+def map_header(form: FormSpec, header: list[str], where: str
+               ) -> tuple[list[FieldSpec | None], list[str]]:
+    """The field of each column (None: ignored), or every header problem at once."""
+    names: dict[str, FieldSpec] = {}
+    for pick in (lambda f: f.key, lambda f: f.label.zh, lambda f: f.label.en):
+        for f in form.fields:
+            names.setdefault(fold(pick(f)), f)
+    system = system_names()
+    while header and not header[-1].strip():
+        header = header[:-1]  # spreadsheets add empty columns at the end
+    columns: list[FieldSpec | None] = []
+    ignored, unknown, problems = [], [], []
+    seen: dict[str, str] = {}
+    for index, name in enumerate(header, 1):
+        name = name.strip()
+        found = names.get(fold(name))
+        columns.append(found)
+        if found is None and fold(name) in system:
+            ignored.append(name)
+        elif found is None:
+            (unknown.append(name) if name else problems.append(f"column {index} has no name"))
+        elif found.key in seen:
+            problems.append(f"columns '{seen[found.key]}' and '{name}' are the same field "
+                            f"{found.label.zh} ({found.key})")
+        else:
+            seen[found.key] = name
+    if unknown:
+        allowed = ", ".join(f"{f.key} = {f.label.zh} = {f.label.en}" for f in form.fields)
+        problems.append(f"unknown column(s) {', '.join(repr(u) for u in unknown)}; allowed "
+                        f"(key, Chinese or English label): {allowed}")
+    missing = [f for f in form.fields if f.required and f.default is None
+               and f.key not in seen]
+    if missing:
+        problems.append("missing required column(s): " + ", ".join(
+            f"{f.label.zh} ({f.key})" for f in missing))
+    if problems:
+        raise ImportRefused([f"{where}: {p}" for p in problems])
+    return columns, ignored
+
+
+# -- the import ----------------------------------------------------------------------------
+def import_csv(path: str, form_key: str, username: str | None = None, *,
+               dry_run: bool = False,
+               on_error: Callable[[RowError], None] | None = None) -> Outcome:
+    """Check every row of `path`; unless dry_run or any row is wrong, store them all with
+    one `import` audit event and one commit. Runs in an app context; row errors go to
+    on_error as they are found (memory stays bounded), and are counted in the outcome."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return _import(path, form_key, username, dry_run, on_error or (lambda e: None))
+
+
+def _import(path: str, form_key: str, username: str | None, dry_run: bool,
+            on_error: Callable[[RowError], None]) -> Outcome:
+    form = find_form(current_app.extensions["portal"]["spec"], form_key)
+    user = find_user(username)
+    source = CsvFile(path)
+    with closing(source.records()) as records:
+        row, header = next(((r, c) for r, c in records if any(x.strip() for x in c)),
+                           (0, []))
+        if not header:
+            raise ImportRefused([f"{path}: the file is empty (no header row)"])
+        columns, ignored = map_header(form, header, f"{path}:{row}")
+        checker = RowChecker(form, columns, user)
+        outcome = Outcome(form, user.username,
+                          [(h.strip(), f) for h, f in zip(header, columns, strict=False) if f],
+                          ignored, [f for f in form.fields if f.key in checker.defaults])
+        session = checker.session
+        acting = audit.acting_as(user)  # each created record's event names the --as user
+        acting.__enter__()
+        try:
+            _rows(records, checker, outcome, path, dry_run, on_error)
+            outcome.sha256 = source.sha256
+            if not outcome.rows:
+                raise ImportRefused([f"{path}: only a header row, no records"])
+            if outcome.errors or dry_run:
+                session.rollback()
+                return outcome
+            session.flush()
+            audit.record(session, "import", form=form.key, user=user, details={
+                "file": os.path.basename(path), "sha256": outcome.sha256,
+                "rows": outcome.rows})
+            session.commit()
+        except SQLAlchemyError as exc:  # e.g. a duplicate saved by someone else meanwhile
+            session.rollback()
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise ImportRefused([f"{path}: the database refused the records ({reason})"]
+                                ) from None
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            acting.__exit__(None, None, None)
+    outcome.stored = True
+    return outcome
+
+
+def _rows(records: Iterator[tuple[int, list[str]]], checker: RowChecker, outcome: Outcome,
+          path: str, dry_run: bool, on_error: Callable[[RowError], None]) -> None:
+    """Check every row; add the good ones to the session until the first error."""
+    session, form, pending = checker.session, checker.form, 0
+    for row, cells in records:
+        if not any(c.strip() for c in cells):
+            continue  # an empty line still counts as a spreadsheet row
+        outcome.rows += 1
+        with session.no_autoflush:  # lookups must not write pending records one by one
+            wtform, errors = checker.check(row, cells)
+        for key, messages in errors.items():
+            label = form.field(key).label.zh if key else None
+            for message in messages:
+                on_error(RowError(path, row, label, message))
+                outcome.errors += 1
+        outcome.bad_rows += bool(errors)
+        if outcome.errors or dry_run:
+            continue
+        session.add(checker.build(wtform))
+        pending += 1
+        if pending == BATCH:  # written and audited; flushed records are let go of
+            session.flush()
+            pending = 0

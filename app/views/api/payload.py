@@ -1,0 +1,275 @@
+"""What the form APIs read and write: a JSON record in, checked by the very form fields the
+screens use (app/views/fields.py: same validators, same messages, references offered only
+within the user's scope), and a JSON record out, masked where the user may not reveal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import request
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+
+from app.fieldtypes.defaults import evaluate_default
+from app.fieldtypes.validators import unique_values
+from app.security.access import current_access, mask
+from app.spec import FieldSpec, FormSpec
+from app.views.fields import LocalDateTimeField, build_field
+
+TEXT_TYPES = ("string", "text", "phone", "email")
+SYSTEM_OUT = ("id", "version", "created_on", "changed_on")
+BLANK_REFERENCE = "__None"  # what FAB's select posts for "no record"
+
+
+class ApiError(Exception):
+    """A refused request: the status and the message (a text, or field → messages)."""
+
+    def __init__(self, status: int, message: str | dict[str, list[str]]) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class FieldError(ValueError):
+    """One field's value cannot even be handed to its form field."""
+
+
+class ApiForm(FlaskForm):
+    """The screens' form fields, without CSRF (a token-authenticated API has no cookie to
+    forge) and never reading the request by itself."""
+
+    class Meta:
+        csrf = False
+
+
+def build_form(form: FormSpec, datamodel: Any, related: Any) -> type:
+    """One form class per API, with exactly the fields (and validators) of the screens."""
+    attrs = {f.key: build_field(f, datamodel, related) for f in form.fields}
+    return type(f"{form.class_name}ApiForm", (ApiForm,), attrs)
+
+
+# -- request body --------------------------------------------------------------------------
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN and Infinity are not JSON
+
+
+def read_body() -> dict[str, Any]:
+    """The request's JSON object; numbers with a point stay exact (Decimal)."""
+    if not request.is_json:
+        raise ApiError(400, _("Send the record as a JSON object with the header "
+                              "Content-Type: application/json."))
+    try:
+        body = json.loads(request.get_data(cache=True), parse_float=Decimal,
+                          parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        raise ApiError(400, _("The request body is not valid JSON.")) from None
+    if not isinstance(body, dict):
+        raise ApiError(400, _("Send the record as a JSON object with the header "
+                              "Content-Type: application/json."))
+    return body
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _choice_error(field: FieldSpec) -> FieldError:
+    return FieldError(_("Enter one of: %(values)s",
+                        values=", ".join(c.value for c in field.choices)))
+
+
+def to_formdata(field: FieldSpec, value: Any) -> list[str]:
+    """A JSON value as the browser would post it for this field (several for a multiple
+    choice); FieldError when its JSON type cannot be meant for the field."""
+    t = field.type
+    if value is None:
+        if field.required:
+            raise FieldError(_("This field is required."))
+        if t in ("reference", "user"):
+            return [BLANK_REFERENCE]
+        return [] if t in ("boolean", "multi_choice") else [""]
+    if t in TEXT_TYPES:
+        if not isinstance(value, str):
+            raise FieldError(_("Enter a text."))
+        return [value]
+    if t in ("integer", "rating"):
+        if not _whole(value):
+            raise FieldError(_("Enter a whole number."))
+        return [str(value)]
+    if t in ("decimal", "money"):
+        if isinstance(value, str):
+            try:
+                Decimal(value.strip())
+            except InvalidOperation:
+                raise FieldError(_("Enter a number.")) from None
+            return [value.strip()]
+        if not (_whole(value) or isinstance(value, Decimal)):
+            raise FieldError(_("Enter a number."))
+        return [str(value)]
+    if t == "boolean":
+        if not isinstance(value, bool):
+            raise FieldError(_("Enter true or false."))
+        return ["y"] if value else []
+    if t == "date":
+        try:
+            dt.datetime.strptime(value, "%Y-%m-%d")
+        except (TypeError, ValueError):
+            raise FieldError(_("Enter a date as YYYY-MM-DD.")) from None
+        return [value]
+    if t == "datetime":
+        if not isinstance(value, str) or not any(
+                _parses(value, fmt) for fmt in LocalDateTimeField.FORMATS):
+            raise FieldError(_("Enter a date and time as YYYY-MM-DD HH:MM:SS."))
+        return [value]
+    if t == "choice":
+        if value not in [c.value for c in field.choices]:
+            raise _choice_error(field)
+        return [value]
+    if t == "multi_choice":
+        allowed = {c.value for c in field.choices}
+        if not isinstance(value, list) or any(
+                not isinstance(v, str) or v not in allowed for v in value):
+            raise _choice_error(field)
+        return list(value)
+    if t in ("reference", "user"):
+        if not _whole(value):
+            raise FieldError(_("Enter the id of a record (a whole number)."))
+        return [str(value)]
+    raise FieldError(_("Enter a text."))  # pragma: no cover - every type is handled above
+
+
+def _parses(value: str, fmt: str) -> bool:
+    try:
+        dt.datetime.strptime(value, fmt)
+    except ValueError:
+        return False
+    return True
+
+
+def default_value(field: FieldSpec, user_id: int | None) -> Any:
+    """A field's YAML default as a JSON value (what the add screen is opened with)."""
+    if field.type == "user":
+        return user_id if field.default == "current_user" else None
+    value = evaluate_default(field.type, field.default)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def formdata(fields: list[FieldSpec], values: dict[str, Any],
+             errors: dict[str, list[str]]) -> MultiDict:
+    """The values as a form post; type errors go to `errors`, by field key."""
+    data: MultiDict = MultiDict()
+    for field in fields:
+        try:
+            posted = to_formdata(field, values.get(field.key))
+        except FieldError as exc:
+            errors[field.key] = [str(exc)]
+            continue
+        if posted:
+            data.setlist(field.key, posted)
+    return data
+
+
+def validate(wtform: Any, fields: list[FieldSpec], errors: dict[str, list[str]]) -> None:
+    """Run each field's own validators (as the screens do) where its type was right."""
+    for field in fields:
+        if field.key in errors:
+            continue
+        bound = wtform[field.key]
+        if not bound.validate(wtform):
+            errors[field.key] = [str(m) for m in bound.errors]
+
+
+def checked_form(form_class: Any, form: FormSpec, item: Any, fields: list[FieldSpec],
+                 values: dict[str, Any], errors: dict[str, list[str]]) -> Any:
+    """The API's form for `fields` of a stored record, bound to `values` and validated, with
+    changes to the user's read-only fields refused; ApiError(400) on any error."""
+    wtform = form_class(formdata=formdata(fields, values, errors), obj=item)
+    wtform._id = item.id  # the Unique validator skips the record itself
+    validate(wtform, fields, errors)
+    readonly = current_access().readonly_fields(form.key)
+    for field in fields:
+        if field.key in readonly and (field.key in errors or comparable(
+                field, wtform[field.key].data) != comparable(field, getattr(item, field.key))):
+            errors[field.key] = [_("Your role may not change this field.")]
+    if errors:
+        raise ApiError(400, errors)
+    return wtform
+
+
+def comparable(field: FieldSpec, value: Any) -> Any:
+    """A value in a form that compares equal exactly when nothing would change."""
+    if field.type in ("reference", "user"):
+        return getattr(value, "id", value)
+    if field.type == "multi_choice":
+        items = value.split(",") if isinstance(value, str) else list(value or [])
+        return tuple(unique_values([v for v in items if v]))
+    return None if value == "" else value
+
+
+def unchanged_sensitive(field: FieldSpec, value: Any, stored: Any) -> bool:
+    """On an update, a sensitive field sent empty or as its own mask keeps the stored value
+    (a record read and sent back must not overwrite the real value with the mask)."""
+    if value is None or value == "":
+        return True
+    return stored not in (None, "") and value == mask(field, stored)
+
+
+# -- response ------------------------------------------------------------------------------
+def dump_value(field: FieldSpec, value: Any) -> Any:
+    if value is None:
+        return None
+    t = field.type
+    if t in ("decimal", "money"):
+        return format(Decimal(value), f".{field.scale}f")
+    if t == "multi_choice":
+        return [v for v in str(value).split(",") if v]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def dump_item(item: Any, form: FormSpec, columns: list[str], clear: set[str]) -> dict:
+    """One record as JSON: field keys (references and users as ids), system columns, and
+    sensitive values masked unless the field is in `clear`."""
+    out: dict[str, Any] = {}
+    fields = {f.key: f for f in form.fields}
+    for column in columns:
+        field = fields.get(column)
+        if field is None:
+            value = getattr(item, column)
+            out[column] = value.isoformat() if isinstance(value, dt.date) else value
+        elif field.type in ("reference", "user"):
+            out[column] = getattr(item, field.column)
+        elif field.sensitive and column not in clear:
+            out[column] = mask(field, getattr(item, column)) or None
+        else:
+            out[column] = dump_value(field, getattr(item, column))
+    return out
+
+
+def describe(field: FieldSpec, readonly: bool | None = None) -> dict[str, Any]:
+    """A field as `_info` describes it to a client."""
+    info: dict[str, Any] = {"name": field.key, "label": field.label.get(), "type": field.type,
+                            "required": field.required, "sensitive": field.sensitive}
+    if field.help:
+        info["description"] = field.help.get()
+    for key in ("min_length", "max_length", "min", "max", "pattern", "form"):
+        if getattr(field, key) is not None:
+            info[key] = getattr(field, key)
+    if field.type in ("decimal", "money"):
+        info["scale"] = field.scale
+    if field.choices:
+        info["choices"] = [{"value": c.value, "label": c.label.get()} for c in field.choices]
+    if readonly is not None:
+        info["readonly"] = readonly
+    return info
