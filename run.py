@@ -18,7 +18,7 @@ from dotenv import load_dotenv
 def main() -> int:
     load_dotenv()
     from app import create_app
-    from app.cli.portal import ensure_admin
+    from app.cli.users import ensure_admin
     from app.config.errors import ConfigError
     from app.db.database import record_config_loaded, upgrade
     from app.security.manager import StartupRefused

@@ -14,6 +14,7 @@ from werkzeug.security import generate_password_hash
 
 # Imported for their tables on FAB's metadata, write capture and deadline hooks.
 from app.audit import capture, log  # noqa: F401
+from app.cli import portal_cli
 from app.config.lint.forms import load_spec
 from app.db.database import enable_sqlite_foreign_keys
 from app.db.tables import build_models
@@ -59,7 +60,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_guard(app)
     register_headers(app)
     register_access_log(app)
-    from app.cli.portal import portal_cli
-
     app.cli.add_command(portal_cli)
     return app

@@ -25,7 +25,7 @@ def worker_requests(config_dir: str, n_requests: int, db_path: str) -> dict:
     import app.config.source as yaml_source
     import app.db.tables as tables
     import app.views.forms as forms_mod
-    from app.cli.portal import ensure_admin
+    from app.cli.users import ensure_admin
     from app.db.database import upgrade
     from app.security.permissions import sync_roles
     from app.views.base import PortalModelView

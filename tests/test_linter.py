@@ -19,7 +19,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from app.cli.portal import portal_cli
+from app.cli import portal_cli
 from app.config.errors import ConfigError, Problem
 from app.config.lint.forms import load_spec
 

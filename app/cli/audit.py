@@ -13,8 +13,7 @@ from flask.cli import ScriptInfo
 
 from app.audit import archive as audit_archive
 from app.audit import log as audit
-
-pass_info = click.make_pass_decorator(ScriptInfo, ensure=True)
+from app.cli.base import load_app, pass_info
 
 
 @click.group("audit")
@@ -29,9 +28,8 @@ def audit_group() -> None:
 @pass_info
 def audit_verify(info: ScriptInfo, archives: tuple[str, ...]) -> None:
     """Check every event's hash and link; exit 1 at the first broken one."""
-    from app.cli.portal import _load_app
 
-    app: Any = _load_app(info)
+    app: Any = load_app(info)
     with app.app_context():
         engine = current_app.extensions["appbuilder"].session.get_bind()
         with engine.connect() as conn:
@@ -58,9 +56,8 @@ def audit_archive_command(info: ScriptInfo, before: dt.datetime, path: str,
                           yes: bool) -> None:
     """Move the oldest events (before a day) to a file and delete them from the table; the
     chain still verifies with the file (audit verify --archive FILE)."""
-    from app.cli.portal import _load_app
 
-    app: Any = _load_app(info)
+    app: Any = load_app(info)
     day = f"{before:%Y-%m-%d}"
     with app.app_context():
         engine = current_app.extensions["appbuilder"].session.get_bind()

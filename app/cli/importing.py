@@ -8,7 +8,7 @@ from typing import Any
 import click
 from flask.cli import ScriptInfo
 
-pass_info = click.make_pass_decorator(ScriptInfo, ensure=True)
+from app.cli.base import load_app, pass_info
 
 
 @click.command("import")
@@ -23,10 +23,9 @@ pass_info = click.make_pass_decorator(ScriptInfo, ensure=True)
 def import_command(info: ScriptInfo, form_key: str, path: str, dry_run: bool,
                    as_user: str | None) -> None:
     """Import records from FILE.csv into FORM, all or nothing (see README)."""
-    from app.cli.portal import _load_app  # cli.py registers this command at its end
     from app.transfer.importer import ImportRefused, import_csv
 
-    app: Any = _load_app(info)
+    app: Any = load_app(info)
     with app.app_context():
         try:
             outcome = import_csv(path, form_key, as_user, dry_run=dry_run,

@@ -8,7 +8,8 @@ from typing import Any
 import click
 from flask.cli import ScriptInfo
 
-pass_info = click.make_pass_decorator(ScriptInfo, ensure=True)
+from app.cli.base import load_app, pass_info
+
 EXAMPLE = "2026-10-09 18:00"
 
 
@@ -40,9 +41,8 @@ def sla_group() -> None:
 @pass_info
 def sla_run_command(info: ScriptInfo, at: dt.datetime | None) -> None:
     """Compute missing deadlines, mark missed ones, escalate each record once (idempotent)."""
-    from app.cli.portal import _load_app  # cli.py registers this group at its end
     from app.sla.run import run
 
-    app: Any = _load_app(info)
+    app: Any = load_app(info)
     for line in run(app, at).lines():
         click.echo(line)

@@ -8,15 +8,8 @@ import click
 from flask import current_app
 from flask.cli import ScriptInfo
 
+from app.cli.base import load_app, pass_info
 from app.security.teams import Team
-
-pass_info = click.make_pass_decorator(ScriptInfo, ensure=True)
-
-
-def _load_app(info: ScriptInfo) -> Any:
-    from app.cli.portal import _load_app as load  # cli.py registers this group at its end
-
-    return load(info)
 
 
 @click.group("team")
@@ -46,7 +39,7 @@ def _users(sm: Any, usernames: tuple[str, ...]) -> list[Any]:
 @pass_info
 def team_list(info: ScriptInfo) -> None:
     """Every team and its members."""
-    app = _load_app(info)
+    app = load_app(info)
     with app.app_context():
         session = current_app.extensions["appbuilder"].session
         teams = session.query(Team).order_by(Team.name).all()
@@ -63,7 +56,7 @@ def team_list(info: ScriptInfo) -> None:
 @pass_info
 def team_create(info: ScriptInfo, name: str, members: tuple[str, ...]) -> None:
     """Create a team."""
-    app = _load_app(info)
+    app = load_app(info)
     with app.app_context():
         sm = current_app.extensions["appbuilder"].sm
         if sm.session.query(Team).filter_by(name=name).count():
@@ -79,7 +72,7 @@ def team_create(info: ScriptInfo, name: str, members: tuple[str, ...]) -> None:
 @pass_info
 def team_add(info: ScriptInfo, name: str, usernames: tuple[str, ...]) -> None:
     """Add users to a team."""
-    app = _load_app(info)
+    app = load_app(info)
     with app.app_context():
         sm = current_app.extensions["appbuilder"].sm
         team = _team(sm.session, name)
@@ -96,7 +89,7 @@ def team_add(info: ScriptInfo, name: str, usernames: tuple[str, ...]) -> None:
 @pass_info
 def team_remove(info: ScriptInfo, name: str, usernames: tuple[str, ...]) -> None:
     """Remove users from a team."""
-    app = _load_app(info)
+    app = load_app(info)
     with app.app_context():
         sm = current_app.extensions["appbuilder"].sm
         team = _team(sm.session, name)
@@ -114,7 +107,7 @@ def team_remove(info: ScriptInfo, name: str, usernames: tuple[str, ...]) -> None
 @pass_info
 def team_delete(info: ScriptInfo, name: str, yes: bool) -> None:
     """Delete a team (its members keep their accounts and their own records)."""
-    app = _load_app(info)
+    app = load_app(info)
     with app.app_context():
         session = current_app.extensions["appbuilder"].session
         team = _team(session, name)
