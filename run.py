@@ -18,9 +18,10 @@ from dotenv import load_dotenv
 def main() -> int:
     load_dotenv()
     from app import create_app
+    from app.audit.app_events import record_config_loaded
     from app.cli.users import ensure_admin
     from app.config.errors import ConfigError
-    from app.db.database import record_config_loaded, upgrade
+    from app.schema.upgrade import upgrade
     from app.security.manager import StartupRefused
     from app.security.permissions import sync_roles
 

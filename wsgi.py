@@ -8,8 +8,9 @@ import os
 import sys
 
 from app import create_app
+from app.audit.app_events import record_config_loaded
 from app.config.errors import ConfigError
-from app.db.database import SchemaDrift, record_config_loaded, require_current_schema
+from app.schema.drift import SchemaDrift, require_current_schema
 from app.security.manager import StartupRefused, require_production_secret
 from app.settings import ROOT
 

@@ -16,7 +16,7 @@ from werkzeug.security import generate_password_hash
 from app.audit import capture, log  # noqa: F401
 from app.cli import portal_cli
 from app.config.lint.forms import load_spec
-from app.db.database import enable_sqlite_foreign_keys
+from app.db.engine import enable_sqlite_foreign_keys
 from app.db.tables import build_models
 from app.schema.state import SchemaForm  # noqa: F401  (registers the state tables)
 from app.security import sessions, teams  # noqa: F401

@@ -27,7 +27,7 @@ from bench_config import SHIPPED_CONFIG, overrides  # noqa: E402
 from schema import database  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.db.database import upgrade  # noqa: E402
+from app.schema.upgrade import upgrade  # noqa: E402
 from app.security.permissions import sync_roles  # noqa: E402
 
 PASSWORD = "Bench-audit-pw-2026"

@@ -26,7 +26,7 @@ def worker_requests(config_dir: str, n_requests: int, db_path: str) -> dict:
     import app.db.tables as tables
     import app.views.forms as forms_mod
     from app.cli.users import ensure_admin
-    from app.db.database import upgrade
+    from app.schema.upgrade import upgrade
     from app.security.permissions import sync_roles
     from app.views.base import PortalModelView
 

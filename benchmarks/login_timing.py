@@ -29,7 +29,7 @@ PASSWORD = "Bench-login-pass-2026"
 def build(database_url: str | None) -> object:
     sys.path.insert(0, ROOT)
     from app import create_app
-    from app.db.database import upgrade
+    from app.schema.upgrade import upgrade
     from app.security.permissions import sync_roles
 
     folder = tempfile.mkdtemp(prefix="login-timing-")

@@ -21,9 +21,9 @@ import sqlalchemy as sa  # noqa: E402
 from bench_config import SHIPPED_CONFIG, generate_config, overrides  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.db.database import upgrade  # noqa: E402
 from app.schema.apply import migration_transaction  # noqa: E402
 from app.schema.plan import make_plan  # noqa: E402
+from app.schema.upgrade import upgrade  # noqa: E402
 
 
 def database(kind: str, pg_url: str, folder: str) -> tuple[str, callable]:

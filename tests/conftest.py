@@ -170,7 +170,7 @@ def build_app(databases: Databases, config_dir: Path | str = CONFIG,
 
 
 def setup_database(app: Flask) -> None:
-    from app.db.database import upgrade
+    from app.schema.upgrade import upgrade
     from app.security.permissions import sync_roles
 
     upgrade(app)
@@ -249,7 +249,7 @@ def story(make_app, tmp_path: Path):
     """A migrated database with 60 customers and 90 complaints, and its config folder."""
     import shutil
 
-    from app.db.database import upgrade
+    from app.schema.upgrade import upgrade
     from tests.factories import bulk_records
 
     cfg = tmp_path / "config"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app.db.database import upgrade
+from app.schema.upgrade import upgrade
 from app.security.permissions import sync_roles
 from tests.conftest import CONFIG, login
 from tests.factories import make_record
@@ -195,7 +195,7 @@ def test_start_up_refuses_a_database_that_does_not_match(make_app, tmp_path: Pat
     import subprocess
     import sys
 
-    from app.db.database import SchemaDrift, require_current_schema
+    from app.schema.drift import SchemaDrift, require_current_schema
 
     config = _config(tmp_path)
     app = make_app(config)

@@ -217,7 +217,7 @@ def test_all_problems_reported_in_one_run(name: str, tmp_path: Path) -> None:
 def database(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A SQLite database set up once from the valid base config (with the demo pack)."""
     from app import create_app
-    from app.db.database import upgrade
+    from app.schema.upgrade import upgrade
 
     root = tmp_path_factory.mktemp("db")
     cfg = make_config(root)
@@ -269,7 +269,7 @@ def test_database_state_notices_a_schema_change(tmp_path: Path,
                                                 database: dict[str, Any]) -> None:
     """Control for the test above: the recorded state does change when the schema does."""
     from app import create_app
-    from app.db.database import upgrade
+    from app.schema.upgrade import upgrade
 
     db = tmp_path / "data" / "portal.db"
     db.parent.mkdir()

@@ -20,7 +20,7 @@ def test_a_type_change_converts_in_batches_and_reports_progress(story, make_app)
         session.commit()
     replace(cfg / "forms/customer.yaml", "    max_length: 200\n    searchable: true\n",
             "    type: integer\n    searchable: true\n")
-    from app.db.database import upgrade
+    from app.schema.upgrade import upgrade
 
     stepped = make_app(cfg, setup=False,
                        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from app.db.database import upgrade
+from app.schema.upgrade import upgrade
 from tests.factories import drop_form_from_roles
 from tests.test_schema_story import replace
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app.db.database import upgrade
 from app.schema.revision import RevisionsMissing, upgrade_heads, write_revision
+from app.schema.upgrade import upgrade
 from tests.test_schema_story import replace
 
 

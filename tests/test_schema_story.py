@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.db.database import upgrade
+from app.schema.upgrade import upgrade
 from tests.conftest import CONFIG
 from tests.factories import bulk_records, drop_form_from_roles
 

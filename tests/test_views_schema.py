@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from app.db.database import upgrade
+from app.schema.upgrade import upgrade
 from tests.conftest import login
 from tests.test_schema_story import replace
 

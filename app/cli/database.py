@@ -20,7 +20,7 @@ from app.cli.users import ensure_admin
 @pass_info
 def migrate(info: ScriptInfo, show_only: bool, yes: bool) -> None:
     """Bring the database to the config: plan in plain words, then apply it whole."""
-    from app.db.database import current_plan
+    from app.schema.upgrade import current_plan
 
     app = load_app(info)
     if show_only:  # read-only: no migration of any kind
@@ -59,8 +59,8 @@ def purge_command(info: ScriptInfo, target: str, yes: bool) -> None:
 
 
 def _upgrade(app: Flask, allow_risky: bool = False, confirm: bool = False) -> None:
-    from app.db.database import upgrade
     from app.schema.revision import RevisionsMissing
+    from app.schema.upgrade import upgrade
 
     who = f"{getpass.getuser()} (flask portal)"
     try:

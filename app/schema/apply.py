@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations, ops
 from sqlalchemy import (
     Column,
+    ForeignKey,
     String,
     bindparam,
     column,
@@ -24,7 +25,6 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator
 
-from app.db.database import detached_column
 from app.db.tables import FormModels
 from app.schema.conversions import BATCH, convert, stored_column
 from app.schema.plan import Plan
@@ -38,6 +38,16 @@ from app.schema.state import (
 )
 
 Progress = Callable[[str], None]
+
+
+def detached_column(col: Column) -> Column:
+    """A fresh copy of a new column that keeps its named foreign key (Alembic's own copy
+    drops table-level foreign keys, which silently loses the constraint)."""
+    fks = [ForeignKey(fk.target_fullname, name=fk.constraint.name if fk.constraint else None)
+           for fk in col.foreign_keys]
+    default = col.server_default.arg if col.server_default is not None else None  # type: ignore[attr-defined]
+    return Column(col.name, col.type, *fks, nullable=col.nullable, index=col.index,
+                  unique=col.unique, server_default=default)
 
 
 class PlanRefused(Exception):

@@ -1,0 +1,27 @@
+"""Events the app records outside a request: a migration, the configuration it serves."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from flask import Flask
+
+from app.audit import log as audit
+
+
+def record_now(app: Flask, action: str, details: dict) -> None:
+    with app.app_context():
+        session = app.extensions["appbuilder"].session
+        audit.record(session, action, details=details)
+        session.commit()
+
+
+def record_config_loaded(app: Flask, via: str) -> None:
+    """The start-up event: which configuration this process serves (the merged config's
+    hash, as `flask portal config show` prints it)."""
+    spec = app.extensions["portal"]["spec"]
+    record_now(app, "config_loaded", {
+        "hash": hashlib.sha256(repr(spec).encode()).hexdigest(),
+        "fingerprint": spec.fingerprint, "industry": spec.industry, "forms": len(spec.forms),
+        "roles": len(spec.roles), "via": via, "pid": os.getpid()})

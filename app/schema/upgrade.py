@@ -1,0 +1,60 @@
+"""Bring the database to the code and the config: the portal's own Alembic revisions, then
+the forms' schema plan (app/schema/plan.py), written as a revision file and applied."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+from app.audit.app_events import record_now
+from app.schema.plan import make_plan
+from app.schema.revision import upgrade_heads, write_revision
+
+
+def current_plan(app: Flask) -> Any:
+    """The schema plan against the live database, read-only (app.schema.plan.Plan)."""
+    with app.app_context():
+        portal = app.extensions["portal"]
+        with app.extensions["migrate"].db.engine.connect() as conn:
+            plan = make_plan(conn, portal["spec"], portal["models"])
+            conn.rollback()
+    return plan
+
+
+@dataclass
+class MigrationResult:
+    plan: Any  # app.schema.plan.Plan
+    applied: bool
+    revision: str | None = None
+    reason: str = ""
+
+
+def upgrade(app: Flask, allow_risky: bool = False, applied_by: str = "flask portal",
+            progress: Any = None) -> MigrationResult:
+    """Bring the database to the code and the config: pending Alembic revisions, then the
+    schema plan, written as a revision file and applied through Alembic. The plan is applied
+    only when nothing is refused, and risky changes only when allowed."""
+    upgrade_heads(app)
+    plan = current_plan(app)
+    if plan.refused:
+        return MigrationResult(plan, False, reason="refused")
+    if any(c.risky for c in plan.changes) and not allow_risky:
+        return MigrationResult(plan, False, reason="risky")
+    if not plan.changes and not plan.bootstrap:
+        return MigrationResult(plan, False, reason="nothing to do")
+    revision, path = write_revision(app, plan.text(), applied_by)
+    portal = app.extensions["portal"]
+    portal["progress"] = progress
+    try:
+        upgrade_heads(app)
+    except BaseException:
+        os.remove(path)  # it never applied: leave no revision behind
+        raise
+    finally:
+        portal["progress"] = None
+    record_now(app, "migration", {"revision": revision, "applied_by": applied_by,
+                               "plan": plan.text()})
+    return MigrationResult(plan, True, revision)
