@@ -17,13 +17,16 @@ from app.audit import capture, log  # noqa: F401
 from app.cli import portal_cli
 from app.config.lint.forms import load_spec
 from app.db.engine import enable_sqlite_foreign_keys
-from app.db.tables import build_models
+from app.i18n import request_language
+from app.portal import EXTENSION as PORTAL
+from app.portal import build_portal
 from app.schema.state import SchemaForm  # noqa: F401  (registers the state tables)
 from app.security import sessions, teams  # noqa: F401
 from app.security.headers import register_headers
 from app.security.manager import PortalSecurityManager
 from app.settings import ROOT, build_settings
 from app.sla import deadlines  # noqa: F401
+from app.spec import use_language
 from app.views.access_log import register_access_log
 from app.views.forms import register_views
 from app.views.guard import register_guard
@@ -42,9 +45,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"] = generate_password_hash(
             "password", method=method)
     os.makedirs(app.instance_path, exist_ok=True)
+    use_language(request_language)
     spec = load_spec(app.config["PORTAL_CONFIG_DIR"], app.config["PORTAL_INDUSTRY"])
-    models = build_models(spec)
-    app.extensions["portal"] = {"spec": spec, "models": models}
+    portal = build_portal(spec)
+    app.extensions[PORTAL] = portal
 
     # FAB leaves CSRF to the app; without it, deletes by GET and token-less POSTs succeed.
     CSRFProtect(app)
@@ -56,7 +60,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
                             security_manager_class=PortalSecurityManager)
     with app.app_context():
         appbuilder.init_app(app, db.session)
-        register_views(appbuilder, spec, models)
+        register_views(appbuilder, portal)
     register_guard(app)
     register_headers(app)
     register_access_log(app)

@@ -7,10 +7,21 @@ import os
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask_babel import get_locale
 
 from app.settings import ROOT
 
 CATALOG_DIR = os.path.join(ROOT, "app", "translations")
+
+
+def request_language() -> str:
+    """'zh' or 'en' for the current request; 'zh' outside one (the spec's labels ask this,
+    through app.spec.use_language)."""
+    try:
+        locale = get_locale()
+    except Exception:  # outside an app context  # noqa: BLE001
+        locale = None
+    return "en" if locale is not None and locale.language == "en" else "zh"
 
 
 def compiled(po_path: str) -> bytes:

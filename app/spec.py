@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-
-from flask_babel import get_locale
 
 SYSTEM_COLUMNS = ("id", "version", "created_on", "changed_on", "created_by_fk",
                   "changed_by_fk")
@@ -16,13 +15,22 @@ SLA_COLUMNS = ("sla_response_due", "sla_responded_on", "sla_resolution_due", "sl
                "sla_response_breached", "sla_resolution_breached", "sla_escalated_on")
 
 
+# Types whose column holds the id of a record (another form's, or a user's).
+ID_TYPES = ("reference", "user")
+
+# Which language a Label shows when none is asked for: the app sets this to the request's
+# (app/i18n.py); the spec itself knows no request.
+_language: Callable[[], str] = lambda: "zh"  # noqa: E731
+
+
+def use_language(source: Callable[[], str]) -> None:
+    """Make `source` ('zh' or 'en') decide the language of Label.get() without argument."""
+    global _language
+    _language = source
+
+
 def current_lang() -> str:
-    """'zh' or 'en' for the current request; 'zh' outside one."""
-    try:
-        locale = get_locale()
-    except Exception:  # outside an app context  # noqa: BLE001
-        locale = None
-    return "en" if locale is not None and locale.language == "en" else "zh"
+    return _language()
 
 
 @dataclass(frozen=True)
@@ -70,9 +78,14 @@ class FieldSpec:
     renamed_from: str | None = None
 
     @property
+    def stores_id(self) -> bool:
+        """A reference or user field: its column holds a record's id."""
+        return self.type in ID_TYPES
+
+    @property
     def column(self) -> str:
         """The database column: reference and user fields store an id."""
-        return f"{self.key}_id" if self.type in ("reference", "user") else self.key
+        return f"{self.key}_id" if self.stores_id else self.key
 
     def choice_label(self, value: str, lang: str | None = None) -> str:
         for choice in self.choices:

@@ -10,6 +10,8 @@ from typing import Any
 
 from bench_config import ROOT, overrides
 
+from app.portal import portal_of
+
 
 def worker_requests(config_dir: str, n_requests: int, db_path: str) -> dict:
     """create_app, set up a throwaway DB, then count YAML/class work while serving requests."""
@@ -35,8 +37,8 @@ def worker_requests(config_dir: str, n_requests: int, db_path: str) -> dict:
     report = upgrade(application)
     sync_roles(application)
     ensure_admin(application, lambda _msg: None)
-    spec = application.extensions["portal"]["spec"]
-    model_base = next(iter(application.extensions["portal"]["models"].models.values())
+    spec = portal_of(application).spec
+    model_base = next(iter(portal_of(application).models.models.values())
                       ).__mro__[1]
 
     # Function counters are installed before the first request: none may ever fire.

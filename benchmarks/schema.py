@@ -21,6 +21,7 @@ import sqlalchemy as sa  # noqa: E402
 from bench_config import SHIPPED_CONFIG, generate_config, overrides  # noqa: E402
 
 from app import create_app  # noqa: E402
+from app.portal import portal_of
 from app.schema.apply import migration_transaction  # noqa: E402
 from app.schema.plan import make_plan  # noqa: E402
 from app.schema.upgrade import upgrade  # noqa: E402
@@ -50,8 +51,8 @@ def plan_seconds(app, runs: int = 5) -> float:
         for _ in range(runs):
             with migration_transaction(engine) as conn:
                 start = time.perf_counter()
-                make_plan(conn, app.extensions["portal"]["spec"],
-                          app.extensions["portal"]["models"])
+                make_plan(conn, portal_of(app).spec,
+                          portal_of(app).models)
                 times.append(time.perf_counter() - start)
                 conn.rollback()
         engine.dispose()

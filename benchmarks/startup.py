@@ -38,6 +38,8 @@ from typing import Any
 from bench_config import ROOT, SHIPPED_CONFIG, generate_config, overrides  # noqa: E402
 from bench_requests import print_requests, worker_requests  # noqa: E402
 
+from app.portal import portal_of
+
 # --------------------------------------------------------------------------------------------
 # 2. Worker side (runs in a fresh subprocess)
 # --------------------------------------------------------------------------------------------
@@ -86,7 +88,7 @@ def worker_measure(config_dir: str) -> dict:
     start = time.perf_counter()
     application = portal.create_app(overrides(config_dir, "sqlite://"))
     total = time.perf_counter() - start
-    spec = application.extensions["portal"]["spec"]
+    spec = portal_of(application).spec
     return {
         "imports": imports,
         "load_spec": phases["load_spec"],

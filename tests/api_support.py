@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.test import TestResponse
 
+from app.portal import portal_of
 from tests.conftest import PASSWORD
 from tests.factories import _counter, make_record, python_value
 
@@ -75,7 +76,7 @@ def json_value(value: Any) -> Any:
 def json_body(app: Flask, form: Any, owner: str) -> dict[str, Any]:
     """A valid new record of `form` as JSON; referenced records are created by `owner`,
     so they are within the owner's row scope."""
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     n = next(_counter)
     body: dict[str, Any] = {}
     for field in form.fields:

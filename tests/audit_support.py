@@ -10,11 +10,12 @@ from flask import Flask
 from sqlalchemy import select, text
 
 from app.audit.log import AuditEvent
+from app.portal import portal_of
 from tests.factories import form_value
 
 
 def spec_form(app: Flask, key: str) -> Any:
-    return app.extensions["portal"]["spec"].form(key)
+    return portal_of(app).spec.form(key)
 
 
 def last_seq(app: Flask) -> int:
@@ -38,7 +39,7 @@ def details(event: AuditEvent) -> dict:
 
 
 def stored_form(app: Flask, form: Any, pk: int) -> dict[str, Any]:
-    model = app.extensions["portal"]["models"].models[form.key]
+    model = portal_of(app).models.models[form.key]
     with app.app_context():
         row = app.appbuilder.session.get(model, pk)
         data = {f.key: form_value(f, getattr(row, f.column)) for f in form.fields

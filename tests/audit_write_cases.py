@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.portal import portal_of
 from tests.api_support import call, json_body, token
 from tests.audit_support import events_after, last_seq, stored_form
 from tests.conftest import PASSWORD, csrf_token, login
@@ -19,7 +20,7 @@ Expect = list[tuple[str, str | None]]  # (action, form) of the events a call mus
 
 
 def _forms(app: Flask) -> list[Any]:
-    return list(app.extensions["portal"]["spec"].forms)
+    return list(portal_of(app).spec.forms)
 
 
 def _text_field(form: Any) -> Any:
@@ -72,7 +73,7 @@ def form_delete(app: Flask, client: FlaskClient) -> Expect:
 
 
 def form_reveal(app: Flask, client: FlaskClient) -> Expect:
-    pk = make_record(app, app.extensions["portal"]["spec"].form("customer")).id
+    pk = make_record(app, portal_of(app).spec.form("customer")).id
     begin(app)
     response = _post(client, f"/customerview/reveal/{pk}/phone", {}, "/users/add")
     assert response.status_code == 200
@@ -82,7 +83,7 @@ def form_reveal(app: Flask, client: FlaskClient) -> Expect:
 def form_transition(app: Flask, client: FlaskClient) -> Expect:
     """A transition from the record page: the engine's "transition" event, and the update of
     the field its dialog asked for (the handler)."""
-    pk = make_record(app, app.extensions["portal"]["spec"].form("complaint")).id
+    pk = make_record(app, portal_of(app).spec.form("complaint")).id
     handler = _ids(app, "staff")[0]
     begin(app)
     response = _post(client, f"/complaintview/transition/{pk}/accept",
@@ -133,7 +134,7 @@ def api_delete(app: Flask, _client: FlaskClient) -> Expect:
 def api_transition(app: Flask, _client: FlaskClient) -> Expect:
     """A transition through the API: the engine's own "transition" event, and the update of
     the field it asked for (the handler)."""
-    pk = make_record(app, app.extensions["portal"]["spec"].form("complaint")).id
+    pk = make_record(app, portal_of(app).spec.form("complaint")).id
     handler = int(_ids(app, "staff")[0])
     token(app, "admin")
     begin(app)

@@ -20,6 +20,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.portal import portal_of
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = Path(os.environ.get("PORTAL_TEST_CONFIG", ROOT / "config"))
 # The base pack and every shipped industry pack: new packs are covered automatically.
@@ -177,7 +179,7 @@ def setup_database(app: Flask) -> None:
     sync_roles(app)
     with app.app_context():
         sm = app.appbuilder.sm
-        for role in app.extensions["portal"]["spec"].roles:
+        for role in portal_of(app).spec.roles:
             if not sm.find_user(username=role.key):
                 sm.add_user(role.key, role.key, "test", f"{role.key}@example.com",
                             sm.find_role(role.key), password=PASSWORD)
@@ -187,7 +189,7 @@ def setup_database(app: Flask) -> None:
 
         if not sm.session.query(Team).filter_by(name=TEAM).count():
             users = [sm.find_user(username=r.key)
-                     for r in app.extensions["portal"]["spec"].roles]
+                     for r in portal_of(app).spec.roles]
             sm.session.add(Team(name=TEAM, members=users))
             sm.session.commit()
 
@@ -255,7 +257,7 @@ def story(make_app, tmp_path: Path):
     cfg = tmp_path / "config"
     shutil.copytree(CONFIG, cfg, ignore=shutil.ignore_patterns("industries"))
     app = make_app(cfg)
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     bulk_records(app, spec.form("customer"), 60,
                  company=lambda i: None if i % 4 == 0 else f"公司{i % 7}")
     bulk_records(app, spec.form("complaint"), 90)

@@ -13,6 +13,7 @@ import yaml
 from flask import Flask
 from sqlalchemy import select
 
+from app.portal import portal_of
 from app.spec import FieldSpec, FormSpec
 
 _counter = itertools.count(1)
@@ -78,8 +79,8 @@ def make_record(app: Flask, form: FormSpec, _owner: str | None = "staff",
                 **values: Any) -> Any:
     """Insert a valid record through the ORM (creating referenced records as needed), as
     created by `_owner` (a username; None: no creator, as from a script)."""
-    spec = app.extensions["portal"]["spec"]
-    model = app.extensions["portal"]["models"].models[form.key]
+    spec = portal_of(app).spec
+    model = portal_of(app).models.models[form.key]
     with app.app_context():
         session = app.appbuilder.session
         n = next(_counter)
@@ -112,7 +113,7 @@ def make_record(app: Flask, form: FormSpec, _owner: str | None = "staff",
 
 def post_data(app: Flask, form: FormSpec, user_id: int) -> tuple[dict, dict]:
     """(form post, expected python values) for a valid new record of `form`."""
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     n = next(_counter)
     posted: dict[str, Any] = {}
     expected: dict[str, Any] = {}
@@ -133,8 +134,8 @@ def post_data(app: Flask, form: FormSpec, user_id: int) -> tuple[dict, dict]:
 
 def bulk_records(app: Flask, form: FormSpec, n: int, **fixed: Any) -> None:
     """Insert n valid rows at once (Core insert), referencing existing rows round-robin."""
-    spec = app.extensions["portal"]["spec"]
-    models = app.extensions["portal"]["models"]
+    spec = portal_of(app).spec
+    models = portal_of(app).models
     table = models.metadata.tables[form.table]
     with app.app_context():
         session = app.appbuilder.session
@@ -198,7 +199,7 @@ def two_teams(app: Flask, password: str) -> dict[str, int]:
                                                      sm.find_user(username="supervisor2")]))
         sm.session.commit()
         staff_id = sm.find_user(username="staff").id
-    complaint = app.extensions["portal"]["spec"].form("complaint")
+    complaint = portal_of(app).spec.form("complaint")
     records = {
         "by_staff": make_record(app, complaint, _owner="staff", description="甲的投诉",
                                 product_name="甲的产品"),

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from app.portal import portal_of
 from app.spec import FieldSpec, FormSpec, PortalSpec
 from tests.conftest import csrf_token, login
 from tests.factories import bulk_records
@@ -34,7 +35,7 @@ class Site:
 
     @property
     def spec(self) -> PortalSpec:
-        return self.app.extensions["portal"]["spec"]
+        return portal_of(self.app).spec
 
     def view(self, form_key: str) -> Any:
         name = self.spec.form(form_key).view_name
@@ -75,8 +76,8 @@ def _seed_order(spec: PortalSpec) -> list[FormSpec]:
 def build_site(app: Flask, users: tuple[str, ...]) -> Site:
     """Seeds every form (customer with more rows than a page may show, and texts that LIKE
     patterns must cope with), logs each user in and keeps a CSRF token for each."""
-    spec = app.extensions["portal"]["spec"]
-    models = app.extensions["portal"]["models"]
+    spec = portal_of(app).spec
+    models = portal_of(app).models
     for form in _seed_order(spec):
         if form.key == "customer":
             bulk_records(app, form, BIG_FORM_ROWS,
@@ -98,7 +99,7 @@ def build_site(app: Flask, users: tuple[str, ...]) -> Site:
 
 def snapshot(app: Flask) -> dict[str, list[tuple]]:
     """Every row of every form table, in id order."""
-    models = app.extensions["portal"]["models"]
+    models = portal_of(app).models
     with app.app_context():
         session = app.appbuilder.session
         return {name: [tuple(r) for r in session.execute(select(t).order_by(t.c.id))]
@@ -106,7 +107,7 @@ def snapshot(app: Flask) -> dict[str, list[tuple]]:
 
 
 def stored(app: Flask, form: FormSpec, pk: int) -> dict[str, Any]:
-    model = app.extensions["portal"]["models"].models[form.key]
+    model = portal_of(app).models.models[form.key]
     with app.app_context():
         row = app.appbuilder.session.get(model, pk)
         assert row is not None, f"{form.key} #{pk} is gone"

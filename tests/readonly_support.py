@@ -18,6 +18,7 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 from sqlalchemy import inspect, select, text
 
+from app.portal import portal_of
 from tests.api_support import json_body, token
 from tests.conftest import csrf_token, login
 from tests.factories import make_record, post_data
@@ -88,7 +89,7 @@ def _action(view: Any) -> str:
 
 def requests(app: Flask) -> list[tuple[str, str, str]]:
     """(endpoint, method, url) of every route that could change something."""
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     for form in spec.forms:  # a real record behind every <pk>
         make_record(app, form)
     views = _views(app)

@@ -8,6 +8,7 @@ from typing import Any
 import time_machine
 from flask import Flask
 
+from app.portal import portal_of
 from app.workflow.engine import actor_for, fire
 from tests.factories import make_record
 
@@ -20,14 +21,14 @@ def at(text: str) -> dt.datetime:
 def complaint(app: Flask, created: str, priority: str = "normal", _owner: str = "staff",
               **values: Any) -> Any:
     """A complaint created at a frozen moment (its deadlines are set as it is inserted)."""
-    form = app.extensions["portal"]["spec"].form("complaint")
+    form = portal_of(app).spec.form("complaint")
     with time_machine.travel(at(created), tick=False):
         return make_record(app, form, _owner, priority=priority, **values)
 
 
 def load(app: Flask, record_id: int) -> Any:
     """The complaint in the app's session (call inside an app context)."""
-    model = app.extensions["portal"]["models"].models["complaint"]
+    model = portal_of(app).models.models["complaint"]
     return app.appbuilder.session.get(model, record_id)
 
 
@@ -39,11 +40,11 @@ def user_id(app: Flask, username: str) -> int:
 def fire_at(app: Flask, record_id: int, key: str, when: str, username: str = "supervisor",
             **values: Any) -> str:
     """Fire a transition of a complaint at a frozen moment, setting the dialog's fields."""
-    form = app.extensions["portal"]["spec"].form("complaint")
+    form = portal_of(app).spec.form("complaint")
     with time_machine.travel(at(when), tick=False), app.test_request_context():
         record = load(app, record_id)
         actor = actor_for(app.appbuilder.sm.find_user(username=username),
-                          app.extensions["portal"]["spec"])
+                          portal_of(app).spec)
 
         def apply(rec: Any) -> None:
             for name, value in values.items():

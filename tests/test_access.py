@@ -13,7 +13,9 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from app.security.access import Access, access_for, mask
+from app.fieldtypes.registry import mask
+from app.portal import portal_of
+from app.security.access import Access, access_for
 from app.security.teams import Team, teammate_ids
 from app.spec import FieldSpec, Label
 from tests.conftest import PASSWORD, csrf_token, login
@@ -54,7 +56,7 @@ class _User:
 
 def test_access_combines_roles_widest_scope_union_of_reveal_intersection_of_readonly(
         app: Flask) -> None:
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     staff = access_for(_User(7, "staff"), spec)
     assert staff.scope("complaint") == "own" and staff.scope("customer") == "all"
     assert staff.can_reveal("customer", "phone") and not staff.can_reveal("customer", "address")

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from flask import Flask
 
+from app.portal import portal_of
 from tests.api_support import call
 from tests.audit_support import details, events_after, last_seq, spec_form
 from tests.conftest import csrf_token, login
@@ -76,7 +77,7 @@ def test_a_refused_screen_action_is_logged_as_denied_and_changes_nothing(app: Fl
         "denied", "denied", "customer", "staff")
     assert details(event) == {"endpoint": "CustomerView.delete", "method": "POST",
                               "path": f"/customerview/delete/{record.id}", "status": 403}
-    model = app.extensions["portal"]["models"].models["customer"]
+    model = portal_of(app).models.models["customer"]
     with app.app_context():
         assert app.appbuilder.session.get(model, record.id).name == "不能删"
 

@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete, select, update
 
+from app.portal import portal_of
 from tests.api_support import call, json_body
 from tests.audit_support import details, events_after, last_seq, spec_form, stored_form
 from tests.conftest import PASSWORD, csrf_token, login
@@ -33,7 +34,7 @@ def test_a_record_added_on_the_screen_is_audited_with_its_values(app: Flask) -> 
     assert event.user_agent.startswith("Werkzeug")
     values = details(event)["values"]
     assert values == {f.key: _json(expected[f.column]) for f in form.fields}
-    model = app.extensions["portal"]["models"].models["customer"]
+    model = portal_of(app).models.models["customer"]
     with app.app_context():
         stored = app.appbuilder.session.execute(select(model.id).where(
             model.name == expected["name"])).scalar()
@@ -90,7 +91,7 @@ def test_api_writes_are_audited_with_the_token_user(app: Flask) -> None:
 
 
 def test_a_rolled_back_write_leaves_no_event(app: Flask) -> None:
-    model = app.extensions["portal"]["models"].models["customer"]
+    model = portal_of(app).models.models["customer"]
     before = last_seq(app)
     with app.app_context():
         session = app.appbuilder.session
@@ -111,7 +112,7 @@ def test_a_refused_form_post_writes_nothing_and_logs_nothing(app: Flask) -> None
 
 
 def test_orm_bulk_update_and_delete_log_every_row(app: Flask) -> None:
-    model = app.extensions["portal"]["models"].models["customer"]
+    model = portal_of(app).models.models["customer"]
     rows = [make_record(app, spec_form(app, "customer"), company="宁波批量") for _ in range(3)]
     before = last_seq(app)
     with app.app_context():
@@ -238,7 +239,7 @@ def test_the_log_does_not_log_itself_or_the_session_registry(app: Flask, table: 
 
 
 def test_deleting_with_a_core_statement_on_a_session_is_logged_too(app: Flask) -> None:
-    model = app.extensions["portal"]["models"].models["customer"]
+    model = portal_of(app).models.models["customer"]
     record = make_record(app, spec_form(app, "customer"), company="核心删除")
     before = last_seq(app)
     with app.app_context():

@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy import text
 
 from app.audit import log as audit
+from app.portal import portal_of
 
 PROCESSES = 4
 RECORDS = 25
@@ -24,7 +25,7 @@ def _writer(settings: dict[str, Any], worker: int, start: Any, done: Any) -> Non
     from app import create_app
 
     app = create_app(settings)
-    model = app.extensions["portal"]["models"].models["customer"]
+    model = portal_of(app).models.models["customer"]
     with app.app_context():
         session = app.appbuilder.session
         start.wait(timeout=120)  # a barrier: all processes begin writing together

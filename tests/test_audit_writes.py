@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.portal import portal_of
 from tests import audit_write_cases as w
 from tests.audit_support import details, events_after, last_seq
 from tests.audit_write_cases import MARK, Expect, refused
@@ -22,7 +23,7 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 def write_routes(app: Flask) -> set[str]:
     """Endpoints that accept a write, with form view/API class names generalised."""
-    forms = "|".join(f.class_name for f in app.extensions["portal"]["spec"].forms)
+    forms = "|".join(f.class_name for f in portal_of(app).spec.forms)
     found = set()
     for rule in app.url_map.iter_rules():
         if set(rule.methods or ()) & set(WRITES):

@@ -1,4 +1,5 @@
-"""Value conversion between field types: exact or refused, never lossy."""
+"""Value conversion between field types (app/fieldtypes/convert.py through the registry):
+exact or refused, never lossy."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from app.schema.conversions import NotConvertible, can_convert, convert
+from app.fieldtypes.convert import NotConvertible
+from app.fieldtypes.registry import can_convert, convert_value
 from app.spec import Choice, FieldSpec, Label
 
 
@@ -35,7 +37,7 @@ def field(ftype: str, **kw) -> FieldSpec:
     (None, "string", field("integer"), None),
 ])
 def test_values_that_convert(value, old: str, new: FieldSpec, expected) -> None:
-    assert convert(value, old, new) == expected
+    assert convert_value(value, new) == expected
 
 
 @pytest.mark.parametrize(("value", "old", "new"), [
@@ -54,7 +56,7 @@ def test_values_that_convert(value, old: str, new: FieldSpec, expected) -> None:
 ])
 def test_values_that_do_not(value, old: str, new: FieldSpec) -> None:
     with pytest.raises(NotConvertible):
-        convert(value, old, new)
+        convert_value(value, new)
 
 
 def test_references_never_change_type() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from app.portal import portal_of
 from app.schema.upgrade import upgrade
 from app.security.permissions import sync_roles
 from tests.conftest import CONFIG, login
@@ -64,7 +65,7 @@ def test_a_new_form_and_new_fields_appear_after_restart(make_app, tmp_path: Path
     config = _config(tmp_path)
     app = make_app(config)
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    make_record(app, app.extensions["portal"]["spec"].form("customer"), name="老客户")
+    make_record(app, portal_of(app).spec.form("customer"), name="老客户")
     (config / "forms" / "warranty.yaml").write_text(
         "key: warranty\nlabel: {zh: 保修登记, en: Warranty}\ncategory: service\nfields:\n"
         "  - {key: serial_no, label: {zh: 序列号, en: Serial number}, required: true}\n"
@@ -102,7 +103,7 @@ def test_required_field_without_default_on_a_table_with_rows_is_refused(make_app
     config = _config(tmp_path)
     app = make_app(config)
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    make_record(app, app.extensions["portal"]["spec"].form("customer"))
+    make_record(app, portal_of(app).spec.form("customer"))
     customer = (config / "forms" / "customer.yaml").read_text(encoding="utf-8")
     (config / "forms" / "customer.yaml").write_text(
         customer + "  - {key: id_card, label: 身份证号, required: true}\n", encoding="utf-8")
@@ -127,7 +128,7 @@ def test_required_field_without_default_on_a_table_with_rows_is_refused(make_app
 def test_switching_a_pack_on_over_an_existing_database(make_app, pack, risky) -> None:
     base = make_app()
     url = base.config["SQLALCHEMY_DATABASE_URI"]
-    old = make_record(base, base.extensions["portal"]["spec"].form("complaint"))
+    old = make_record(base, portal_of(base).spec.form("complaint"))
     app = make_app(industry=pack, setup=False, SQLALCHEMY_DATABASE_URI=url)
     first = upgrade(app)
     if risky:  # held back until allowed, then applied
@@ -136,12 +137,12 @@ def test_switching_a_pack_on_over_an_existing_database(make_app, pack, risky) ->
     assert first.applied, first.plan.text()
     assert upgrade(app).reason == "nothing to do"
     with app.app_context():
-        model = app.extensions["portal"]["models"].models["complaint"]
+        model = portal_of(app).models.models["complaint"]
         row = app.appbuilder.session.get(model, old.id)
         assert row.product_name == old.product_name
         inspector = sa.inspect(app.appbuilder.session.get_bind())
         wanted = {f.column: f"form_{f.form}" if f.type == "reference" else "ab_user"
-                  for f in app.extensions["portal"]["spec"].form("complaint").fields
+                  for f in portal_of(app).spec.form("complaint").fields
                   if f.type in ("reference", "user")}
         found = {fk["constrained_columns"][0]: fk["referred_table"]
                  for fk in inspector.get_foreign_keys("form_complaint")}
@@ -155,7 +156,7 @@ def test_switching_a_pack_on_over_an_existing_database(make_app, pack, risky) ->
     with back.app_context():
         columns = {c["name"] for c in sa.inspect(back.appbuilder.session.get_bind())
                    .get_columns("form_complaint")}
-    assert {f.column for f in app.extensions["portal"]["spec"].form("complaint").fields
+    assert {f.column for f in portal_of(app).spec.form("complaint").fields
             } <= columns
 
 
@@ -279,7 +280,7 @@ def test_the_production_entry_point_records_the_configuration_it_serves(make_app
         event = app.appbuilder.session.execute(sa.text(
             "select username, details from portal_audit_event where action = 'config_loaded'"
         )).one()
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     details = json.loads(event.details)
     assert details.pop("pid") != os.getpid()
     assert details == {"hash": hashlib.sha256(repr(spec).encode()).hexdigest(),

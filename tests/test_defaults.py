@@ -1,4 +1,5 @@
-"""Field defaults: parsed at lint time with exact messages, evaluated when a form opens."""
+"""Field defaults (app/fieldtypes/defaults.py, through the registry): parsed at lint time
+with exact messages, evaluated when a form opens."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from app.fieldtypes.defaults import BadDefault, evaluate_default, parse_default
+from app.fieldtypes.defaults import BadDefault
+from app.fieldtypes.registry import default_of, parse_default
+from app.spec import FieldSpec, Label
 
 CHOICES = {"choices": [{"value": "low"}, {"value": "normal"}, {"value": "urgent"}]}
 
@@ -48,6 +51,10 @@ def test_bad_defaults_say_what_is_allowed(ftype: str, raw, message: str) -> None
     with pytest.raises(BadDefault) as exc:
         parse_default(ftype, raw, CHOICES)
     assert str(exc.value) == message
+
+
+def evaluate_default(ftype: str, value):  # noqa: ANN001, ANN201
+    return default_of(FieldSpec(key="x", label=Label("x", "x"), type=ftype, default=value))
 
 
 def test_evaluated_defaults() -> None:

@@ -16,6 +16,7 @@ from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy.exc import IntegrityError
 
+from app.portal import portal_of
 from tests.conftest import csrf_token, login
 from tests.factories import make_record
 
@@ -24,7 +25,7 @@ def test_a_database_error_never_reaches_the_user_or_the_page(
         app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     """The driver's message carries SQL and row values (here a phone number): the user gets
     a plain sentence, and the page shows nothing of the statement."""
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     record = make_record(app, spec.form("customer"))
     client = app.test_client()
     login(client, "supervisor")

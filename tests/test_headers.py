@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from app.portal import portal_of
 from app.security.headers import own_location
 from app.settings import build_settings
 from tests.conftest import CSRF_RE, PASSWORD, csrf_token, login
@@ -75,7 +76,7 @@ def assert_hardened(response: TestResponse, *, static: bool = False,
 def walk_app(make_app: Callable[..., Flask]) -> Flask:
     """An app with one record per form, so show and edit pages exist."""
     app = make_app()
-    for form in app.extensions["portal"]["spec"].forms:
+    for form in portal_of(app).spec.forms:
         make_record(app, form)
     return app
 
@@ -92,7 +93,7 @@ def page_types(app: Flask) -> Iterator[tuple[str, str, int, str]]:
     yield "anonymous", "/login/", 200, "text/html"
     yield "anonymous", "/nope-404", 404, "text/html"
     yield "admin", "/", 200, "text/html"
-    for form in app.extensions["portal"]["spec"].forms:
+    for form in portal_of(app).spec.forms:
         view = form.view_name.lower()
         yield "admin", f"/{view}/list/", 200, "text/html"
         yield "admin", f"/{view}/show/1", 200, "text/html"
@@ -124,7 +125,7 @@ def test_every_page_type_has_every_header(walk_app: Flask) -> None:
         assert_hardened(response)
         seen.append(nonce_of(response))
     assert len(set(seen)) == len(seen), "a nonce was used twice"
-    assert len(seen) > 4 * len(walk_app.extensions["portal"]["spec"].forms)
+    assert len(seen) > 4 * len(portal_of(walk_app).spec.forms)
 
 
 def test_csrf_failure_and_post_redirects_are_hardened(admin: FlaskClient) -> None:

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from app.portal import portal_of
 from tests.conftest import login
 from tests.factories import make_record
 
@@ -40,7 +41,7 @@ def invoke(app: Flask, *args: str) -> Any:
 
 
 def records(app: Flask, form: str, after: int = 0) -> list[dict[str, Any]]:
-    model = app.extensions["portal"]["models"].models[form]
+    model = portal_of(app).models.models[form]
     columns = [f.column for f in model.__form__.fields] + ["created_by_fk"]
     with app.app_context():
         items = app.appbuilder.session.scalars(
@@ -103,7 +104,7 @@ def test_dry_run_says_what_would_be_imported_and_stores_nothing(app: Flask,
                                                                 tmp_path: Path) -> None:
     rows = [["编号", "客户", "产品名称", "发生时间", "投诉事由 / 问题描述", "创建人"],
             ["7", "#1", "面霜", "2026-03-01 09:00", "用后皮肤泛红", "staff test"]]
-    make_record(app, app.extensions["portal"]["spec"].form("customer"))
+    make_record(app, portal_of(app).spec.form("customer"))
     path = write(tmp_path / "c.csv", rows)
     start, event = last_id(app, "complaint"), last_event(app)
     result = invoke(app, "complaint", str(path), "--dry-run")
@@ -188,11 +189,11 @@ def _round_trip(app: Flask, tmp_path: Path, form: str) -> None:
     result = invoke(app, form, str(path))
     assert result.exit_code == 0, result.output
     assert result.stdout.endswith(f"imported {len(before)} record(s) into "
-                                  f"{app.extensions['portal']['spec'].form(form).label.zh}\n")
+                                  f"{portal_of(app).spec.form(form).label.zh}\n")
     admin = user_id(app, "admin")
     # A blank yes/no is "no", as on the screens and in the API (a checkbox has no third
     # state); only a script can have stored NULL.
-    unset = {f.key: False for f in app.extensions["portal"]["spec"].form(form).fields
+    unset = {f.key: False for f in portal_of(app).spec.form(form).fields
              if f.type == "boolean"}
     imported = {tuple(sorted(r.items())) for r in records(app, form, start)}
     expected = {tuple(sorted((r | {"created_by_fk": admin} | {
@@ -203,7 +204,7 @@ def _round_trip(app: Flask, tmp_path: Path, form: str) -> None:
 def test_exported_customers_and_complaints_import_back(make_app: Callable[..., Flask],
                                                         tmp_path: Path) -> None:
     app = make_app()
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     customer = make_record(app, spec.form("customer"), name="王芳", phone="13600001234",
                            address="杭州市西湖区某路8号", notes="多行\n备注，含逗号")
     make_record(app, spec.form("customer"), name="赵强", phone="0571-88886666")

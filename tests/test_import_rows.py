@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from app.portal import portal_of
 from tests.factories import make_record
 from tests.test_importer import (
     COLUMNS,
@@ -125,7 +126,7 @@ def test_extra_cells_are_refused_and_short_rows_are_blank(shop: dict[str, Any],
 def test_a_record_is_found_by_a_date_it_is_displayed_by(shop: dict[str, Any],
                                                         tmp_path: Path) -> None:
     app = shop["app"]
-    visit = app.extensions["portal"]["spec"].form("visit")
+    visit = portal_of(app).spec.form("visit")
     once = make_record(app, visit, visit_date=dt.date(2026, 1, 5))
     twice = [make_record(app, visit, visit_date=dt.date(2026, 2, 1)) for _ in range(2)]
     first = serial()

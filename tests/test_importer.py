@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from app.portal import portal_of
 from app.transfer.importer import CsvFile, ImportRefused, Outcome, detect_encoding, import_csv
 from tests.conftest import CONFIG
 from tests.factories import make_record
@@ -100,7 +101,7 @@ def build_shop(make_app: Callable[..., Flask], folder: Path) -> dict[str, Any]:
     (config / "forms" / "warranty.yaml").write_text(WARRANTY, encoding="utf-8")
     (config / "forms" / "visit.yaml").write_text(VISIT, encoding="utf-8")
     app = make_app(config)
-    customer = app.extensions["portal"]["spec"].form("customer")
+    customer = portal_of(app).spec.form("customer")
     wang = make_record(app, customer, name="王五")
     zhang = [make_record(app, customer, name="张三") for _ in range(2)]
     with app.app_context():
@@ -145,7 +146,7 @@ def count(app: Flask, table: str = "form_warranty") -> int:
 
 
 def stored(app: Flask, serial_no: str) -> dict[str, Any]:
-    model = app.extensions["portal"]["models"].models["warranty"]
+    model = portal_of(app).models.models["warranty"]
     with app.app_context():
         item = app.appbuilder.session.scalars(
             sa.select(model).where(model.serial_no == serial_no)).one()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.config.lint.forms import load_spec
+from app.portal import portal_of
 from tests.conftest import CONFIG, login
 
 
@@ -28,7 +29,7 @@ def test_switching_industry_changes_forms_and_fields_without_code() -> None:
 
 def test_each_pack_serves_its_own_forms(pack_apps) -> None:
     for pack, app in pack_apps.items():
-        spec = app.extensions["portal"]["spec"]
+        spec = portal_of(app).spec
         client = app.test_client()
         login(client, "admin")
         page = client.get("/").get_data(as_text=True)

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from app.cli import portal_cli
 from app.config.errors import ConfigError, Problem
 from app.config.lint.forms import load_spec
+from app.portal import portal_of
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -374,7 +375,7 @@ def test_reserved_form_keys_cover_every_screen_the_portal_registers(app) -> None
 
     from app.config.lint.forms import RESERVED_FORM_KEYS
 
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     forms = {f.view_name for f in spec.forms}
     others = {type(v).__name__ for v in app.appbuilder.baseviews} - forms
     as_keys = {_re.sub(r"(?<!^)(?=[A-Z])", "_", name[:-4]).lower() for name in others

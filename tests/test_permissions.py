@@ -10,6 +10,7 @@ import yaml
 from flask import Flask
 
 from app.config.keys import ACTIONS
+from app.portal import portal_of
 from app.security.permissions import AUDIT_PAIRS, SELF_SERVICE, sync_roles
 from tests.conftest import CONFIG, PACKS, csrf_token, login
 from tests.factories import make_record
@@ -24,7 +25,7 @@ def _role_perms(app: Flask, role: str) -> set[tuple[str, str]]:
 def _check(app: Flask, client, form, action: str, allowed: bool) -> None:
     view = f"/{form.view_name.lower()}"
     record = make_record(app, form)
-    model = app.extensions["portal"]["models"].models[form.key]
+    model = portal_of(app).models.models[form.key]
     if action == "delete":
         token = _token(client)
         response = client.post(f"{view}/delete/{record.id}", data={"csrf_token": token})
@@ -67,7 +68,7 @@ def _matrix() -> list:
 def test_every_form_and_action_is_allowed_exactly_as_declared(pack_apps: dict, pack,
                                                               role_key: str) -> None:
     app = pack_apps[pack]
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     role = next(r for r in spec.roles if r.key == role_key)
     client = app.test_client()
     login(client, role_key)
@@ -84,7 +85,7 @@ def test_anonymous_users_are_sent_to_login(app: Flask) -> None:
 
 
 def test_role_permissions_match_yaml_exactly(app: Flask) -> None:
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     staff = _role_perms(app, "staff")
     expected = set(SELF_SERVICE) | {
         ("can_list", "ComplaintView"), ("can_show", "ComplaintView"),
@@ -154,7 +155,7 @@ def test_audit_roles_and_admins_get_the_audit_screens_and_menu(pack_apps: dict) 
     for pack, app in pack_apps.items():
         assert set(AUDIT_PAIRS) <= _role_perms(app, "auditor"), pack
         assert set(AUDIT_PAIRS) <= _role_perms(app, "admin"), pack
-        for role in app.extensions["portal"]["spec"].roles:
+        for role in portal_of(app).spec.roles:
             if not role.audit:
                 assert not set(AUDIT_PAIRS) & _role_perms(app, role.key), (pack, role.key)
 

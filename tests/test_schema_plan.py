@@ -8,6 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from app.portal import portal_of
 from app.schema.upgrade import upgrade
 from tests.test_schema_story import live_rows, replace
 
@@ -101,7 +102,7 @@ def test_decimal_digits_change_is_a_checked_conversion(story, make_app) -> None:
 
     app, cfg, _plan_after = story
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     from tests.factories import bulk_records
 
     bulk_records(app, spec.form("compensation"), 3,
@@ -114,7 +115,7 @@ def test_decimal_digits_change_is_a_checked_conversion(story, make_app) -> None:
     assert _lines(result)[1] == ("  ~ change amount from 12 digits with 2 decimals to 14 with "
                                  "3 (every stored value converts)  [risky]")
     with stepped.app_context():
-        model = stepped.extensions["portal"]["models"].models["compensation"]
+        model = portal_of(stepped).models.models["compensation"]
         amounts = sorted(r.amount for r in stepped.appbuilder.session.query(model))
     assert amounts == [Decimal("0.05"), Decimal("12.50"), Decimal("999.99")]
 

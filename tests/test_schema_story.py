@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.portal import portal_of
 from app.schema.upgrade import upgrade
 from tests.conftest import CONFIG
 from tests.factories import bulk_records, drop_form_from_roles
@@ -175,7 +176,7 @@ def test_twelve_edits_keep_every_value(make_app, tmp_path: Path) -> None:
     shutil.copytree(CONFIG, cfg, ignore=shutil.ignore_patterns("industries"))
     app = make_app(cfg)
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     bulk_records(app, spec.form("customer"), 800)
     bulk_records(app, spec.form("complaint"), 1600,
                  channel=lambda i: ("phone", "email", "online")[i % 3])

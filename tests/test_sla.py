@@ -9,6 +9,7 @@ from typing import Any
 import time_machine
 from flask import Flask
 
+from app.portal import portal_of
 from app.sla.deadlines import overdue
 from tests.sla_support import at, complaint, fire_at, load, user_id
 
@@ -106,7 +107,7 @@ def test_transitions_stamp_the_first_response_and_the_resolution_once(app: Flask
 
 
 def test_overdue_is_a_passed_deadline_not_yet_met_outside_final_states(app: Flask) -> None:
-    form = app.extensions["portal"]["spec"].form("complaint")
+    form = portal_of(app).spec.form("complaint")
     rec = complaint(app, "2026-09-14 10:00", handler=user_id(app, "staff"))
     with app.app_context():
         record = load(app, rec.id)

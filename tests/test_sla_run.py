@@ -12,6 +12,8 @@ from flask import Flask
 from sqlalchemy import text
 
 from app.audit import log as audit
+from app.portal import EXTENSION as PORTAL
+from app.portal import portal_of
 from app.security.teams import Team
 from app.sla import run as sla_run
 from app.spec import CalendarSpec
@@ -162,13 +164,14 @@ def test_a_holder_of_the_role_keeps_it_and_urgent_stays_urgent(app: Flask) -> No
 
 def test_escalation_never_lowers_a_priority(app: Flask,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     form = spec.form("complaint")
     assert form.sla is not None
     lowered = dataclasses.replace(form, sla=dataclasses.replace(
         form.sla, escalate_priority="normal", escalate_role=None))
-    monkeypatch.setitem(app.extensions["portal"], "spec", dataclasses.replace(
-        spec, forms=tuple(lowered if f.key == "complaint" else f for f in spec.forms)))
+    monkeypatch.setitem(app.extensions, PORTAL, dataclasses.replace(portal_of(app), spec=(
+        dataclasses.replace(spec, forms=tuple(lowered if f.key == "complaint" else f
+                                              for f in spec.forms)))))
     urgent = complaint(app, "2026-09-14 10:00", "urgent")
     low = complaint(app, "2026-09-14 10:00", "low")
     assert run(app, "2026-09-15 10:01")[1] == (

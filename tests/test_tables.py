@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.config.lint.forms import load_spec
 from app.db.tables import build_models
+from app.portal import portal_of
 from tests.conftest import CONFIG
 from tests.factories import make_record
 
@@ -30,17 +31,14 @@ def test_one_table_per_form_with_system_columns() -> None:
         "ix_form_complaint_batch_no"]
 
 
-def test_same_spec_same_classes() -> None:
-    first = build_models(load_spec(str(CONFIG)))
-    second = build_models(load_spec(str(CONFIG)))
-    assert first is second
-    assert first.models["complaint"].__name__ == "Complaint"
+def test_classes_are_named_for_the_form() -> None:
+    assert build_models(load_spec(str(CONFIG))).models["complaint"].__name__ == "Complaint"
 
 
 def test_money_is_exact_and_version_counter_refuses_stale_writes(app) -> None:
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     record = make_record(app, spec.form("compensation"), amount=Decimal("1234567.89"))
-    model = app.extensions["portal"]["models"].models["compensation"]
+    model = portal_of(app).models.models["compensation"]
     with app.app_context():
         session = app.appbuilder.session
         row = session.get(model, record.id)
@@ -57,7 +55,7 @@ def test_money_is_exact_and_version_counter_refuses_stale_writes(app) -> None:
 
 
 def test_display_text_uses_the_display_field(app) -> None:
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     record = make_record(app, spec.form("customer"), name="李女士")
     assert str(record) == "李女士"
 
@@ -66,9 +64,9 @@ def test_a_blanked_value_is_null_not_the_server_default(app) -> None:
     """A choice with a YAML default also has a server default; the ORM left None out of the
     INSERT, so a severity the user set to "—" was stored as 'normal' (found by
     tests/test_fuzz.py). Rows inserted without the column still get the default."""
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     record = make_record(app, spec.form("complaint"), severity=None, priority="urgent")
-    model = app.extensions["portal"]["models"].models["complaint"]
+    model = portal_of(app).models.models["complaint"]
     table = model.__table__
     with app.app_context():
         session = app.appbuilder.session
@@ -91,10 +89,10 @@ def test_a_form_may_reference_itself(make_app, tmp_path) -> None:
         "\nfields:\n  - key: follows\n    label: {zh: 前次投诉, en: Earlier complaint}\n"
         "    type: reference\n    form: complaint\n"), 1), encoding="utf-8")
     app = make_app(config)
-    form = app.extensions["portal"]["spec"].form("complaint")
+    form = portal_of(app).spec.form("complaint")
     first = make_record(app, form)
     second = make_record(app, form, follows=first.id)
-    model = app.extensions["portal"]["models"].models["complaint"]
+    model = portal_of(app).models.models["complaint"]
     with app.app_context():
         stored = app.appbuilder.session.get(model, second.id)
         assert stored.follows.id == first.id

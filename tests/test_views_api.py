@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from app.portal import portal_of
 from app.security.permissions import sync_roles
 from app.views.api.endpoints import PortalModelApi
 from tests.api_support import TOKEN_SOURCES, call, json_body, login_api_enabled, token, user_id
@@ -63,7 +64,7 @@ def test_list_has_exactly_the_records_in_scope_and_counts_only_them(
 def test_out_of_scope_records_are_404_for_get_put_and_delete(world: dict[str, Any],
                                                             user: str) -> None:
     app, records = world["app"], world["records"]
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     role = next(r for r in spec.roles if r.key == ROLE_OF.get(user, user))
     granted = set(ACTION.values()) if role.admin else set(role.grants.get("complaint", ()))
     before = _complaints(app)
@@ -84,7 +85,7 @@ def test_out_of_scope_records_are_404_for_get_put_and_delete(world: dict[str, An
 def test_a_reference_outside_the_scope_is_refused_like_an_unknown_id(
         world: dict[str, Any]) -> None:
     app, records = world["app"], world["records"]
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     body = json_body(app, spec.form("compensation"), "staff2")
     body["complaint"] = records["by_staff"]
     response = call(app, "POST", "/api/v1/compensation/", "staff2", json=body)
@@ -96,7 +97,7 @@ def test_a_reference_outside_the_scope_is_refused_like_an_unknown_id(
 
 def test_created_records_belong_to_the_tokens_user(world: dict[str, Any]) -> None:
     app = world["app"]
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     response = call(app, "POST", "/api/v1/complaint/", "staff2",
                     json=json_body(app, spec.form("complaint"), "staff2"))
     assert response.status_code == 201, response.get_json()
@@ -122,7 +123,7 @@ def test_created_records_belong_to_the_tokens_user(world: dict[str, Any]) -> Non
 # -- authentication: the session cookie is not a credential ---------------------------------
 def test_a_session_cookie_alone_gets_401_for_every_method(world: dict[str, Any]) -> None:
     app, records = world["app"], world["records"]
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     assert PortalModelApi.allow_browser_login is False
     client = app.test_client()
     login(client, "admin")  # a browser session with every permission
@@ -181,12 +182,12 @@ def _attempt(app: Flask, form: Any, method: str, user: str) -> tuple[int, Any, A
 def test_every_form_and_method_is_allowed_exactly_as_declared(pack_apps: dict, pack: Any,
                                                               role_key: str) -> None:
     app = pack_apps[pack]
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     role = next(r for r in spec.roles if r.key == role_key)
     for form in spec.forms:
         granted = {"list", "show", "add", "edit", "delete"} if role.admin else set(
             role.grants.get(form.key, ()))
-        model = app.extensions["portal"]["models"].models[form.key]
+        model = portal_of(app).models.models[form.key]
         for method in METHODS:
             status, body, record = _attempt(app, form, method, role_key)
             where = (form.key, method, status, body)
@@ -215,7 +216,7 @@ def test_english_messages_on_request(world: dict[str, Any]) -> None:
 def test_the_apis_add_no_permission_and_sync_stays_exact(world: dict[str, Any]) -> None:
     app = world["app"]
     assert sync_roles(app).changes == []
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     with app.app_context():
         sm = app.appbuilder.sm
         views = {v.name for v in sm.get_all_view_menu()}
@@ -235,7 +236,7 @@ ODD_VALUES = (None, "", " ", 0, -1, 2**31, 10**40, 1.5, True, [], ["x", 1], {}, 
 
 def test_no_json_value_of_any_field_is_a_500(world: dict[str, Any]) -> None:
     app = world["app"]
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     for form in spec.forms:
         record = make_record(app, form, _owner="admin")
         valid = json_body(app, form, "admin")

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from app.portal import portal_of
 from app.security.access import access_for
 from app.views.api.endpoints import PortalModelApi
 from tests.api_support import call, json_body
@@ -30,7 +31,7 @@ ROLES = ("admin", "auditor", "staff", "supervisor")
 @pytest.fixture(scope="module")
 def protected(make_app: Callable[..., Flask]) -> dict[str, Any]:
     app = make_app()
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     customers = [make_record(app, spec.form("customer"), name=f"客户{n}", phone=phone,
                              address=address)
                  for n, (phone, address) in enumerate(zip(PHONES, ADDRESSES, strict=True))]
@@ -53,7 +54,7 @@ def _readable(response: Any) -> str:
 def _secrets_hidden_from(app: Flask, user: str) -> list[str]:
     with app.app_context():
         access = access_for(app.appbuilder.sm.find_user(username=user),
-                            app.extensions["portal"]["spec"])
+                            portal_of(app).spec)
     hidden = []
     if not access.can_reveal("customer", "phone"):
         hidden += PHONES + [NEW_PHONE]
@@ -156,7 +157,7 @@ def _secret(field: Any, n: int) -> str | None:
 def test_no_answer_of_any_pack_shows_what_the_role_may_not_reveal(
         pack_apps: dict, pack: Any, role_key: str) -> None:
     app = pack_apps[pack]
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     role = next(r for r in spec.roles if r.key == role_key)
     with app.app_context():
         access = access_for(app.appbuilder.sm.find_user(username=role_key), spec)
@@ -311,7 +312,7 @@ def test_validation_messages_per_field(protected: dict[str, Any], form: str, bod
 
 def test_valid_records_of_every_type_are_saved_and_read_back(protected: dict[str, Any]) -> None:
     app = protected["app"]
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     for form in spec.forms:
         body = json_body(app, form, "staff")
         added = call(app, "POST", f"/api/v1/{form.key}/", "admin", json=body)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from app.portal import portal_of
 from tests.api_support import call
 from tests.factories import make_record
 
@@ -17,7 +18,7 @@ from tests.factories import make_record
 def protected(make_app: Callable[..., Flask]) -> dict[str, Any]:
     """Three customers with phone numbers, and a compensation."""
     app = make_app()
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     for n in range(3):
         customer = make_record(app, spec.form("customer"), name=f"客户{n}",
                                phone=f"1390000{n:04d}")

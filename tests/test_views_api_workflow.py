@@ -14,6 +14,7 @@ from flask_babel import format_datetime
 from workflow_support import set_state, stored_row
 
 from app.audit.log import AuditEvent
+from app.portal import portal_of
 from app.workflow.store import WorkflowEvent
 from tests.api_support import call, json_body, user_id
 from tests.factories import make_record
@@ -30,7 +31,7 @@ def _api(app: Flask, method: str, url: str, user: str | None, **kwargs: Any) -> 
 
 
 def _spec(app: Flask) -> Any:
-    return app.extensions["portal"]["spec"]
+    return portal_of(app).spec
 
 
 

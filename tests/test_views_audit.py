@@ -30,6 +30,7 @@ from flask_appbuilder.models.sqla.filters import (
 
 from app.audit import log as audit
 from app.audit.log import AuditEvent
+from app.portal import portal_of
 from tests.conftest import CONFIG, login
 from tests.factories import make_record
 from tests.readonly_support import violations
@@ -190,7 +191,7 @@ def test_the_record_history_lists_its_events_oldest_first(world: World) -> None:
 
 
 def test_a_form_record_page_links_to_its_history_for_audit_roles_only(world: World) -> None:
-    customer = make_record(world.app, world.app.extensions["portal"]["spec"].form("customer"))
+    customer = make_record(world.app, portal_of(world.app).spec.form("customer"))
     link = f'href="/audit/timeline/customer/{customer.id}"'
     for user, shown in (("auditor", True), ("admin", True), ("supervisor", False),
                         ("staff", False)):

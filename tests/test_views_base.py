@@ -9,18 +9,19 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_appbuilder.exceptions import DatabaseException
 
+from app.portal import portal_of
 from tests.conftest import csrf_token, login
 from tests.factories import make_record
 
 
 def _exists(app: Flask, form_key: str, pk: int) -> bool:
-    model = app.extensions["portal"]["models"].models[form_key]
+    model = portal_of(app).models.models[form_key]
     with app.app_context():
         return app.appbuilder.session.get(model, pk) is not None
 
 
 def test_a_referenced_record_cannot_be_deleted_and_says_why(app: Flask) -> None:
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     complaint = make_record(app, spec.form("complaint"))
     client = app.test_client()
     login(client, "supervisor")
@@ -38,10 +39,10 @@ def test_a_referenced_record_cannot_be_deleted_and_says_why(app: Flask) -> None:
 
 
 def test_database_errors_become_readable_messages(app: Flask) -> None:
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     view = next(v for v in app.appbuilder.baseviews if type(v).__name__ == "CustomerView")
     record = make_record(app, spec.form("customer"))
-    model = app.extensions["portal"]["models"].models["customer"]
+    model = portal_of(app).models.models["customer"]
     with app.test_request_context():
         session = app.appbuilder.session
         row = session.get(model, record.id)
@@ -69,7 +70,7 @@ def test_database_errors_become_readable_messages(app: Flask) -> None:
 def test_every_export_is_audited_with_its_filters_and_what_it_revealed(app: Flask) -> None:
     import json
 
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     for n in range(3):
         make_record(app, spec.form("complaint"), product_name=f"导出审计{n}")
     client = app.test_client()

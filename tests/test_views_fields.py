@@ -10,6 +10,7 @@ from flask import Flask
 from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
+from app.portal import portal_of
 from app.spec import FieldSpec, Label
 from app.views.fields import build_field
 from tests.conftest import csrf_token, login
@@ -17,7 +18,7 @@ from tests.factories import make_record, post_data
 
 
 def _rows(app: Flask, form_key: str) -> list[tuple]:
-    model = app.extensions["portal"]["models"].models[form_key]
+    model = portal_of(app).models.models[form_key]
     table = model.__table__
     with app.app_context():
         return [tuple(r) for r in app.appbuilder.session.execute(
@@ -26,7 +27,7 @@ def _rows(app: Flask, form_key: str) -> list[tuple]:
 
 def _post(app: Flask, form_key: str, changes: dict[str, Any], user: str = "admin") -> Any:
     """A valid add post of `form_key` with `changes`; returns (response, rows before)."""
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     form = spec.form(form_key)
     client = app.test_client()
     login(client, user)
@@ -89,7 +90,7 @@ def test_blank_optional_unique_text_is_no_value(pack_apps: dict) -> None:
         assert response.status_code == 302
         new = _rows(app, "student")[len(before):]
         assert len(new) == 1
-        model = app.extensions["portal"]["models"].models["student"]
+        model = portal_of(app).models.models["student"]
         with app.app_context():
             assert app.appbuilder.session.get(model, new[0][0]).account is None
 
@@ -102,7 +103,7 @@ def test_a_repeated_choice_is_stored_once(pack_apps: dict) -> None:
         "skin_reaction": ["redness", "itching", "redness"] * 60})
     assert response.status_code == 302
     (row,) = _rows(app, "complaint")[len(before):]
-    model = app.extensions["portal"]["models"].models["complaint"]
+    model = portal_of(app).models.models["complaint"]
     with app.app_context():
         assert app.appbuilder.session.get(model, row[0]).skin_reaction == "redness,itching"
 
@@ -122,7 +123,7 @@ def test_an_unknown_choice_is_told_in_chinese_without_echoing_it(pack_apps: dict
 
 def _stored(app: Flask, form_key: str, before: list[tuple], key: str) -> Any:
     (row,) = _rows(app, form_key)[len(before):]
-    model = app.extensions["portal"]["models"].models[form_key]
+    model = portal_of(app).models.models[form_key]
     with app.app_context():
         return getattr(app.appbuilder.session.get(model, row[0]), key)
 
@@ -150,7 +151,7 @@ def test_an_open_ended_integer_stays_within_its_column(app: Flask) -> None:
     """An integer field without min/max took 2**31 and beyond (an overflow in the
     database); no shipped form has one, so this checks the field directly."""
     spec = FieldSpec(key="count", label=Label("数量", "Count"), type="integer")
-    make_record(app, app.extensions["portal"]["spec"].form("customer"))
+    make_record(app, portal_of(app).spec.form("customer"))
     with app.test_request_context():
         form_class = type("CountForm", (Form,), {"count": build_field(
             spec, None, lambda key: None)})

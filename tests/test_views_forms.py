@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from flask import Flask
 
+from app.portal import portal_of
 from app.spec import FormSpec
 from tests.conftest import PACKS, csrf_token, login
 from tests.factories import make_record, post_data
@@ -23,13 +24,13 @@ def _pack_forms() -> list:
 
 
 def _row(app: Flask, form: FormSpec, pk: int):
-    model = app.extensions["portal"]["models"].models[form.key]
+    model = portal_of(app).models.models[form.key]
     with app.app_context():
         return app.appbuilder.session.get(model, pk)
 
 
 def _ids(app: Flask, form: FormSpec) -> set[int]:
-    model = app.extensions["portal"]["models"].models[form.key]
+    model = portal_of(app).models.models[form.key]
     with app.app_context():
         return {r.id for r in app.appbuilder.session.query(model).all()}
 
@@ -37,7 +38,7 @@ def _ids(app: Flask, form: FormSpec) -> set[int]:
 @pytest.mark.parametrize(("pack", "form_key"), _pack_forms())
 def test_crud_through_the_ui(pack_apps: dict, pack: str | None, form_key: str) -> None:
     app = pack_apps[pack]
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     form = spec.form(form_key)
     client = app.test_client()
     login(client, "admin")
@@ -94,7 +95,7 @@ def test_crud_through_the_ui(pack_apps: dict, pack: str | None, form_key: str) -
 
 
 def test_required_and_format_errors_are_shown_and_nothing_is_saved(app: Flask) -> None:
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     form = spec.form("customer")
     client = app.test_client()
     login(client, "staff")
@@ -111,7 +112,7 @@ def test_required_and_format_errors_are_shown_and_nothing_is_saved(app: Flask) -
 def test_pattern_and_range_messages(app: Flask) -> None:
     client = app.test_client()
     login(client, "admin")
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     complaint = make_record(app, spec.form("complaint"))
     before = _ids(app, spec.form("compensation"))
     data = {"complaint": str(complaint.id), "kind": "refund", "amount": "-5",
@@ -129,7 +130,7 @@ def test_pattern_and_range_messages(app: Flask) -> None:
 
 
 def test_reference_select_lists_records_by_display_field(app: Flask) -> None:
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     customer = make_record(app, spec.form("customer"), name="王小姐")
     client = app.test_client()
     login(client, "staff")
@@ -148,7 +149,7 @@ def test_a_reference_id_that_does_not_exist_is_a_validation_error(app: Flask) ->
 
 
 def test_choice_labels_in_list_and_english_switch(app: Flask) -> None:
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     make_record(app, spec.form("compensation"), kind="coupon")
     client = app.test_client()
     login(client, "admin")
@@ -161,7 +162,7 @@ def test_choice_labels_in_list_and_english_switch(app: Flask) -> None:
 
 
 def test_export_csv_has_labels_and_choice_labels(app: Flask) -> None:
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     record = make_record(app, spec.form("compensation"), kind="gift", reason="多行\n说明",
                          amount=Decimal("1234.50"))
     client = app.test_client()
@@ -187,7 +188,7 @@ def test_export_csv_has_labels_and_choice_labels(app: Flask) -> None:
 def test_datetime_accepts_browser_and_plain_formats(app: Flask, typed: str) -> None:
     import datetime as dt
 
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     customer = make_record(app, spec.form("customer"))
     client = app.test_client()
     login(client, "staff")
@@ -234,7 +235,7 @@ def test_search_filters_offer_choice_labels(app: Flask) -> None:
 
 
 def test_export_follows_the_list_order(app: Flask) -> None:
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     for name in ("b-排序", "a-排序", "c-排序"):
         make_record(app, spec.form("customer"), name=name)
     client = app.test_client()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
+from app.portal import portal_of
 from tests.conftest import login
 from tests.factories import make_record
 
@@ -53,7 +54,7 @@ def test_bad_filter_values_by_column_type(app: Flask) -> None:
 
 
 def test_valid_parameters_still_work(app: Flask) -> None:
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     mine = make_record(app, spec.form("complaint"), product_name="唯一产品XYZ",
                        category="quality")
     client = app.test_client()
@@ -119,7 +120,7 @@ def test_a_boolean_filter_takes_the_ticked_box_only(pack_apps: dict) -> None:
 @pytest.mark.parametrize("action", ["show", "edit", "delete"])
 def test_record_ids_that_cannot_exist_are_404(app: Flask, pk: str, action: str) -> None:
     """/show/99999999999999999999 overflowed SQLite (500); '１' (full-width) showed record 1."""
-    make_record(app, app.extensions["portal"]["spec"].form("customer"))
+    make_record(app, portal_of(app).spec.form("customer"))
     client = app.test_client()
     login(client, "supervisor")
     assert client.get(f"/customerview/{action}/{pk}").status_code == 404

@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.portal import portal_of
 from app.views import mywork
 from app.workflow.engine import actor_for, fire
 from tests.conftest import PASSWORD, login
@@ -38,7 +39,7 @@ def _user_id(app: Flask, username: str) -> int:
 
 def _set(app: Flask, form_key: str, record_id: int, **values: Any) -> None:
     """Test setup straight through the ORM (state, deadlines)."""
-    model = app.extensions["portal"]["models"].models[form_key]
+    model = portal_of(app).models.models[form_key]
     with app.app_context():
         session = app.appbuilder.session
         record = session.get(model, record_id)
@@ -48,7 +49,7 @@ def _set(app: Flask, form_key: str, record_id: int, **values: Any) -> None:
 
 
 def _compensation(app: Flask, owner: str, amount: str, state: str) -> int:
-    form = app.extensions["portal"]["spec"].form("compensation")
+    form = portal_of(app).spec.form("compensation")
     record = make_record(app, form, _owner=owner, amount=Decimal(amount),
                          proposed_by=_user_id(app, owner), reason=f"mw-{uuid.uuid4().hex}")
     _set(app, "compensation", record.id, state=state)
@@ -56,7 +57,7 @@ def _compensation(app: Flask, owner: str, amount: str, state: str) -> int:
 
 
 def _complaint(app: Flask, owner: str = "staff", **values: Any) -> tuple[int, str]:
-    form = app.extensions["portal"]["spec"].form("complaint")
+    form = portal_of(app).spec.form("complaint")
     name = f"产品-{uuid.uuid4().hex[:10]}"
     return make_record(app, form, _owner=owner, product_name=name, **values).id, name
 
@@ -96,13 +97,13 @@ def _row(page: str, key: str, form: str, record_id: int) -> str:
 
 
 def _fire(app: Flask, form_key: str, record_id: int, key: str, username: str) -> str:
-    form = app.extensions["portal"]["spec"].form(form_key)
-    model = app.extensions["portal"]["models"].models[form_key]
+    form = portal_of(app).spec.form(form_key)
+    model = portal_of(app).models.models[form_key]
     with app.test_request_context():
         session = app.appbuilder.session
         record = session.get(model, record_id)
         user = app.appbuilder.sm.find_user(username=username)
-        actor = actor_for(user, app.extensions["portal"]["spec"])
+        actor = actor_for(user, portal_of(app).spec)
         return fire(session, form, record, key, actor, version=record.version)
 
 
@@ -145,7 +146,7 @@ def test_joint_approval_leaves_the_queue_of_the_manager_who_approved(app: Flask)
     assert "Approve (manager)" not in before
     _fire(app, "compensation", rid, "joint_approve", "manager")
     with app.app_context():
-        model = app.extensions["portal"]["models"].models["compensation"]
+        model = portal_of(app).models.models["compensation"]
         assert app.appbuilder.session.get(model, rid).state == "manager_review"  # 1 of 2
     assert not _row(_page(_client(app, "manager")), "approve", "compensation", rid)
     after = _row(_page(_client(app, second)), "approve", "compensation", rid)

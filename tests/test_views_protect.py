@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.portal import portal_of
 from app.views.base import PortalModelView
 from tests.conftest import csrf_token, login
 from tests.factories import make_record
@@ -27,7 +28,7 @@ ADDRESSES = [f"机密路{n}号{n}单元" for n in range(1, 4)]
 @pytest.fixture(scope="module")
 def protected(make_app: Callable[..., Flask]) -> dict[str, Any]:
     app = make_app()
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     customers = [make_record(app, spec.form("customer"), name=f"客户{n}", phone=phone,
                              address=address)
                  for n, (phone, address) in enumerate(zip(PHONES, ADDRESSES, strict=True))]

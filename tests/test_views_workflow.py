@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.portal import portal_of
 from app.workflow.store import history
 from tests.conftest import csrf_token, login
 from tests.factories import make_record
@@ -37,7 +38,7 @@ def _comp(app: Flask, amount: str, state: str = "draft", owner: str = "staff",
           **values: Any) -> int:
     """A compensation proposed by its owner, put in `state` (agreement and fulfilment
     references empty unless given: the dialogs ask for them)."""
-    form = app.extensions["portal"]["spec"].form("compensation")
+    form = portal_of(app).spec.form("compensation")
     values = {"agreement_no": None, "fulfilment_ref": None, **values}
     record = make_record(app, form, owner, amount=Decimal(amount), kind="refund",
                          proposed_by=_uid(app, owner), **values)
@@ -49,7 +50,7 @@ def _comp(app: Flask, amount: str, state: str = "draft", owner: str = "staff",
 
 
 def _get(app: Flask, form_key: str, record_id: int) -> Any:
-    return app.appbuilder.session.get(app.extensions["portal"]["models"].models[form_key],
+    return app.appbuilder.session.get(portal_of(app).models.models[form_key],
                                       record_id)
 
 
@@ -133,7 +134,7 @@ def test_labels_are_in_the_users_language_with_approval_progress(app: Flask) -> 
 
 
 def test_a_form_without_workflow_has_no_workflow_parts(app: Flask) -> None:
-    customer = make_record(app, app.extensions["portal"]["spec"].form("customer"))
+    customer = make_record(app, portal_of(app).spec.form("customer"))
     client = _client(app, "admin")
     page = client.get(f"/customerview/show/{customer.id}").get_data(as_text=True)
     assert "portal-workflow" not in page and "portal-history-row" not in page
@@ -268,7 +269,7 @@ def test_a_missing_required_field_is_400_then_fires_with_the_value(app: Flask) -
 
 
 def test_a_user_field_asked_by_the_dialog_is_stored(app: Flask) -> None:
-    complaint = make_record(app, app.extensions["portal"]["spec"].form("complaint"))
+    complaint = make_record(app, portal_of(app).spec.form("complaint"))
     url = "/complaintview"
     client = _client(app, "staff")
     page = client.get(f"{url}/transition/{complaint.id}/accept").get_data(as_text=True)
@@ -278,7 +279,7 @@ def test_a_user_field_asked_by_the_dialog_is_stored(app: Flask) -> None:
     assert response.status_code == 302
     stored, _ = _stored(app, "complaint", complaint.id)
     assert (stored.state, stored.handler_id) == ("accepted", handler)
-    other = make_record(app, app.extensions["portal"]["spec"].form("complaint"))
+    other = make_record(app, portal_of(app).spec.form("complaint"))
     response = _post(client, other.id, "accept", url=url, handler="999999")
     assert response.status_code == 400
     assert _alert(response) == "Not done: correct the fields marked below."
@@ -390,7 +391,7 @@ def test_a_transition_without_comment_has_no_comment_input(app: Flask, mode: str
     rid = _comp(app, "300")
     view = next(v for v in app.appbuilder.baseviews
                 if type(v).__name__ == "CompensationView")
-    submit = app.extensions["portal"]["spec"].form("compensation").workflow.transition(
+    submit = portal_of(app).spec.form("compensation").workflow.transition(
         "submit")
     with app.test_request_context():
         record = _get(app, "compensation", rid)

@@ -10,6 +10,7 @@ from conftest import login
 from flask import Flask
 from sla_support import complaint, fire_at, user_id
 
+from app.portal import portal_of
 from app.views.workflow_columns import Deadline, FilterOverdueAt, badge, due_cell
 
 # Only this module's complaints (product names starting so): other tests add many more.
@@ -31,7 +32,7 @@ def _rows(page: str) -> dict[str, str]:
 
 
 def test_a_badge_shows_the_state_label_in_its_colour(app: Flask) -> None:
-    form = app.extensions["portal"]["spec"].form("complaint")
+    form = portal_of(app).spec.form("complaint")
     with app.test_request_context():
         html = str(badge(form, "escalated"))
     assert html == ('<span class="label portal-state" data-state="escalated" '

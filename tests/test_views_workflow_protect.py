@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from workflow_support import set_state, stored_row
 
+from app.portal import portal_of
 from app.sla.workdays import due_at
 from tests.audit_support import stored_form
 from tests.conftest import csrf_token, login
@@ -36,7 +37,7 @@ def _client(app: Flask, user: str) -> FlaskClient:
 
 
 def _spec(app: Flask) -> Any:
-    return app.extensions["portal"]["spec"]
+    return portal_of(app).spec
 
 
 def _compensation(app: Flask, state: str = "draft", amount: str = "300") -> int:

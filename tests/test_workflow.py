@@ -23,6 +23,7 @@ from workflow_support import (
     user_id,
 )
 
+from app.portal import portal_of
 from app.workflow import engine as workflow
 from app.workflow.engine import Refused, actor_for, fire, moved_message, offers, refusal
 from app.workflow.store import current_approvals, history
@@ -31,17 +32,17 @@ from app.workflow.store import current_approvals, history
 def _actor(app: Flask, username: str) -> Any:
     with app.app_context():
         user = app.appbuilder.sm.find_user(username=username)
-        return actor_for(user, app.extensions["portal"]["spec"])
+        return actor_for(user, portal_of(app).spec)
 
 
 def _load(app: Flask, form_key: str, record_id: int) -> Any:
-    model = app.extensions["portal"]["models"].models[form_key]
+    model = portal_of(app).models.models[form_key]
     return app.appbuilder.session.get(model, record_id)
 
 
 def _fire(app: Flask, form_key: str, record_id: int, key: str, username: str,
           comment: str = "", **values: Any) -> str:
-    form = app.extensions["portal"]["spec"].form(form_key)
+    form = portal_of(app).spec.form(form_key)
     with app.test_request_context():
         record = _load(app, form_key, record_id)
 
@@ -54,7 +55,7 @@ def _fire(app: Flask, form_key: str, record_id: int, key: str, username: str,
 
 
 def test_small_compensation_goes_to_the_supervisor_and_is_approved(app: Flask) -> None:
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     form = spec.form("compensation")
     with app.app_context():
         staff_id = app.appbuilder.sm.find_user(username="staff").id
@@ -127,7 +128,7 @@ OFFERS = [  # (form, state, record values, {role: transitions offered, in YAML o
                          ids=[f"{c[0]}-{c[1]}" for c in OFFERS])
 def test_offers_per_role(app: Flask, form_key: str, state: str, values: dict[str, Any],
                          expected: dict[str, list[str]]) -> None:
-    form = app.extensions["portal"]["spec"].form(form_key)
+    form = portal_of(app).spec.form(form_key)
     if form_key == "compensation":  # proposed by staff (the factories' default is admin)
         values = {**values, "proposed_by": user_id(app, "staff")}
     rid = record_in(app, form_key, state, **values)
@@ -140,7 +141,7 @@ def test_offers_per_role(app: Flask, form_key: str, state: str, values: dict[str
 
 
 def _refusal(app: Flask, form_key: str, rid: int, key: str, username: str) -> Any:
-    form = app.extensions["portal"]["spec"].form(form_key)
+    form = portal_of(app).spec.form(form_key)
     with app.test_request_context(), force_locale("en"):
         record = _load(app, form_key, rid)
         approvals = current_approvals(app.appbuilder.session, form_key, rid, key)
@@ -216,7 +217,7 @@ def test_approvals_count_only_since_the_last_change_of_state(app: Flask) -> None
                        comment="同意") == msg.approved("joint_approve", 1, 2)
     assert _approvers(app, rid) == ["manager"] and _approvers(app, rid, "manager_approve") == []
     with app.app_context():
-        form = app.extensions["portal"]["spec"].form("compensation")
+        form = portal_of(app).spec.form("compensation")
         shown = offers(app.appbuilder.session, form, _load(app, "compensation", rid),
                        _actor(app, "wf_engine_mgr2"))
     assert [(o.transition.key, o.approvals) for o in shown] == [
@@ -265,7 +266,7 @@ def test_apply_values_are_kept_when_it_fires_and_dropped_when_refused(app: Flask
         400, msg.fill_in("investigate", "severity"))
     assert snapshot(app, "complaint", rid)["category"] is None  # rolled back
     called: list[Any] = []
-    form = app.extensions["portal"]["spec"].form("complaint")
+    form = portal_of(app).spec.form("complaint")
     with app.test_request_context(), pytest.raises(Refused):
         record = _load(app, "complaint", rid)
         fire(app.appbuilder.session, form, record, "investigate", _actor(app, "auditor"),
@@ -293,7 +294,7 @@ def test_moved_message_names_who_when_and_the_state_now(app: Flask) -> None:
     assert moved.value.message == (
         f"Not done: staff changed this record at {changed:%Y-%m-%d %H:%M:%S}, after you "
         "opened it (it is now Awaiting supervisor). Open it again to see what you may do.")
-    form = app.extensions["portal"]["spec"].form("compensation")
+    form = portal_of(app).spec.form("compensation")
     script = record_in(app, "compensation", "approved")  # moved by a script: no user
     with app.test_request_context(), force_locale("en"):
         text = moved_message(form, _load(app, "compensation", script))
@@ -306,7 +307,7 @@ def test_only_the_approver_role_counts_and_the_refusal_names_its_label(app: Flas
     a supervisor holds `approve`'s role but not `manager`, the role whose approvals count."""
     from dataclasses import replace
 
-    form = app.extensions["portal"]["spec"].form("compensation")
+    form = portal_of(app).spec.form("compensation")
     step = replace(form.workflow.transition("approve"), approver_role="manager")
     record = SimpleNamespace(state="submitted", created_by_fk=None, proposed_by_id=None,
                              id=1, amount=Decimal("100"))

@@ -16,6 +16,8 @@ from conftest import PASSWORD
 from flask import Flask
 from workflow_support import Msg, engine_fire, ensure_user, events, record_in, snapshot, user_id
 
+from app.portal import portal_of
+
 SETTINGS = ("SQLALCHEMY_DATABASE_URI", "PORTAL_CONFIG_DIR", "PORTAL_INDUSTRY", "SECRET_KEY",
             "PORTAL_REVISIONS_DIR", "TESTING", "SQLALCHEMY_ENGINE_OPTIONS", "SERVER_NAME",
             "PORTAL_LOGIN_RATE_LIMIT", "PORTAL_LOGIN_IP_RATE_LIMIT")
@@ -33,8 +35,8 @@ def _engine_step(app: Flask, step: Step, barrier: Any) -> tuple[int, str]:
     from app.workflow.engine import Refused, actor_for, fire
 
     _scenario, _how, rid, key, username, comment = step
-    form = app.extensions["portal"]["spec"].form("compensation")
-    model = app.extensions["portal"]["models"].models["compensation"]
+    form = portal_of(app).spec.form("compensation")
+    model = portal_of(app).models.models["compensation"]
     with app.test_request_context(), force_locale("en"):
         session = app.appbuilder.session
         user = app.appbuilder.sm.find_user(username=username)
@@ -44,7 +46,7 @@ def _engine_step(app: Flask, step: Step, barrier: Any) -> tuple[int, str]:
         barrier.wait(timeout=60)
         try:
             return 200, fire(session, form, record, key,
-                             actor_for(user, app.extensions["portal"]["spec"]),
+                             actor_for(user, portal_of(app).spec),
                              version=version, comment=comment)
         except Refused as refused:
             return refused.status, refused.message

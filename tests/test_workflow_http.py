@@ -26,6 +26,8 @@ from workflow_support import (
     user_id,
 )
 
+from app.portal import portal_of
+
 STAFF_UP = frozenset({"admin", "staff", "supervisor", "manager"})
 SUPERVISOR_UP = frozenset({"admin", "supervisor", "manager"})
 MANAGER_UP = frozenset({"admin", "manager"})
@@ -112,7 +114,7 @@ def test_each_transition_per_role(app: Flask, clients: Callable[..., RoleClient]
                                   fields: dict[str, Any], comment: str,
                                   allowed: frozenset[str]) -> None:
     msg = Msg(app, form)
-    spec = app.extensions["portal"]["spec"].form(form)
+    spec = portal_of(app).spec.form(form)
     t = spec.workflow.transition(key)
     rid = new(app, form, source, **values)
     if t.approvals > 1:  # the other approvals already given: this one completes it
@@ -134,7 +136,7 @@ def test_each_transition_per_role(app: Flask, clients: Callable[..., RoleClient]
 
 
 def test_the_matrix_covers_every_transition_and_source_state(app: Flask) -> None:
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     declared = {(f, t.key, s) for f in ("complaint", "compensation")
                 for t in spec.form(f).workflow.transitions for s in t.sources}
     assert {(c[0], c[1], c[2]) for c in MATRIX} == declared
@@ -164,7 +166,7 @@ def test_amount_thresholds_route_submission_and_approval(
     out = clients(who).fire("compensation", rid, accepted)
     assert out.status == 302
     target = "manager_review" if accepted == "joint_approve" else \
-        app.extensions["portal"]["spec"].form("compensation").workflow.transition(
+        portal_of(app).spec.form("compensation").workflow.transition(
             accepted).target
     assert snapshot(app, "compensation", rid)["state"] == target
 
@@ -296,7 +298,7 @@ def test_final_states_are_final(app: Flask, clients: Callable[..., RoleClient],
 
 def test_final_states_offer_nothing(app: Flask, clients: Callable[..., RoleClient],
                                     final_records: dict[tuple[str, str], int]) -> None:
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     assert {(f, s) for f, s in FINAL} == {(f, st.key) for f in TRANSITIONS
                                           for st in spec.form(f).workflow.states if st.final}
     for (form, _state), rid in final_records.items():

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale
 from itsdangerous import URLSafeTimedSerializer
 
+from app.portal import portal_of
 from app.workflow.engine import actor_for, fire
 
 ROLES = ("admin", "staff", "supervisor", "manager", "auditor")
@@ -24,7 +25,7 @@ TEAM = "客服一组"
 
 def route(app: Flask, form_key: str) -> str:
     """The route base of a form's generated screen, e.g. '/compensationview'."""
-    name = app.extensions["portal"]["spec"].form(form_key).view_name
+    name = portal_of(app).spec.form(form_key).view_name
     view = next(v for v in app.appbuilder.baseviews if type(v).__name__ == name)
     return str(view.route_base)
 
@@ -59,7 +60,7 @@ def record_in(app: Flask, form_key: str, state: str, owner: str = "staff",
               **values: Any) -> int:
     """A valid record created by `owner`, moved to `state` through the ORM; its id. Records
     it must refer to (a complaint's customer…) are made once per app and shared."""
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     form = spec.form(form_key)
     for f in form.fields:
         if f.type == "reference" and f.required and f.key not in values:
@@ -67,7 +68,7 @@ def record_in(app: Flask, form_key: str, state: str, owner: str = "staff",
                 _IDS[(id(app), f"form:{f.form}")] = int(make_record(app, spec.form(f.form)).id)
             values[f.key] = _IDS[(id(app), f"form:{f.form}")]
     rec = make_record(app, form, owner, **values)
-    model = app.extensions["portal"]["models"].models[form_key]
+    model = portal_of(app).models.models[form_key]
     with app.app_context():
         session = app.appbuilder.session
         row = session.get(model, rec.id)
@@ -91,7 +92,7 @@ def stored_row(app: Flask, form_key: str, pk: int) -> dict[str, Any] | None:
     """The record's columns as stored (typed by the model, on SQLite and PostgreSQL)."""
     import sqlalchemy as sa
 
-    model = app.extensions["portal"]["models"].models[form_key]
+    model = portal_of(app).models.models[form_key]
     with app.app_context():
         session = app.appbuilder.session
         row = session.execute(sa.select(model.__table__).where(
@@ -102,7 +103,7 @@ def stored_row(app: Flask, form_key: str, pk: int) -> dict[str, Any] | None:
 
 def snapshot(app: Flask, form_key: str, record_id: int) -> dict[str, Any]:
     """The record's columns as stored now."""
-    model = app.extensions["portal"]["models"].models[form_key]
+    model = portal_of(app).models.models[form_key]
     with app.app_context():
         session = app.appbuilder.session
         session.expire_all()
@@ -124,8 +125,8 @@ def events(app: Flask, form_key: str, record_id: int) -> list[tuple[Any, ...]]:
 def engine_fire(app: Flask, form_key: str, record_id: int, key: str, username: str,
                 comment: str = "", version: Any = None, **values: Any) -> str:
     """Fire through app.workflow.engine.fire as `username` (English), as the screen would."""
-    form = app.extensions["portal"]["spec"].form(form_key)
-    model = app.extensions["portal"]["models"].models[form_key]
+    form = portal_of(app).spec.form(form_key)
+    model = portal_of(app).models.models[form_key]
     with app.test_request_context(), force_locale("en"):
         session = app.appbuilder.session
         session.expire_all()
@@ -139,7 +140,7 @@ def engine_fire(app: Flask, form_key: str, record_id: int, key: str, username: s
 
         try:
             return fire(session, form, record, key,
-                        actor_for(user, app.extensions["portal"]["spec"]),
+                        actor_for(user, portal_of(app).spec),
                         version=record.version if version is None else version,
                         comment=comment, apply_values=apply)
         finally:
@@ -201,7 +202,7 @@ class Msg:
     """The engine's messages in English, built from the labels of the spec."""
 
     def __init__(self, app: Flask, form_key: str) -> None:
-        self.form = app.extensions["portal"]["spec"].form(form_key)
+        self.form = portal_of(app).spec.form(form_key)
 
     def label(self, key: str) -> str:
         return str(self.form.workflow.transition(key).label.en)

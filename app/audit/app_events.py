@@ -8,6 +8,7 @@ import os
 from flask import Flask
 
 from app.audit import log as audit
+from app.portal import portal_of
 
 
 def record_now(app: Flask, action: str, details: dict) -> None:
@@ -20,7 +21,7 @@ def record_now(app: Flask, action: str, details: dict) -> None:
 def record_config_loaded(app: Flask, via: str) -> None:
     """The start-up event: which configuration this process serves (the merged config's
     hash, as `flask portal config show` prints it)."""
-    spec = app.extensions["portal"]["spec"]
+    spec = portal_of(app).spec
     record_now(app, "config_loaded", {
         "hash": hashlib.sha256(repr(spec).encode()).hexdigest(),
         "fingerprint": spec.fingerprint, "industry": spec.industry, "forms": len(spec.forms),

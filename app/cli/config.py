@@ -10,6 +10,7 @@ from flask.cli import ScriptInfo
 
 from app.cli.base import load_app, pass_info
 from app.config.errors import ConfigError
+from app.portal import portal_of
 from app.settings import ROOT
 
 
@@ -45,4 +46,4 @@ def config_show(info: ScriptInfo) -> None:
     from app.config.dump import dump
 
     app = load_app(info)
-    click.echo(dump(app.extensions["portal"]["spec"]), nl=False)
+    click.echo(dump(portal_of(app).spec), nl=False)

@@ -15,17 +15,13 @@ from app.config.errors import Problem
 from app.config.key import KINDS, Key
 from app.config.source import LDict, LList, format_path
 from app.config.workflow_keys import WORKFLOW_SECTIONS, WORKFLOW_TITLES
+from app.fieldtypes.registry import FIELD_TYPES
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z][a-z0-9]*)*$")
 CHOICE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
-FIELD_TYPES = (
-    "string", "text", "integer", "decimal", "money", "date", "datetime", "boolean",
-    "choice", "multi_choice", "phone", "email", "rating", "reference", "user",
-)
 ACTIONS = ("list", "show", "add", "edit", "delete", "export")
 SCOPES = ("own", "team", "all")
-SENSITIVE_TYPES = ("string", "text", "phone", "email")
 
 
 LABEL = (

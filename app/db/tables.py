@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from flask import has_request_context
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    Date,
-    DateTime,
-    ForeignKey,
-    Integer,
-    MetaData,
-    Numeric,
-    String,
-    Text,
-    false,
-    true,
-)
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, MetaData, String, false, true
 from sqlalchemy.orm import declarative_base, relationship
-from sqlalchemy.types import TypeDecorator
 
+from app.fieldtypes.registry import field_type
 from app.spec import SLA_COLUMNS, STATE_COLUMN, FieldSpec, FormSpec, PortalSpec
 
 NAMING = {
@@ -36,39 +21,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-class Money(TypeDecorator):
-    """Exact decimals everywhere: NUMERIC on PostgreSQL, integer minor units on SQLite
-    (whose NUMERIC is a float and would lose cents)."""
-
-    impl = Numeric
-    cache_ok = True
-
-    def __init__(self, precision: int = 12, scale: int = 2) -> None:
-        super().__init__(precision=precision, scale=scale)
-        self.precision = precision
-        self.scale = scale
-
-    def load_dialect_impl(self, dialect: Any) -> Any:
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(BigInteger())
-        return dialect.type_descriptor(Numeric(self.precision, self.scale))
-
-    def process_bind_param(self, value: Any, dialect: Any) -> Any:
-        if value is None:
-            return None
-        value = Decimal(str(value))
-        if dialect.name == "sqlite":
-            return int(value.scaleb(self.scale).to_integral_value())
-        return value
-
-    def process_result_value(self, value: Any, dialect: Any) -> Any:
-        if value is None:
-            return None
-        if dialect.name == "sqlite":
-            return Decimal(int(value)).scaleb(-self.scale)
-        return Decimal(value)
 
 
 def current_user_id() -> int | None:
@@ -86,30 +38,7 @@ def _now() -> dt.datetime:
 
 
 def column_type(field: FieldSpec) -> Any:
-    t = field.type
-    if t in ("string",):
-        return String(field.max_length or 200)
-    if t == "phone":
-        return String(32)
-    if t == "email":
-        return String(254)
-    if t == "text":
-        return Text()
-    if t in ("integer", "rating"):
-        return Integer()
-    if t in ("decimal", "money"):
-        return Money(field.precision, field.scale)
-    if t == "date":
-        return Date()
-    if t == "datetime":
-        return DateTime()
-    if t == "boolean":
-        return Boolean()
-    if t == "choice":
-        return String(64)
-    if t == "multi_choice":
-        return String(1000)
-    raise ValueError(f"no column type for {t}")  # reference/user are handled by the caller
+    return field_type(field.type).column(field)
 
 
 @dataclass
@@ -117,23 +46,16 @@ class FormModels:
     """The generated classes of one spec, on their own metadata."""
 
     metadata: MetaData
-    models: dict[str, type]
-
-
-_BUILT: dict[str, FormModels] = {}
+    models: dict[str, Any]  # generated classes: their columns are known at run time only
 
 
 def build_models(spec: PortalSpec) -> FormModels:
-    """Classes for every form of `spec`; the same spec always returns the same classes."""
-    if spec.fingerprint and spec.fingerprint in _BUILT:
-        return _BUILT[spec.fingerprint]
+    """Classes for every form of `spec`, on a metadata of their own (app.portal keeps one
+    build per spec)."""
     metadata = MetaData(naming_convention=NAMING)
     base = declarative_base(metadata=metadata)
     models = {form.key: _build_class(base, form, spec) for form in spec.forms}
-    built = FormModels(metadata, models)
-    if spec.fingerprint:
-        _BUILT[spec.fingerprint] = built
-    return built
+    return FormModels(metadata, models)
 
 
 def _display(self: Any) -> str:
@@ -171,7 +93,7 @@ def _build_class(base: Any, form: FormSpec, spec: PortalSpec) -> type:
     }
     attrs.update(workflow_columns(form))
     for field in form.fields:
-        if field.type in ("reference", "user"):
+        if field.stores_id:
             target = (user_id if field.type == "user"
                       else f"{spec.form(field.form).table}.id")  # type: ignore[arg-type]
             col = Column(field.column, Integer, ForeignKey(target), nullable=not field.required,
@@ -218,7 +140,7 @@ def workflow_columns(form: FormSpec) -> dict[str, Column]:
 def server_default(field: FieldSpec) -> Any:
     """A constant default also lives in the database, so adding the column fills old rows."""
     value = field.default
-    if value is None or field.type in ("date", "datetime", "user", "decimal", "money"):
+    if value is None or not field_type(field.type).server_default:
         return None
     if field.type == "boolean":
         return true() if value else false()

@@ -12,3 +12,11 @@ PHONE_RE = re.compile(
     re.ASCII,  # full-width digits (１３８…) are not a phone number
 )
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+
+
+def is_phone(text: str) -> bool:
+    return PHONE_RE.match(text) is not None
+
+
+def is_email(text: str) -> bool:
+    return EMAIL_RE.match(text) is not None

@@ -26,7 +26,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator
 
 from app.db.tables import FormModels
-from app.schema.conversions import BATCH, convert, stored_column
+from app.fieldtypes.registry import convert_value
+from app.schema.conversions import BATCH, stored_column
 from app.schema.plan import Plan
 from app.schema.state import (
     FieldState,
@@ -207,7 +208,7 @@ def _convert(conn: Connection, operations: Operations, models: FormModels, plan:
                             .order_by(light.c.id).limit(BATCH)).all()
         if not rows:
             break
-        converted = [(row_id, convert(value, a["old"]["type"], field))
+        converted = [(row_id, convert_value(value, field))
                      for row_id, value in rows]
         if sqlite:  # in-process: executemany is cheap, and SQLite has no VALUES aliases
             conn.execute(update(dest).where(dest.c.id == bindparam("row_id")).values(

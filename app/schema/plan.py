@@ -17,7 +17,8 @@ from sqlalchemy import Table, func, inspect, select
 from sqlalchemy.engine import Connection
 
 from app.db.tables import FormModels
-from app.schema.conversions import can_convert, check_values, stored_column
+from app.fieldtypes.registry import can_convert
+from app.schema.conversions import check_values, stored_column
 from app.schema.state import FieldState, FormState, read_state, snapshot
 from app.spec import SLA_COLUMNS, STATE_COLUMN, SYSTEM_COLUMNS, FieldSpec, FormSpec, PortalSpec
 

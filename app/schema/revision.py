@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from alembic import command
@@ -20,7 +21,13 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from flask import Flask, current_app
 
+from app.portal import portal_of
+from app.schema.apply import apply_plan
+from app.schema.plan import make_plan
+
 PREFIX = "form_"
+PROGRESS = "portal_progress"  # Alembic config attribute: where a plan reports its steps
+Progress = Callable[[str], Any]
 TEMPLATE = '''"""{title}
 
 {plan}
@@ -66,11 +73,14 @@ class RevisionsMissing(Exception):
     """The database records a schema revision whose file is not in the revisions folder."""
 
 
-def upgrade_heads(app: Flask) -> None:
-    """Apply every pending revision: the portal's own and any written plan."""
+def upgrade_heads(app: Flask, progress: Progress | None = None) -> None:
+    """Apply every pending revision: the portal's own and any written plan (which reports
+    each step to `progress`)."""
     with app.app_context():
+        config = alembic_config(app)
+        config.attributes[PROGRESS] = progress
         try:
-            command.upgrade(alembic_config(app), "heads")
+            command.upgrade(config, "heads")
         except CommandError as exc:
             if "Can't locate revision" not in str(exc):
                 raise
@@ -101,17 +111,14 @@ def write_revision(app: Flask, plan_text: str, applied_by: str) -> tuple[str, st
 
 def apply_revision(revision: str, plan_text: str, applied_by: str) -> None:
     """Body of every written revision: re-plan, compare, apply (inside Alembic's transaction)."""
-    from alembic import op
-
-    from app.schema.apply import apply_plan
-    from app.schema.plan import make_plan
+    from alembic import context, op  # proxies, valid only while Alembic runs
 
     conn = op.get_bind()
-    portal = current_app.extensions["portal"]
-    plan = make_plan(conn, portal["spec"], portal["models"])
+    portal = portal_of(current_app)
+    plan = make_plan(conn, portal.spec, portal.models)
     if plan.text() != plan_text:
         raise RuntimeError(f"revision {revision} no longer matches the database; its plan was:"
                            f"\n{plan_text}\nthe plan now is:\n{plan.text()}\n"
                            "delete the file and run 'flask portal migrate' again")
-    progress: Any = portal.get("progress") or (lambda _m: None)
-    apply_plan(conn, plan, portal["models"], applied_by, progress, revision)
+    progress = context.config.attributes.get(PROGRESS) or (lambda _m: None)
+    apply_plan(conn, plan, portal.models, applied_by, progress, revision)

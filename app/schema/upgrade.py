@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 
 from app.audit.app_events import record_now
+from app.portal import portal_of
 from app.schema.plan import make_plan
 from app.schema.revision import upgrade_heads, write_revision
 
@@ -17,9 +18,9 @@ from app.schema.revision import upgrade_heads, write_revision
 def current_plan(app: Flask) -> Any:
     """The schema plan against the live database, read-only (app.schema.plan.Plan)."""
     with app.app_context():
-        portal = app.extensions["portal"]
+        portal = portal_of(app)
         with app.extensions["migrate"].db.engine.connect() as conn:
-            plan = make_plan(conn, portal["spec"], portal["models"])
+            plan = make_plan(conn, portal.spec, portal.models)
             conn.rollback()
     return plan
 
@@ -46,15 +47,11 @@ def upgrade(app: Flask, allow_risky: bool = False, applied_by: str = "flask port
     if not plan.changes and not plan.bootstrap:
         return MigrationResult(plan, False, reason="nothing to do")
     revision, path = write_revision(app, plan.text(), applied_by)
-    portal = app.extensions["portal"]
-    portal["progress"] = progress
     try:
-        upgrade_heads(app)
+        upgrade_heads(app, progress)
     except BaseException:
         os.remove(path)  # it never applied: leave no revision behind
         raise
-    finally:
-        portal["progress"] = None
     record_now(app, "migration", {"revision": revision, "applied_by": applied_by,
-                               "plan": plan.text()})
+                                  "plan": plan.text()})
     return MigrationResult(plan, True, revision)

@@ -13,11 +13,11 @@ from flask import current_app, g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import false, or_
 
+from app.portal import portal_of
 from app.security.teams import teammate_ids
-from app.spec import FieldSpec, FormSpec, PortalSpec
+from app.spec import FormSpec, PortalSpec
 
 SCOPE_RANK = {"own": 0, "team": 1, "all": 2}
-MASK = "****"
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def current_access() -> Access:
     cached = g.get("portal_access")
     user = request_user()
     if cached is None or cached.user_id != getattr(user, "id", None):
-        cached = access_for(user, current_app.extensions["portal"]["spec"])
+        cached = access_for(user, portal_of().spec)
         g.portal_access = cached
     return cached
 
@@ -112,19 +112,3 @@ class ScopeFilter(BaseFilter):
     def apply(self, query: Any, value: Any) -> Any:
         clause = scope_clause(self.model, value, current_access())
         return query if clause is None else query.filter(clause)
-
-
-def mask(field_spec: FieldSpec, value: Any) -> str:
-    """138****1234, z***@example.com, 浙江省****: enough to recognise, not to use."""
-    if value is None or value == "":
-        return ""
-    text = str(value)
-    if field_spec.type == "phone":
-        if len(text) >= 11:
-            return text[:3] + MASK + text[-4:]
-        return text[:2] + MASK + text[-2:] if len(text) >= 7 else MASK
-    if field_spec.type == "email" and "@" in text:
-        local, _, domain = text.partition("@")
-        return local[:1] + "***@" + domain
-    keep = min(6, len(text) // 4)
-    return text[:keep] + MASK

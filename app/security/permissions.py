@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from app.portal import portal_of
 from app.spec import PortalSpec, RoleSpec
 
 ACTION_PERMISSION = {a: f"can_{a}" for a in ("list", "show", "add", "edit", "delete",
@@ -103,7 +104,7 @@ def _sync(appbuilder: Any) -> SyncReport:
     """The sync itself, inside one transaction (see sync_roles)."""
     sm = appbuilder.sm
     session = sm.session
-    spec: PortalSpec = current_app.extensions["portal"]["spec"]
+    spec: PortalSpec = portal_of().spec
     report = SyncReport()
     for name in [r.key for r in spec.roles] + [sm.auth_role_public]:
         if sm.find_role(name) is None:

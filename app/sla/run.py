@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import log as audit
+from app.portal import portal_of
 from app.security.teams import teammate_ids
 from app.sla.deadlines import CLOCKS, now, on_state_change, set_deadlines
 from app.sla.workdays import calendar_covers
@@ -101,8 +102,8 @@ def calendar_warnings(spec: PortalSpec, at: dt.datetime) -> list[str]:
 def run(app: Flask, at: dt.datetime | None = None) -> RunReport:
     """Backfill, mark breaches and escalate on every form with an SLA, as of `at` (now)."""
     at = at or now()
-    spec: PortalSpec = app.extensions["portal"]["spec"]
-    models = app.extensions["portal"]["models"].models
+    spec: PortalSpec = portal_of(app).spec
+    models = portal_of(app).models.models
     report = RunReport(at, warnings=calendar_warnings(spec, at))
     with app.app_context():
         session: Session = app.extensions["appbuilder"].session()

@@ -25,8 +25,10 @@ from flask_babel import force_locale
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit import log as audit
+from app.fieldtypes.values import fold
+from app.portal import portal_of
 from app.spec import FieldSpec, FormSpec
-from app.transfer.rows import RowChecker, fold
+from app.transfer.rows import RowChecker
 from app.views.api.endpoints import API_LABELS
 from app.views.forms import SYSTEM_LABELS
 from app.views.workflow_columns import LABELS as WORKFLOW_LABELS
@@ -225,7 +227,7 @@ def import_csv(path: str, form_key: str, username: str | None = None, *,
 
 def _import(path: str, form_key: str, username: str | None, dry_run: bool,
             on_error: Callable[[RowError], None]) -> Outcome:
-    form = find_form(current_app.extensions["portal"]["spec"], form_key)
+    form = find_form(portal_of().spec, form_key)
     user = find_user(username)
     source = CsvFile(path)
     with closing(source.records()) as records:

@@ -20,20 +20,16 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 from wtforms.i18n import messages_path
 
+from app.fieldtypes.masking import MASK
+from app.fieldtypes.registry import field_type
 from app.fieldtypes.validators import INT_MAX
-from app.security.access import MASK
+from app.fieldtypes.values import choice_names, fold, iso_date
+from app.portal import portal_of
 from app.spec import FieldSpec, FormSpec
 from app.views.api.endpoints import build_api
-from app.views.api.payload import TEXT_TYPES, comparable, default_value, formdata, validate
+from app.views.api.payload import comparable, default_value, formdata, validate
 
 CACHE_LIMIT = 50_000  # looked-up reference values remembered
-SEPARATORS = "、,，;；"  # between the values of a multiple choice (the export uses 、)
-TRUE = frozenset({"是", "yes", "true", "y", "1"})
-FALSE = frozenset({"否", "no", "false", "n", "0"})
-DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-DATE_RE = re.compile(DATE)
-DATETIME_RE = re.compile(DATE + r"(?:\s+|T)(\d{1,2}):(\d{2})(?::(\d{2}))?")
-THOUSANDS_RE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 ID_RE = re.compile(r"#?(\d{1,10})")
 
 
@@ -41,21 +37,17 @@ class CellRefused(ValueError):
     """One cell cannot be read as a value of its field; the message says why."""
 
 
-def fold(text: str) -> str:
-    """Compared without case and extra spaces."""
-    return " ".join(text.split()).casefold()
-
-
 class RowChecker:
     """One CSV row → the API's JSON values → the API's form, validated."""
 
     def __init__(self, form: FormSpec, columns: list[FieldSpec | None], user: Any) -> None:
-        portal = current_app.extensions["portal"]
-        self.spec, self.models = portal["spec"], portal["models"].models
+        portal = portal_of()
+        self.spec = portal.spec
+        self.models: dict[str, Any] = portal.models.models
         self.session = current_app.extensions["appbuilder"].session
         self.form, self.columns, self.user = form, columns, user
-        self.model = self.models[form.key]
-        api: Any = build_api(form, portal["models"], self.spec)
+        self.model: Any = self.models[form.key]
+        api: Any = build_api(portal.form(form.key), portal)
         self.form_class = api.form_class
         self.wtform = self.form_class(formdata=MultiDict())  # see check()
         present = {f.key for f in columns if f is not None}
@@ -68,11 +60,10 @@ class RowChecker:
                          if f.default is not None and f.key not in present}
         self.seen: dict[str, dict[Any, int]] = {f.key: {} for f in form.fields if f.unique}
         self.cache: dict[tuple[str, str], Any] = {}  # an object, or why not
-        self.objects: dict[tuple[type, int], Any] = {(User, user.id): user}
-        self.choices: dict[str, list[tuple[str, str]]] = {}
+        self.objects: dict[tuple[Any, int], Any] = {(User, user.id): user}
         # A reference to this same form finds only records from before the import, so a
         # dry run and the real run resolve every row alike.
-        self.last_id = self.session.scalar(select(func.max(self.model.id))) or 0
+        self.last_id = self.session.scalar(select(func.max(self.models[form.key].id))) or 0
 
     def check(self, row: int, cells: list[str]) -> tuple[Any, dict[str, list[str]]]:
         """(the validated form, errors by field key; '' for the row itself)."""
@@ -95,7 +86,7 @@ class RowChecker:
         wtform = self.wtform
         wtform.process(formdata=data)
         for f in fields:
-            if f.type in ("reference", "user"):
+            if f.stores_id:
                 # The select would offer every record of the target, loaded for each row;
                 # the one record looked up (or none) is all this value can match.
                 found = self._object(f, values.get(f.key)) if f.key not in errors else None
@@ -127,40 +118,19 @@ class RowChecker:
     def value(self, spec_field: FieldSpec, text: str) -> Any:
         """A cell as the JSON value the API takes; a text the API refuses with its own
         message is passed on as it is."""
-        t = spec_field.type
         if not text:
             return None
         if spec_field.sensitive and MASK in text:
             raise CellRefused("a masked value (****) from an export without the right to "
                               "reveal it; enter the real value")
-        if t in TEXT_TYPES:
-            return text
-        if t in ("integer", "rating"):
-            if t == "rating" and set(text) == {"★"}:
-                return len(text)
-            return int(text) if re.fullmatch(r"[+-]?\d{1,12}", text) else text
-        if t in ("decimal", "money"):
-            text = text.lstrip("¥￥").strip()
-            return text.replace(",", "") if THOUSANDS_RE.fullmatch(text) else text
-        if t == "date":
-            return _iso_date(text) or text
-        if t == "datetime":
-            match = DATETIME_RE.fullmatch(text)
-            if not match:
-                return text
-            y, m, d, hh, mm, ss = (int(g or 0) for g in match.groups())
-            return f"{y:04d}-{m:02d}-{d:02d} {hh:02d}:{mm:02d}:{ss:02d}"
-        if t == "boolean":
-            return True if fold(text) in TRUE else False if fold(text) in FALSE else text
-        if t == "choice":
-            return dict(self._choices(spec_field)).get(fold(text), text)
-        if t == "multi_choice":
-            return self._multi(spec_field, text)
-        key = (spec_field.key, text)
+        read = field_type(spec_field.type).read_cell
+        if read is not None:
+            return read(spec_field, text)
+        key = (spec_field.key, text)  # a record: looked up, by name or id
         if key not in self.cache:
             if len(self.cache) >= CACHE_LIMIT:
                 self.cache.clear()
-            self.cache[key] = (self._user(text) if t == "user"
+            self.cache[key] = (self._user(text) if spec_field.type == "user"
                                else self._reference(spec_field, text))
         found = self.cache[key]
         if isinstance(found, str):
@@ -168,35 +138,10 @@ class RowChecker:
         self.objects[(type(found), found.id)] = found
         return found.id
 
-    def _choices(self, spec_field: FieldSpec) -> list[tuple[str, str]]:
-        """(folded key or label, value), longest first."""
-        if spec_field.key not in self.choices:
-            names = {fold(n): c.value for c in spec_field.choices
-                     for n in (c.value, c.label.zh, c.label.en)}
-            self.choices[spec_field.key] = sorted(names.items(), key=lambda p: -len(p[0]))
-        return self.choices[spec_field.key]
-
-    def _multi(self, spec_field: FieldSpec, text: str) -> list[str]:
-        """Values, keys or labels between separators; a label may contain a separator."""
-        picked: list[str] = []
-        rest = text
-        while rest := rest.lstrip(SEPARATORS + " \t"):
-            for name, value in self._choices(spec_field):
-                after = rest[len(name):len(name) + 1]
-                if fold(rest[:len(name)]) == name and (not after or after in SEPARATORS
-                                                        or after.isspace()):
-                    picked.append(value)
-                    rest = rest[len(name):]
-                    break
-            else:  # not a choice: the API names the allowed ones
-                return picked + [p.strip() for p in re.split(f"[{SEPARATORS}]", rest)
-                                 if p.strip()]
-        return picked
-
     def _reference(self, spec_field: FieldSpec, text: str) -> Any:
         """The one record named `text` (its display value), else the record of id `text`
         (12 or #12); a message when there is none, or several."""
-        target = self.spec.form(spec_field.form)
+        target = self.spec.form(spec_field.form)  # type: ignore[arg-type]
         model = self.models[target.key]
         limit = [model.id <= self.last_id] if target.key == self.form.key else []
         found = [] if text.startswith("#") else self._by_display(target, model, text, limit)
@@ -219,14 +164,14 @@ class RowChecker:
         if not target.display:
             return []
         shown = target.field(target.display)
-        value: Any = text if shown.type in TEXT_TYPES else None
+        value: Any = text if field_type(shown.type).text else None
         if shown.type == "choice":
-            value = dict(self._choices(shown)).get(fold(text))
+            value = dict(choice_names(shown)).get(fold(text))
         elif shown.type in ("integer", "rating") and re.fullmatch(r"[+-]?\d{1,10}", text):
             value = int(text) if abs(int(text)) <= INT_MAX else None
-        elif shown.type == "date" and _iso_date(text):
+        elif shown.type == "date" and iso_date(text):
             try:
-                value = dt.date.fromisoformat(_iso_date(text) or "")
+                value = dt.date.fromisoformat(iso_date(text) or "")
             except ValueError:  # 2026-02-30
                 value = None
         if value is None:
@@ -253,18 +198,10 @@ class RowChecker:
         as the session's identity map lets go of unchanged records."""
         if not isinstance(value, int) or isinstance(value, bool):
             return None
-        model = User if spec_field.type == "user" else self.models[spec_field.form]
+        model = User if spec_field.type == "user" else self.models[spec_field.form]  # type: ignore[index]
         key = (model, value)
         if key not in self.objects:
             if len(self.objects) >= CACHE_LIMIT:
                 self.objects.clear()
             self.objects[key] = self.session.get(model, value)
         return self.objects[key]
-
-
-def _iso_date(text: str) -> str | None:
-    match = DATE_RE.fullmatch(text)
-    if not match:
-        return None
-    y, m, d = (int(g) for g in match.groups())
-    return f"{y:04d}-{m:02d}-{d:02d}"

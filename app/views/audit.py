@@ -12,7 +12,7 @@ import csv
 import io
 from typing import Any
 
-from flask import Response, abort, current_app, request, url_for
+from flask import Response, abort, request, url_for
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual
@@ -28,6 +28,8 @@ from wtforms.validators import Optional
 
 from app.audit import log as audit
 from app.audit.log import AuditEvent
+from app.fieldtypes.forms import LocalDateTimeField
+from app.portal import portal_of
 from app.security.access import current_access
 from app.security.permissions import AUDIT_MENU, AUDIT_VIEW
 from app.views.audit_details import (
@@ -43,7 +45,6 @@ from app.views.audit_details import (
     sections,
 )
 from app.views.audit_verify import verdict_text
-from app.views.fields import LocalDateTimeField
 
 EXPORT_LIMIT = 100_000
 PAGE = 100  # events per page of a record's history and a user's activity
@@ -60,7 +61,7 @@ SELECTS = ("action", "form", "outcome")  # searched by exact value, offered as l
 
 
 def _spec() -> Any:
-    return current_app.extensions["portal"]["spec"]
+    return portal_of().spec
 
 
 def _when(value: Any) -> str:

@@ -14,7 +14,8 @@ from typing import Any
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 
-from app.security.access import Access, mask
+from app.fieldtypes.registry import mask
+from app.security.access import Access
 from app.spec import SYSTEM_COLUMNS, FieldSpec, Label, PortalSpec
 
 # Keys of a form record that are not fields and never sensitive.

@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import log as audit
-from app.security.access import current_access, mask
+from app.fieldtypes.registry import mask
+from app.security.access import current_access
 from app.sla.deadlines import CLOCKS, overdue
 from app.views.protect import ProtectedViewMixin, conflict_message
 from app.views.workflow import WorkflowViewMixin
@@ -84,8 +85,7 @@ class PortalModelView(ProtectedViewMixin, WorkflowViewMixin, ModelView):
     show_template = "portal/show.html"
     __form__: Any = None
     export_formatters: dict[str, Any] = {}
-    # (label of the referring form, its model, its foreign-key column) per reference field
-    referenced_by: list[tuple[Any, Any, str]] = []
+    referrers: tuple[Any, ...] = ()  # app.portal.Referrer: reference fields pointing here
     # FAB routes the portal does not use (no file fields, no bulk actions): not registered,
     # so nothing can reach them and start-up registers fewer routes.
     download = None
@@ -100,12 +100,13 @@ class PortalModelView(ProtectedViewMixin, WorkflowViewMixin, ModelView):
     def pre_delete(self, item: Any) -> None:
         """Refuse, with counts, to delete a record other forms still refer to."""
         session = self.datamodel.session
-        for label, model, column in self.referenced_by:
+        for referrer in self.referrers:
+            model = referrer.model
             count = session.scalar(select(func.count()).select_from(model).where(
-                getattr(model, column) == item.id))
+                getattr(model, referrer.column) == item.id))
             if count:
                 raise ValueError(_("Cannot delete: %(count)d %(form)s record(s) still refer "
-                                   "to it.", count=count, form=label))
+                                   "to it.", count=count, form=referrer.form.label.get()))
 
     def render_template(self, template: str, **kwargs: Any) -> str:
         """FAB's, plus the view itself so portal templates can read its form spec."""

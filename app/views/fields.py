@@ -1,230 +1,33 @@
-"""Spec field → WTForms field with FAB widgets, labels from YAML and validators with clear
-messages (translated through the portal's catalog)."""
+"""The screens' form fields: the field types' own (app/fieldtypes/registry.py), with
+reference and user selects offering only what the signed-in user may see."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
-from flask_appbuilder.fields import QuerySelectField
-from flask_appbuilder.fieldwidgets import (
-    BS3TextAreaFieldWidget,
-    BS3TextFieldWidget,
-    DatePickerWidget,
-    Select2ManyWidget,
-    Select2Widget,
-)
 from flask_appbuilder.security.sqla.models import User
-from flask_appbuilder.validators import Unique
-from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
-from wtforms import (
-    BooleanField,
-    DateField,
-    DateTimeLocalField,
-    DecimalField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.fields.choices import Choice, SelectChoice
-from wtforms.validators import (
-    DataRequired,
-    Email,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-    Regexp,
-    ValidationError,
-)
 
-from app.fieldtypes.defaults import evaluate_default
-from app.fieldtypes.formats import PHONE_RE
-from app.fieldtypes.validators import (
-    UNKNOWN_CHOICE,
-    DecimalLimits,
-    NoControlCharacters,
-    integer_column_range,
-    unique_values,
-)
+from app.fieldtypes import registry
+from app.fieldtypes.forms import FieldContext
+from app.portal import portal_of
 from app.security.access import current_access, scope_clause
 from app.spec import FieldSpec
-from app.views.protected_fields import sensitive_field
 
 
-def lazy(label: Any) -> LazyString:
-    """A label that renders in the current request's language."""
-    return LazyString(lambda: label.get())
+def field_context(datamodel: Any, related: Callable[[str], Any]) -> FieldContext:
+    """`related(form_key)` gives the model of a referenced form."""
+    def options(field: FieldSpec) -> Callable[[], list]:
+        target = User if field.type == "user" else related(field.form)  # type: ignore[arg-type]
+        return lambda: _options(target, field.form)
 
-
-class LocalDateTimeField(DateTimeLocalField):
-    """A native <input type="datetime-local">: FAB 5.3's DateTimePickerWidget is a date-only
-    picker that rewrites a typed time away (FAB issue #2408). Also accepts the
-    'YYYY-MM-DD HH:MM:SS' form that imports and scripts send."""
-
-    FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("render_kw", {"class": "form-control", "step": "1"})
-        super().__init__(*args, format=list(self.FORMATS), **kwargs)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return " ".join(self.raw_data)
-        return self.data.strftime("%Y-%m-%dT%H:%M:%S") if self.data else ""
-
-
-class MultiChoiceField(SelectMultipleField):
-    """Several choice values, stored as one comma-separated text."""
-
-    widget = Select2ManyWidget()
-
-    def process_data(self, value: Any) -> None:
-        if isinstance(value, str):
-            value = [v for v in value.split(",") if v]
-        super().process_data(value or [])
-
-    def process_formdata(self, valuelist: list) -> None:
-        """Blank entries are no selection. Kept, a blank first entry made Optional() take
-        the whole field for empty and drop the error of a bogus value after it, which was
-        then stored."""
-        self.raw_data = [v for v in valuelist if str(v).strip()]
-        super().process_formdata(self.raw_data)
-
-    def populate_obj(self, obj: Any, name: str) -> None:
-        setattr(obj, name, ",".join(unique_values(self.data)) or None)
-
-
-class SafeQuerySelectField(QuerySelectField):
-    """FAB's QuerySelectField, with a clear message for an id that is not offered."""
-
-    def iter_choices(self) -> Any:
-        """FAB yields raw tuples, deprecated in WTForms 3.2; yield Choice objects."""
-        for value, label, selected, render_kw in super().iter_choices():
-            yield Choice(value, label, selected, render_kw)
-
-    def pre_validate(self, form: Any) -> None:
-        if self._formdata is not None and self.data is None:
-            raise ValidationError(_l("Please choose one of the listed records."))
-        if not self.allow_blank and self.data is None:
-            raise ValidationError(_l("Please choose one of the listed records."))
-
-
-def _range_message(field: FieldSpec) -> LazyString:
-    lo, hi = _num(field.min), _num(field.max)
-    if lo and hi:
-        return _l("Enter a number from %(min)s to %(max)s.", min=lo, max=hi)
-    if lo:
-        return _l("Enter a number of at least %(min)s.", min=lo)
-    return _l("Enter a number of at most %(max)s.", max=hi)
-
-
-def _num(value: float | None) -> str:
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _length(field: FieldSpec) -> list:
-    if field.min_length is None and field.max_length is None:
-        return []
-    lo, hi = field.min_length or -1, field.max_length or -1
-    if lo > 0 and hi > 0:
-        msg = _l("Enter between %(min)d and %(max)d characters.", min=lo, max=hi)
-    elif hi > 0:
-        msg = _l("Enter at most %(max)d characters.", max=hi)
-    else:
-        msg = _l("Enter at least %(min)d characters.", min=lo)
-    return [Length(min=lo, max=hi, message=msg)]
-
-
-def _required(field: FieldSpec, text: bool) -> list:
-    if not field.required:
-        return [Optional()]
-    msg = _l("This field is required.")
-    return [DataRequired(message=msg) if text else InputRequired(message=msg)]
+    return FieldContext(datamodel=datamodel, options=options)
 
 
 def build_field(field: FieldSpec, datamodel: Any, related: Callable[[str], Any]) -> Any:
-    """The WTForms field for one spec field. `related(form_key)` gives the target model."""
-    kw: dict[str, Any] = {"label": lazy(field.label)}
-    if field.help:
-        kw["description"] = lazy(field.help)
-    if field.default is not None:
-        kw["default"] = _default_callable(field)
-    validators: list = []
-    t = field.type
-    if t in ("string", "phone", "email", "text"):
-        validators = (_required(field, text=True) + [NoControlCharacters(t == "text")]
-                      + _length(field))
-        if t == "phone":
-            validators.append(Regexp(PHONE_RE, message=_l(
-                "Enter a valid phone number: an 11-digit mobile number or a landline such as "
-                "010-12345678.")))
-        if t == "email":
-            validators.append(Email(message=_l("Enter a valid e-mail address.")))
-        if field.pattern:
-            message = lazy(field.pattern_message) if field.pattern_message else _l(
-                "The value does not have the expected format.")
-            validators.append(Regexp(re.compile(f"(?:{field.pattern})\\Z"), message=message))
-        if field.unique:
-            validators.append(Unique(datamodel, field.key, message=_l(
-                "This value is already used by another record.")))
-        if field.sensitive:
-            return sensitive_field(field, t == "text", validators, filters=[_strip], **kw)
-        cls, widget = (TextAreaField, BS3TextAreaFieldWidget()) if t == "text" else (
-            StringField, BS3TextFieldWidget())
-        return cls(validators=validators, widget=widget, filters=[_strip], **kw)
-    if t in ("integer", "decimal", "money"):
-        validators = _required(field, text=False)
-        if t == "integer":
-            validators += integer_column_range(field.min, field.max)
-        else:
-            validators.append(DecimalLimits(field.precision, field.scale))
-        if field.min is not None or field.max is not None:
-            validators.append(NumberRange(min=field.min, max=field.max,
-                                          message=_range_message(field)))
-        if t == "integer":
-            return IntegerField(validators=validators, widget=BS3TextFieldWidget(), **kw)
-        return DecimalField(validators=validators, places=field.scale,
-                            widget=BS3TextFieldWidget(), **kw)
-    if t == "rating":
-        stars = [SelectChoice(n, "★" * n)
-                 for n in range(int(field.min or 1), int(field.max or 5) + 1)]
-        blank = [] if field.required else [SelectChoice("", "—")]
-        return SelectField(choices=blank + stars, coerce=_int_or_none, widget=Select2Widget(),
-                           validators=_required(field, text=False), **kw)
-    if t == "date":
-        return DateField(format="%Y-%m-%d", widget=DatePickerWidget(),
-                         validators=_required(field, text=False), **kw)
-    if t == "datetime":
-        return LocalDateTimeField(validators=_required(field, text=False), **kw)
-    if t == "boolean":
-        return BooleanField(**kw)
-    if t == "choice":
-        blank = [] if field.required else [SelectChoice("", "—")]
-        return SelectField(choices=lambda: blank + [SelectChoice(c.value, c.label.get())
-                                                    for c in field.choices],
-                           coerce=_str_or_none, widget=Select2Widget(),
-                           validators=_required(field, text=False), **kw)
-    if t == "multi_choice":
-        return MultiChoiceField(choices=lambda: [SelectChoice(c.value, c.label.get())
-                                                 for c in field.choices],
-                                invalid_choice_message=UNKNOWN_CHOICE,
-                                validators=_required(field, text=False), **kw)
-    if t in ("reference", "user"):
-        target = User if t == "user" else related(field.form)  # type: ignore[arg-type]
-        return SafeQuerySelectField(
-            query_func=lambda: _options(target, field.form),
-            get_pk_func=lambda obj: str(obj.id),
-            allow_blank=not field.required, blank_text="—", widget=Select2Widget(),
-            validators=_required(field, text=False), **kw)
-    raise ValueError(f"no form field for type {t}")
+    """The WTForms field for one spec field."""
+    return registry.build_field(field, field_context(datamodel, related))
 
 
 def _options(model: Any, form_key: str | None) -> list:
@@ -235,51 +38,9 @@ def _options(model: Any, form_key: str | None) -> list:
     if model is User:
         query = query.filter(User.active.is_(True)).order_by(User.username)
     else:
-        form = current_app.extensions["portal"]["spec"].form(form_key)
+        form = portal_of().spec.form(form_key)  # type: ignore[arg-type]
         clause = scope_clause(model, form, current_access())
         if clause is not None:
             query = query.filter(clause)
         query = query.order_by(model.id.desc())
     return query.all()
-
-
-def _default_callable(field: FieldSpec) -> Callable[[], Any]:
-    if field.type == "user":
-        def current() -> Any:
-            from flask_login import current_user
-
-            if not getattr(current_user, "is_authenticated", False):
-                return None
-            return current_app.extensions["appbuilder"].session.get(User, current_user.id)
-        return current
-    return lambda: evaluate_default(field.type, field.default)
-
-
-def _strip(value: Any) -> Any:
-    """Surrounding whitespace goes; a blank text is no value (NULL, not '', so that blank
-    entries of an optional unique field do not collide)."""
-    return (value.strip() or None) if isinstance(value, str) else value
-
-
-def _int_or_none(value: Any) -> int | None:
-    if value in ("", None, "None"):
-        return None
-    return int(value)
-
-
-def _str_or_none(value: Any) -> str | None:
-    """Blank (also only spaces) is no choice; else Optional() dropped the "not a valid
-    choice" error of '  ' and the spaces were stored."""
-    return None if value is None or str(value).strip() in ("", "None") else str(value)
-
-
-def search_field(field: FieldSpec) -> Any:
-    """The value input of a search filter: choices and ratings as a select of labels."""
-    def choices() -> list[SelectChoice]:
-        if field.type == "rating":
-            return [SelectChoice(str(n), "★" * n)
-                    for n in range(int(field.min or 1), int(field.max or 5) + 1)]
-        return [SelectChoice(c.value, c.label.get()) for c in field.choices]
-
-    return SelectField(label=lazy(field.label), choices=choices, widget=Select2Widget(),
-                       validators=[Optional()])

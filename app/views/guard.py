@@ -21,7 +21,7 @@ from flask_login import current_user
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric
 from werkzeug.exceptions import HTTPException
 
-from app.db.tables import Money
+from app.fieldtypes.columns import Money
 
 # FAB's own parsing (flask_appbuilder/urltools.py): unanchored re.findall, first match, and
 # int() on every page_*/psize_* value whatever view it names. The guard reads the query
@@ -36,6 +36,7 @@ PORTAL_FILTER = re.compile(r"^_flt_(\d+)_(.+)$")
 DIGITS = re.compile(r"[0-9]+")
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # an INTEGER column (ids, integer and rating fields)
 MAX_PAGE = 1_000_000
+VIEWS_BY_NAME = "portal_views_by_name"  # app.extensions: class name → registered view
 # FAB turns only 'y' into True (the search form's ticked box); any other text reached the
 # database as text, and PostgreSQL refuses to compare a boolean with it.
 BOOLEAN_VALUES = {"y"}
@@ -186,11 +187,11 @@ def check_action(view: Any, endpoint: str) -> None:
 def view_of_request() -> Any:
     """The FAB view (or API) serving this request, found by its blueprint (the class name);
     the name → view table is built once per app, after every view is registered."""
-    portal = current_app.extensions["portal"]
-    if "views_by_name" not in portal:
-        portal["views_by_name"] = {type(v).__name__: v for v in current_app.extensions[
-            "appbuilder"].baseviews}
-    return portal["views_by_name"].get(request.blueprint or "")
+    views = current_app.extensions.get(VIEWS_BY_NAME)
+    if views is None:
+        views = current_app.extensions[VIEWS_BY_NAME] = {
+            type(v).__name__: v for v in current_app.extensions["appbuilder"].baseviews}
+    return views.get(request.blueprint or "")
 
 
 def register_guard(app: Flask) -> None:

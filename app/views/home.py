@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_appbuilder import IndexView, expose
 
+from app.portal import portal_of
 from app.views.forms import forms_in_menu_order
 
 
@@ -13,7 +13,7 @@ class PortalIndexView(IndexView):
 
     @expose("/")
     def index(self) -> str:
-        spec = current_app.extensions["portal"]["spec"]
+        spec = portal_of().spec
         sm = self.appbuilder.sm
         groups = []
         for category in spec.categories:

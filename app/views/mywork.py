@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -20,7 +20,9 @@ from markupsafe import Markup
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from app.security.access import Access, current_access, mask, request_user, scope_clause
+from app.fieldtypes.registry import mask
+from app.portal import portal_of
+from app.security.access import Access, current_access, request_user, scope_clause
 from app.sla.deadlines import now, overdue
 from app.spec import STATE_COLUMN, FormSpec, TransitionSpec
 from app.views.workflow_columns import LABELS, Deadline, badge, due_cell
@@ -197,8 +199,8 @@ class Collector:
 
 def collect(session: Session, sm: Any) -> list[Section]:
     """The four sections for the request's user, over the workflow forms they may show."""
-    spec = current_app.extensions["portal"]["spec"]
-    models = current_app.extensions["portal"]["models"].models
+    spec = portal_of().spec
+    models = portal_of().models.models
     collector = Collector(session, current_access(), actor_for(request_user(), spec))
     sections = [
         Section("approve", _("To approve"), _("Nothing waiting for your approval.")),

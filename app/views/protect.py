@@ -26,7 +26,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField
 
 from app.audit import log as audit
-from app.security.access import current_access, mask
+from app.fieldtypes.registry import mask
+from app.security.access import current_access
 from app.spec import STATE_COLUMN, FormSpec, StateSpec
 from app.views.protected_fields import ReadOnlyField
 

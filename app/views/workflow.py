@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget
 from flask_appbuilder.forms import DynamicForm
@@ -22,8 +22,10 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import HiddenField, TextAreaField
 
+from app.fieldtypes.registry import mask
 from app.fieldtypes.validators import INT_MAX, NoControlCharacters
-from app.security.access import current_access, mask, request_user
+from app.portal import portal_of
+from app.security.access import current_access, request_user
 from app.spec import STATE_COLUMN, FormSpec, TransitionSpec
 from app.views.workflow_columns import badge
 from app.workflow.engine import Actor, Refused, actor_for, fire, moved_message, offers, refusal
@@ -104,7 +106,7 @@ class WorkflowViewMixin:
 
     # -- helpers --------------------------------------------------------------------------
     def _actor(self) -> Actor:
-        return actor_for(request_user(), current_app.extensions["portal"]["spec"])
+        return actor_for(request_user(), portal_of().spec)
 
     def _approvals(self, record: Any, t: TransitionSpec) -> list[Any]:
         if not t.approvals:

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import log as audit
 from app.config.expressions import UserFacts, evaluate, parse
+from app.portal import portal_of
 from app.sla import deadlines as sla
 from app.spec import STATE_COLUMN, FormSpec, PortalSpec, TransitionSpec
 from app.workflow.store import WorkflowEvent, current_approvals
@@ -92,7 +93,7 @@ def role_label(key: str) -> str:
     """A role's label from roles.yaml (its key outside an app)."""
     if not has_app_context():
         return key
-    spec = current_app.extensions["portal"]["spec"]
+    spec = portal_of().spec
     role = next((r for r in spec.roles if r.key == key), None)
     return role.label.get() if role else key
 

@@ -10,13 +10,14 @@ from dataclasses import replace
 from typing import Any
 
 from app.config.errors import ConfigError, Problem
-from app.config.keys import CHOICE_RE, SENSITIVE_TYPES
+from app.config.keys import CHOICE_RE
 from app.config.lint.roles import RoleRules
 from app.config.lint.sla import SlaRules
 from app.config.lint.workflow import WorkflowRules
 from app.config.loader import ConfigLoader, RawConfig, keypath
 from app.config.source import LDict, format_path
-from app.fieldtypes.defaults import BadDefault, parse_default
+from app.fieldtypes.defaults import BadDefault
+from app.fieldtypes.registry import TYPES, field_type, parse_default, types_where
 from app.spec import (
     SYSTEM_COLUMNS,
     CategorySpec,
@@ -27,10 +28,14 @@ from app.spec import (
     PortalSpec,
 )
 
-TEXT_TYPES = ("string", "text", "phone", "email")
-NUMBER_TYPES = ("integer", "decimal", "money", "rating")
-CHOICE_TYPES = ("choice", "multi_choice")
-DISPLAY_TYPES = ("string", "phone", "email", "integer", "choice", "date")
+TEXT_TYPES = types_where(lambda t: t.text)
+NUMBER_TYPES = types_where(lambda t: t.number)
+CHOICE_TYPES = types_where(lambda t: "choices" in t.options)
+DISPLAY_TYPES = types_where(lambda t: t.display)
+SENSITIVE_TYPES = types_where(lambda t: t.mask is not None)
+# Each type-specific YAML key → the types it applies to, in the registry's order.
+OPTION_TYPES = {key: tuple(t.name for t in TYPES if key in t.options)
+                for key in dict.fromkeys(k for t in TYPES for k in t.options)}
 # Names a field may not take: the system columns, the audit relationships of every generated
 # class, and the attributes SQLAlchemy's declarative base keeps for itself.
 RESERVED_NAMES = SYSTEM_COLUMNS + ("created_by", "changed_by", "metadata", "registry")
@@ -268,20 +273,14 @@ class Linter(RoleRules, WorkflowRules, SlaRules):
             choices=choices, form=target, renamed_from=raw.get("renamed_from"))
 
     def check_options(self, raw: LDict, ftype: str) -> None:
-        allowed_by = {
-            "min_length": TEXT_TYPES, "max_length": TEXT_TYPES, "pattern": ("string",),
-            "pattern_message": ("string",), "min": NUMBER_TYPES, "max": NUMBER_TYPES,
-            "precision": ("decimal", "money"), "scale": ("decimal", "money"),
-            "choices": CHOICE_TYPES, "form": ("reference",), "assignee": ("user",),
-        }
-        for key, types in allowed_by.items():
+        for key, types in OPTION_TYPES.items():
             if key in raw and ftype not in types:
                 self.add("PORTAL-E041", raw, key, f"'{key}' does not apply to {_a(ftype)} field",
                          f"'{key}' applies to: {', '.join(types)}", value=False)
         if raw.get("sensitive") and ftype not in SENSITIVE_TYPES:
             self.add("PORTAL-E041", raw, "sensitive", f"{_a(ftype)} field cannot be sensitive",
                      f"'sensitive' applies to: {', '.join(SENSITIVE_TYPES)}", value=False)
-        if raw.get("unique") and ftype in ("multi_choice", "boolean", "text"):
+        if raw.get("unique") and not field_type(ftype).unique:
             self.add("PORTAL-E041", raw, "unique", f"{_a(ftype)} field cannot be unique",
                      "remove 'unique'", value=False)
         for lo, hi in (("min_length", "max_length"), ("min", "max")):

@@ -29,9 +29,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from app.audit import log as audit
-from app.db.tables import FormModels
+from app.portal import FormParts, Portal
 from app.security.access import ScopeFilter, current_access, request_user
-from app.spec import FormSpec, PortalSpec
+from app.spec import FormSpec
 from app.views.api.payload import (
     SYSTEM_OUT,
     ApiError,
@@ -48,14 +48,10 @@ from app.views.api.payload import (
 from app.views.api.query import column_args, filter_args, key_args, order_args, page_args, read_q
 from app.views.api.workflow import WorkflowApiMixin
 from app.views.base import PortalInterface, PortalModelView
-from app.views.fields import lazy
 from app.views.protect import ProtectedViewMixin, conflict_message
 from app.views.workflow_columns import LABELS as WORKFLOW_LABELS
-from app.views.workflow_columns import system_columns
 
 PK = "/<int(max=2147483647):pk>"  # an INTEGER id; anything else is no record (404)
-# First segments of /api/v1/ that FAB's own APIs use.
-RESERVED = frozenset({"menu", "security"})
 LIST_KEYS = ("list_columns", "order_columns", "label_columns", "description_columns",
              "list_title")
 SHOW_KEYS = ("show_columns", "label_columns", "description_columns", "show_title")
@@ -65,7 +61,6 @@ IGNORED_KEYS = ("id", "created_on", "changed_on")  # a record sent back as it wa
 API_LABELS = {"id": _l("No."), "version": _l("Version"), "created_on": _l("Created on"),
               "changed_on": _l("Changed on")}
 _NO_SCHEMA = Schema()  # FAB's marshmallow schemas are not used: nothing to convert
-_APIS: dict[tuple[str, str], type] = {}
 
 
 def api_locale() -> str:
@@ -109,7 +104,7 @@ class PortalModelApi(WorkflowApiMixin, ModelRestApi):
     list_model_schema = show_model_schema = add_model_schema = edit_model_schema = _NO_SCHEMA
     form_class: Any = None
     portal_order_columns: list[str] = []
-    referenced_by: list[tuple[Any, Any, str]] = []
+    referrers: tuple[Any, ...] = ()
     pre_delete = PortalModelView.pre_delete  # refuses while other records refer to it
 
     def __init__(self) -> None:
@@ -334,17 +329,14 @@ class PortalModelApi(WorkflowApiMixin, ModelRestApi):
         return self.response(200, **{k: v for k, v in meta.items() if k in keys})
 
 
-def build_api(form: FormSpec, models: FormModels, spec: PortalSpec) -> type:
+@functools.cache
+def build_api(parts: FormParts, portal: Portal) -> type:
     """The REST API class of one form; built once per spec and form."""
-    cache_key = (spec.fingerprint, form.key)
-    if spec.fingerprint and cache_key in _APIS:
-        return _APIS[cache_key]
-    model = models.models[form.key]
-    datamodel = PortalInterface(model)
+    form = parts.spec
+    datamodel = PortalInterface(parts.model)
     keys = [f.key for f in form.fields]
-    system = system_columns(form)  # workflow state and SLA deadlines: read-only
+    system = list(parts.workflow_columns)  # workflow state and SLA deadlines: read-only
     columns = ["id", *keys, *system, *[c for c in SYSTEM_OUT if c != "id"]]
-    direction = "desc" if form.order_by.startswith("-") else "asc"
     attrs: dict[str, Any] = {
         "__form__": form,
         "__doc__": f"REST API of the form {form.key}.",
@@ -356,30 +348,19 @@ def build_api(form: FormSpec, models: FormModels, spec: PortalSpec) -> type:
         "add_columns": keys,
         "edit_columns": keys + ["version"],
         "search_columns": list(form.search_columns),
-        "portal_order_columns": [  # as on the screens: sorting would leak masked values
-            c for c in form.order_columns if c in system or (
-                form.field(c).type not in ("reference", "user", "multi_choice")
-                and not form.field(c).sensitive)],
+        "portal_order_columns": list(parts.order_columns),  # as on the screens
         "label_columns": {},
         "base_filters": [["id", ScopeFilter, form]],
-        "base_order": (form.order_by.lstrip("-"), direction),
+        "base_order": parts.base_order,
         "page_size": form.page_size,
-        "form_class": build_form(form, datamodel, lambda k: models.models[k]),
-        "referenced_by": [(lazy(other.label), models.models[other.key], field.column)
-                          for other in spec.forms for field in other.fields
-                          if field.type == "reference" and field.form == form.key],
+        "form_class": build_form(form, datamodel, portal.model),
+        "referrers": parts.referrers,
     }
-    api = type(f"{form.class_name}FormApi", (PortalModelApi,), attrs)
-    if spec.fingerprint:
-        _APIS[cache_key] = api
-    return api
+    return type(f"{form.class_name}FormApi", (PortalModelApi,), attrs)
 
 
-def register_apis(appbuilder: Any, spec: PortalSpec, models: FormModels) -> None:
-    """One API per form at /api/v1/<form key>/ (no menu entry, no new permission)."""
-    clash = sorted(f.key for f in spec.forms if f.key in RESERVED)
-    if clash:
-        raise RuntimeError(f"form keys {clash} are used by Flask-AppBuilder's own APIs "
-                           "(/api/v1/menu/, /api/v1/security/); rename the forms")
-    for form in spec.forms:
-        appbuilder.add_api(build_api(form, models, spec))
+def register_apis(appbuilder: Any, portal: Portal) -> None:
+    """One API per form at /api/v1/<form key>/ (no menu entry, no new permission); the
+    linter keeps form keys off FAB's own /api/v1/menu/ and /api/v1/security/."""
+    for form in portal.spec.forms:
+        appbuilder.add_api(build_api(portal.form(form.key), portal))

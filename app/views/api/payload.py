@@ -1,12 +1,12 @@
 """What the form APIs read and write: a JSON record in, checked by the very form fields the
-screens use (app/views/fields.py: same validators, same messages, references offered only
+screens use (app/fieldtypes/forms.py: same validators, same messages, references offered only
 within the user's scope), and a JSON record out, masked where the user may not reveal."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask import request
@@ -14,15 +14,14 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
-from app.fieldtypes.defaults import evaluate_default
+from app.fieldtypes.registry import default_of, mask, to_formdata, to_json
 from app.fieldtypes.validators import unique_values
-from app.security.access import current_access, mask
+from app.fieldtypes.values import FieldError
+from app.security.access import current_access
 from app.spec import FieldSpec, FormSpec
-from app.views.fields import LocalDateTimeField, build_field
+from app.views.fields import build_field
 
-TEXT_TYPES = ("string", "text", "phone", "email")
 SYSTEM_OUT = ("id", "version", "created_on", "changed_on")
-BLANK_REFERENCE = "__None"  # what FAB's select posts for "no record"
 
 
 class ApiError(Exception):
@@ -32,10 +31,6 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-class FieldError(ValueError):
-    """One field's value cannot even be handed to its form field."""
 
 
 class ApiForm(FlaskForm):
@@ -73,88 +68,11 @@ def read_body() -> dict[str, Any]:
     return body
 
 
-def _whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _choice_error(field: FieldSpec) -> FieldError:
-    return FieldError(_("Enter one of: %(values)s",
-                        values=", ".join(c.value for c in field.choices)))
-
-
-def to_formdata(field: FieldSpec, value: Any) -> list[str]:
-    """A JSON value as the browser would post it for this field (several for a multiple
-    choice); FieldError when its JSON type cannot be meant for the field."""
-    t = field.type
-    if value is None:
-        if field.required:
-            raise FieldError(_("This field is required."))
-        if t in ("reference", "user"):
-            return [BLANK_REFERENCE]
-        return [] if t in ("boolean", "multi_choice") else [""]
-    if t in TEXT_TYPES:
-        if not isinstance(value, str):
-            raise FieldError(_("Enter a text."))
-        return [value]
-    if t in ("integer", "rating"):
-        if not _whole(value):
-            raise FieldError(_("Enter a whole number."))
-        return [str(value)]
-    if t in ("decimal", "money"):
-        if isinstance(value, str):
-            try:
-                Decimal(value.strip())
-            except InvalidOperation:
-                raise FieldError(_("Enter a number.")) from None
-            return [value.strip()]
-        if not (_whole(value) or isinstance(value, Decimal)):
-            raise FieldError(_("Enter a number."))
-        return [str(value)]
-    if t == "boolean":
-        if not isinstance(value, bool):
-            raise FieldError(_("Enter true or false."))
-        return ["y"] if value else []
-    if t == "date":
-        try:
-            dt.datetime.strptime(value, "%Y-%m-%d")
-        except (TypeError, ValueError):
-            raise FieldError(_("Enter a date as YYYY-MM-DD.")) from None
-        return [value]
-    if t == "datetime":
-        if not isinstance(value, str) or not any(
-                _parses(value, fmt) for fmt in LocalDateTimeField.FORMATS):
-            raise FieldError(_("Enter a date and time as YYYY-MM-DD HH:MM:SS."))
-        return [value]
-    if t == "choice":
-        if value not in [c.value for c in field.choices]:
-            raise _choice_error(field)
-        return [value]
-    if t == "multi_choice":
-        allowed = {c.value for c in field.choices}
-        if not isinstance(value, list) or any(
-                not isinstance(v, str) or v not in allowed for v in value):
-            raise _choice_error(field)
-        return list(value)
-    if t in ("reference", "user"):
-        if not _whole(value):
-            raise FieldError(_("Enter the id of a record (a whole number)."))
-        return [str(value)]
-    raise FieldError(_("Enter a text."))  # pragma: no cover - every type is handled above
-
-
-def _parses(value: str, fmt: str) -> bool:
-    try:
-        dt.datetime.strptime(value, fmt)
-    except ValueError:
-        return False
-    return True
-
-
 def default_value(field: FieldSpec, user_id: int | None) -> Any:
     """A field's YAML default as a JSON value (what the add screen is opened with)."""
     if field.type == "user":
         return user_id if field.default == "current_user" else None
-    value = evaluate_default(field.type, field.default)
+    value = default_of(field)
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):
@@ -208,7 +126,7 @@ def checked_form(form_class: Any, form: FormSpec, item: Any, fields: list[FieldS
 
 def comparable(field: FieldSpec, value: Any) -> Any:
     """A value in a form that compares equal exactly when nothing would change."""
-    if field.type in ("reference", "user"):
+    if field.stores_id:
         return getattr(value, "id", value)
     if field.type == "multi_choice":
         items = value.split(",") if isinstance(value, str) else list(value or [])
@@ -225,19 +143,6 @@ def unchanged_sensitive(field: FieldSpec, value: Any, stored: Any) -> bool:
 
 
 # -- response ------------------------------------------------------------------------------
-def dump_value(field: FieldSpec, value: Any) -> Any:
-    if value is None:
-        return None
-    t = field.type
-    if t in ("decimal", "money"):
-        return format(Decimal(value), f".{field.scale}f")
-    if t == "multi_choice":
-        return [v for v in str(value).split(",") if v]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
 def dump_item(item: Any, form: FormSpec, columns: list[str], clear: set[str]) -> dict:
     """One record as JSON: field keys (references and users as ids), system columns, and
     sensitive values masked unless the field is in `clear`."""
@@ -248,12 +153,12 @@ def dump_item(item: Any, form: FormSpec, columns: list[str], clear: set[str]) ->
         if field is None:
             value = getattr(item, column)
             out[column] = value.isoformat() if isinstance(value, dt.date) else value
-        elif field.type in ("reference", "user"):
+        elif field.stores_id:
             out[column] = getattr(item, field.column)
         elif field.sensitive and column not in clear:
             out[column] = mask(field, getattr(item, column)) or None
         else:
-            out[column] = dump_value(field, getattr(item, column))
+            out[column] = to_json(field, getattr(item, column))
     return out
 
 

@@ -14,12 +14,12 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
 from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from app.portal import portal_of
 from app.security.access import request_user
 from app.spec import STATE_COLUMN, FormSpec, TransitionSpec
 from app.views.api.payload import ApiError, checked_form, read_body, unchanged_sensitive
@@ -81,7 +81,7 @@ class WorkflowApiMixin:
         item = self._item(pk)
         if self.__form__.workflow is None:
             raise ApiError(404, _("This form has no workflow."))
-        actor = actor_for(request_user(), current_app.extensions["portal"]["spec"])
+        actor = actor_for(request_user(), portal_of().spec)
         result = [{"key": o.transition.key, "label": o.transition.label.get(),
                    "to": o.transition.target, "comment": o.transition.comment,
                    "required_fields": list(o.transition.required_fields),
@@ -104,7 +104,7 @@ class WorkflowApiMixin:
         if t is None:
             raise ApiError(404, _("Unknown action."))
         version, comment, values = self._envelope(read_body())
-        actor = actor_for(request_user(), current_app.extensions["portal"]["spec"])
+        actor = actor_for(request_user(), portal_of().spec)
         try:
             message = fire(self.datamodel.session, self.__form__, item, key, actor,
                            version=version, comment=comment,
