@@ -35,6 +35,7 @@ def field(ftype: str, **kw) -> FieldSpec:
      "quality"),
     (4, "integer", field("rating", min=1, max=5), 4),
     (None, "string", field("integer"), None),
+    ("张三@例子.中国", "string", field("email"), "张三@例子.中国"),  # as the edit screen accepts
 ])
 def test_values_that_convert(value, old: str, new: FieldSpec, expected) -> None:
     assert convert_value(value, new) == expected
@@ -53,6 +54,8 @@ def test_values_that_convert(value, old: str, new: FieldSpec, expected) -> None:
     ("fax", "string", field("choice", choices=(Choice("phone", Label("电话", "P")),))),
     (9, "integer", field("rating", min=1, max=5)),
     ("12345", "string", field("phone")),
+    ("13812345678\n", "string", field("phone")),  # '$' used to let a final line break pass
+    ("a..b@example.com", "string", field("email")),  # as the edit screen refuses
 ])
 def test_values_that_do_not(value, old: str, new: FieldSpec) -> None:
     with pytest.raises(NotConvertible):

@@ -46,11 +46,19 @@ def test_valid_defaults(ftype: str, raw, expected) -> None:
     ("reference", 1, "a reference field cannot have a default"),
     ("phone", "12345", "'12345' is not a phone number"),
     ("email", "a@b", "'a@b' is not an e-mail address"),
+    # One rule with the screens: a final line break, consecutive dots.
+    ("phone", "13812345678\n", "'13812345678\n' is not a phone number"),
+    ("email", "a..b@example.com", "'a..b@example.com' is not an e-mail address"),
 ])
 def test_bad_defaults_say_what_is_allowed(ftype: str, raw, message: str) -> None:
     with pytest.raises(BadDefault) as exc:
         parse_default(ftype, raw, CHOICES)
     assert str(exc.value) == message
+
+
+def test_an_internationalised_address_is_a_valid_default() -> None:
+    """The edit screen accepts it, so the YAML may use it."""
+    assert parse_default("email", "张三@例子.中国", {}) == "张三@例子.中国"
 
 
 def evaluate_default(ftype: str, value):  # noqa: ANN001, ANN201

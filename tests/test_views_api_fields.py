@@ -288,6 +288,8 @@ VALIDATION = [
      {"phone": ["请输入有效的电话号码：11 位手机号码，或如 010-12345678 的固定电话号码。"]}),
     ("customer", {"name": "长" * 101, "phone": "13800000000", "email": "nope"},
      {"name": ["最多只能输入 100 个字符。"], "email": ["请输入有效的电子邮箱地址。"]}),
+    ("customer", {"name": "甲", "phone": "13800000000", "email": "a..b@example.com"},
+     {"email": ["请输入有效的电子邮箱地址。"]}),  # the rule of defaults and type changes too
     ("customer", {"name": 5, "phone": None, "color": "red"},
      {"name": ["请输入文本。"], "phone": ["此项为必填项。"], "color": ["未知字段。"]}),
     ("customer", {"name": "行一\n行二", "phone": "13800000000"},
