@@ -3,8 +3,12 @@ wildcards), read-only fields (not inherited), and how an industry pack merges th
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
+
+from app.config.errors import ConfigError
 from app.config.lint.forms import load_spec
 from tests.test_linter import make_config
 
@@ -118,3 +122,36 @@ def test_the_shipped_auditor_role_has_audit_in_every_pack() -> None:
     for pack in PACKS:
         roles = {r.key: r for r in load_spec(str(CONFIG), pack).roles}
         assert {k for k, r in roles.items() if r.audit} == {"admin", "auditor"}, pack
+
+
+def test_readonly_of_a_form_that_fails_to_build_is_still_checked(tmp_path: Path) -> None:
+    """A broken field keeps its form from building; the roles' readonly entries naming that
+    form's fields are checked all the same (from its YAML), in the same report. The broken
+    field itself is declared, so naming it is not reported again."""
+    cfg = make_config(tmp_path)
+    form = cfg / "forms" / "complaint.yaml"
+    text = form.read_text(encoding="utf-8")
+    old = "  - key: batch_no\n    label: {zh: 生产批号, en: Batch number}\n"
+    assert text.count(old) == 1
+    form.write_text(text.replace(old, old + "    type: integer\n"), encoding="utf-8")
+    roles = cfg / "roles.yaml"
+    text = roles.read_text(encoding="utf-8")
+    old = "      complaint: [list, show, add]\n"
+    assert text.count(old) == 1
+    roles.write_text(text.replace(
+        old, old + "    readonly: {complaint: [batch_no, priorty], customer: [nmae]}\n"),
+        encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_spec(str(cfg))
+    assert [(p.code, os.path.relpath(p.file, cfg), p.line, p.column, p.path, p.message, p.hint)
+            for p in raised.value.problems] == [
+        ("PORTAL-E041", "forms/complaint.yaml", 18, 5, "fields[2].max_length",
+         "'max_length' does not apply to an integer field",
+         "'max_length' applies to: string, text, phone, email"),
+        ("PORTAL-E041", "forms/complaint.yaml", 19, 5, "fields[2].pattern",
+         "'pattern' does not apply to an integer field", "'pattern' applies to: string"),
+        ("PORTAL-E031", "roles.yaml", 10, 38, "roles[1].readonly.complaint[1]",
+         "unknown field 'priorty' of form complaint", "did you mean 'priority'?"),
+        ("PORTAL-E031", "roles.yaml", 10, 59, "roles[1].readonly.customer[0]",
+         "unknown field 'nmae' of form customer", "did you mean 'name'?"),
+    ]

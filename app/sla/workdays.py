@@ -16,8 +16,6 @@ How a deadline is counted:
   from Friday 22:00 is due Monday 02:00; ``3d`` from Saturday 10:00 is due Wednesday 24:00
   (shown as Thursday 00:00). A deadline that ends exactly at the end of a working day stays at
   that midnight: ``2h`` from Friday 22:00 is due Friday 24:00 (Saturday 00:00).
-- Elapsed (counted) time between two moments follows the same rules, so the time elapsed from
-  the start to its deadline is always the full duration.
 - Times are the server's local time, without a time zone.
 
 A calendar with no working day at all (every weekday a weekend, no make-up workdays) cannot
@@ -142,27 +140,6 @@ def due_at(
         remaining -= dt.timedelta(days=1) - offset
         day, offset = cal.next_working_day(day + dt.timedelta(days=1)), dt.timedelta()
     return _midnight(start, day) + offset + remaining
-
-
-def elapsed(
-    start: dt.datetime, end: dt.datetime, calendar: CalendarSpec | None, working_days: bool
-) -> int:
-    """Seconds of counted time from start to end (0 when end is not after start)."""
-    if end <= start:
-        return 0
-    if calendar is None or not working_days:
-        return int((end - start).total_seconds())
-    cal = working_calendar(calendar)
-    first, last = start.date(), end.date()
-    if first == last:
-        counted = end - start if cal.is_working_day(first) else dt.timedelta()
-    else:
-        counted = dt.timedelta(days=cal.count(first + dt.timedelta(days=1), last))
-        if cal.is_working_day(first):
-            counted += _midnight(start, first + dt.timedelta(days=1)) - start
-        if cal.is_working_day(last):
-            counted += end - _midnight(end, last)
-    return int(counted.total_seconds())
 
 
 def calendar_covers(calendar: CalendarSpec, year: int) -> bool:

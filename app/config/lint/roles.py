@@ -28,6 +28,7 @@ class RoleRules:
         followable = True
         by_key = {r["key"]: r for r in self.raw.roles}
         built = {f.key: f for f in forms}
+        declared = self.declared_fields()
         for raw in self.raw.roles:
             for section in ("grants", "scopes", "readonly"):
                 for form in (raw.get(section) or {}):
@@ -35,7 +36,7 @@ class RoleRules:
                         self.unknown("PORTAL-E030", raw[section], form, "form", form,
                                      form_keys, path=keypath(raw, section) + (form,),
                                      value=False)
-            self.check_readonly(raw, built)
+            self.check_readonly(raw, declared)
             for i, parent in enumerate(raw.get("inherits") or []):
                 if parent not in role_keys:
                     followable = False
@@ -89,12 +90,20 @@ class RoleRules:
         default = per_form.get("*", raw.get("scope", "own"))
         return {form: per_form.get(form, default) for form in grants}
 
-    def check_readonly(self, raw: LDict, built: dict[str, FormSpec]) -> None:
+    def declared_fields(self) -> dict[str, list[str]]:
+        """Every form's field keys as written in its YAML. A form that failed to build (a
+        field with a problem) still has them, so role entries naming its fields are checked
+        too; a field with a problem of its own is not reported again as unknown."""
+        out: dict[str, list[str]] = {}
+        for form in self.raw.forms:  # of two forms with one key, the first counts
+            out.setdefault(form["key"], list(dict.fromkeys(f["key"] for f in form["fields"])))
+        return out
+
+    def check_readonly(self, raw: LDict, declared: dict[str, list[str]]) -> None:
         for form_key, fields in (raw.get("readonly") or {}).items():
-            form = built.get(form_key)
-            if form is None:
+            keys = declared.get(form_key)
+            if keys is None:  # an unknown form: reported as such (PORTAL-E030)
                 continue
-            keys = [f.key for f in form.fields]
             for i, key in enumerate(fields):
                 if key not in keys:
                     where = fields.where(i)
