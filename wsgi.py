@@ -10,9 +10,9 @@ import sys
 from app import create_app
 from app.audit.app_events import record_config_loaded
 from app.config.errors import ConfigError
+from app.paths import ROOT
 from app.schema.drift import SchemaDrift, require_current_schema
 from app.security.manager import StartupRefused, require_production_secret
-from app.settings import ROOT
 
 try:
     require_production_secret(os.environ, os.path.join(ROOT, "instance"))

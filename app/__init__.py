@@ -18,13 +18,14 @@ from app.cli import portal_cli
 from app.config.lint.forms import load_spec
 from app.db.engine import enable_sqlite_foreign_keys
 from app.i18n import request_language
+from app.paths import ROOT
 from app.portal import EXTENSION as PORTAL
 from app.portal import build_portal
 from app.schema.state import SchemaForm  # noqa: F401  (registers the state tables)
 from app.security import sessions, teams  # noqa: F401
 from app.security.headers import register_headers
 from app.security.manager import PortalSecurityManager
-from app.settings import ROOT, build_settings
+from app.settings import build_settings
 from app.sla import deadlines  # noqa: F401
 from app.spec import use_language
 from app.views.access_log import register_access_log

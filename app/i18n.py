@@ -9,7 +9,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask_babel import get_locale
 
-from app.settings import ROOT
+from app.paths import ROOT
 
 CATALOG_DIR = os.path.join(ROOT, "app", "translations")
 

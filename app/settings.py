@@ -8,9 +8,8 @@ from typing import Any
 
 from flask_appbuilder.const import AUTH_DB
 
+from app.paths import ROOT
 from app.security.manager import security_settings
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def database_url(value: str | None, instance_path: str) -> str:

@@ -24,7 +24,8 @@ from babel.messages.pofile import read_po
 from flask import Flask
 
 from app.i18n import CATALOG_DIR, compiled
-from app.settings import ROOT, build_settings
+from app.paths import ROOT
+from app.settings import build_settings
 
 FAB_DIR = os.path.dirname(flask_appbuilder.__file__)
 FAB_TRANSLATIONS = os.path.join(FAB_DIR, "translations")

@@ -54,6 +54,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from app.db.users import request_user
+
 GENESIS = "0" * 64
 BIGINT = BigInteger().with_variant(Integer, "sqlite")
 CHAINED = ("seq", "at", "user_id", "username", "roles", "ip", "user_agent", "action", "form",
@@ -177,8 +179,6 @@ def event_values(action: str, *, form: str | None = None, record_id: Any = None,
     account for a command run outside any request ("cli:<account>")."""
     username = None
     if user is None and has_request_context():
-        from app.security.access import request_user
-
         user = request_user()
     elif user is None:
         user = _ACTING.get()

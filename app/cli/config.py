@@ -10,8 +10,8 @@ from flask.cli import ScriptInfo
 
 from app.cli.base import load_app, pass_info
 from app.config.errors import ConfigError
+from app.paths import ROOT
 from app.portal import portal_of
-from app.settings import ROOT
 
 
 @click.command("check")

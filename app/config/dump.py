@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
+from app.config.durations import format_duration
 from app.config.workflow_keys import WEEKDAYS
-from app.sla.workdays import format_duration
 from app.spec import (
     CalendarDay,
     CalendarSpec,

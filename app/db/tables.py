@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flask import has_request_context
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, MetaData, String, false, true
 from sqlalchemy.orm import declarative_base, relationship
 
+from app.db.users import current_user_id
 from app.fieldtypes.registry import field_type
 from app.spec import SLA_COLUMNS, STATE_COLUMN, FieldSpec, FormSpec, PortalSpec
 
@@ -21,16 +21,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def current_user_id() -> int | None:
-    """The logged-in user's id inside a request; None from the CLI or anonymous."""
-    if not has_request_context():
-        return None
-    from app.security.access import request_user  # the session's user, or the API token's
-
-    user = request_user()
-    return user.id if user is not None else None
 
 
 def _now() -> dt.datetime:

@@ -13,6 +13,7 @@ from flask import current_app, g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import false, or_
 
+from app.db.users import request_user
 from app.portal import portal_of
 from app.security.teams import teammate_ids
 from app.spec import FormSpec, PortalSpec
@@ -62,16 +63,6 @@ def access_for(user: Any, spec: PortalSpec) -> Access:
     return Access(user_id=user.id, scopes=scopes,
                   reveal=frozenset(ref for r in roles for ref in r.reveal),
                   readonly={f: keys for f, keys in readonly.items() if keys})
-
-
-def request_user() -> Any:
-    """The user of this request: the session's, or the API token's (FAB sets g.user)."""
-    user = g.get("user")
-    if user is not None and getattr(user, "is_authenticated", False):
-        return user
-    from flask_login import current_user
-
-    return current_user if getattr(current_user, "is_authenticated", False) else None
 
 
 def current_access() -> Access:

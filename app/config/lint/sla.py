@@ -6,10 +6,10 @@ import datetime as dt
 import difflib
 from typing import Any
 
+from app.config.durations import parse_duration
 from app.config.errors import Problem
 from app.config.source import LDict
 from app.config.workflow_keys import WEEKDAYS
-from app.sla.workdays import parse_duration
 from app.spec import CalendarDay, CalendarSpec, FieldSpec, SlaSpec, SlaTarget, WorkflowSpec
 
 MAX_RANGE_DAYS = 31  # a longer holiday range is a typo in a year or month
