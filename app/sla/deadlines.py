@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.sla.workdays import due_at
-from app.spec import FormSpec
+from app.spec import STATE_COLUMN, FormSpec
 
 
 def now() -> dt.datetime:
@@ -36,7 +36,8 @@ def set_deadlines(form: FormSpec, record: Any, response: bool = True,
 
 
 def on_state_change(form: FormSpec, record: Any, state: str, when: dt.datetime) -> None:
-    """Entering a responded / resolved state meets that deadline (the first time only)."""
+    """Entering a responded / resolved state meets that deadline (the first time only);
+    called at the flush that stores a transition, with the transition's time."""
     sla = form.sla
     if sla is None:
         return
@@ -81,7 +82,12 @@ def _deadlines(session: Session, _context: Any, _instances: Any) -> None:
             set_deadlines(form, obj)
     for obj in session.dirty:
         form = getattr(type(obj), "__form__", None)
-        if form is None or form.sla is None or not form.sla.priority_field:
+        if form is None or form.sla is None:
+            continue
+        state = inspect(obj).attrs[STATE_COLUMN].history if form.workflow else None
+        if state is not None and state.added:  # a transition (app/workflow/engine.py) fired
+            on_state_change(form, obj, getattr(obj, STATE_COLUMN), obj.changed_on or now())
+        if not form.sla.priority_field:
             continue
         history = inspect(obj).attrs[form.sla.priority_field].history
         if history.has_changes() and not session.info.get("sla_escalating"):

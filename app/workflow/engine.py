@@ -25,7 +25,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.audit import log as audit
 from app.config.expressions import UserFacts, evaluate, parse
 from app.portal import portal_of
-from app.sla import deadlines as sla
 from app.spec import STATE_COLUMN, FormSpec, PortalSpec, TransitionSpec
 from app.workflow.store import WorkflowEvent, current_approvals
 
@@ -209,8 +208,7 @@ def _commit(session: Session, form: FormSpec, record: Any, t: TransitionSpec, ac
             details, ensure_ascii=False)))
     if final:
         setattr(record, STATE_COLUMN, t.target)
-        sla.on_state_change(form, record, t.target, now)
-    record.changed_on = now
+    record.changed_on = now  # also when the SLA counts the new state as met (app/sla)
     # An UPDATE guarded by the version, even for an approval in the same second as the
     # last change (an unchanged value alone would issue no UPDATE and bump no version).
     flag_modified(record, "changed_on")
