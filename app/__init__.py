@@ -15,7 +15,7 @@ from werkzeug.security import generate_password_hash
 # Imported for their tables on FAB's metadata, write capture and deadline hooks.
 from app.audit import capture, log  # noqa: F401
 from app.cli import portal_cli
-from app.config.lint.forms import load_spec
+from app.config.load import load_spec
 from app.db.engine import enable_sqlite_foreign_keys
 from app.i18n import request_language
 from app.paths import ROOT

@@ -10,8 +10,6 @@ from typing import Any
 
 from bench_config import ROOT, overrides
 
-from app.portal import portal_of
-
 
 def worker_requests(config_dir: str, n_requests: int, db_path: str) -> dict:
     """create_app, set up a throwaway DB, then count YAML/class work while serving requests."""
@@ -22,12 +20,14 @@ def worker_requests(config_dir: str, n_requests: int, db_path: str) -> dict:
     import yaml
 
     import app as portal
-    import app.config.lint.forms as linter
+    import app.config.load as loading
     import app.config.loader as config_loader
     import app.config.source as yaml_source
     import app.db.tables as tables
+    import app.portal as portal_mod
     import app.views.forms as forms_mod
     from app.cli.users import ensure_admin
+    from app.portal import portal_of
     from app.schema.upgrade import upgrade
     from app.security.permissions import sync_roles
     from app.views.base import PortalModelView
@@ -59,9 +59,9 @@ def worker_requests(config_dir: str, n_requests: int, db_path: str) -> dict:
         cls.__init__ = counting("yaml loader created", cls.__init__)
     for mod in (yaml_source, config_loader):
         mod.load_yaml = counting("load_yaml", mod.load_yaml)
-    for mod in (linter, portal):
+    for mod in (loading, portal):
         mod.load_spec = counting("load_spec", mod.load_spec)
-    for mod in (tables, portal):
+    for mod in (tables, portal_mod):
         mod.build_models = counting("build_models", mod.build_models)
     tables._build_class = counting("_build_class", tables._build_class)
     forms_mod.build_view = counting("build_view", forms_mod.build_view)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import yaml
 
 from app.config.dump import config_hash, dump
-from app.config.lint.forms import load_spec
+from app.config.load import load_spec
 from app.spec import FieldSpec, FormSpec, Label, PortalSpec, SlaSpec, SlaTarget, WorkflowSpec
 from tests.conftest import PACKS
 

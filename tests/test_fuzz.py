@@ -47,7 +47,7 @@ FUZZ = settings(max_examples=int(os.environ.get("PORTAL_FUZZ_EXAMPLES", "25")), 
 
 
 def _pack_forms() -> list[tuple[str | None, str]]:
-    from app.config.lint.forms import load_spec
+    from app.config.load import load_spec
 
     return [(pack, form.key) for pack in PACKS for form in load_spec(str(CONFIG), pack).forms]
 

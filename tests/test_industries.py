@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.config.lint.forms import load_spec
+from app.config.load import load_spec
 from app.portal import portal_of
 from tests.conftest import CONFIG, login
 

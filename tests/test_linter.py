@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from app.cli import portal_cli
 from app.config.errors import ConfigError, Problem
-from app.config.lint.forms import load_spec
+from app.config.load import load_spec
 from app.portal import portal_of
 
 ROOT = Path(__file__).resolve().parent.parent

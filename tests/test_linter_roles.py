@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.config.errors import ConfigError
-from app.config.lint.forms import load_spec
+from app.config.load import load_spec
 from tests.test_linter import make_config
 
 ROLES = """roles:

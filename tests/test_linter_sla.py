@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from linter_support import CONFIG, corpus, problems
 
-from app.config.lint.forms import load_spec
+from app.config.load import load_spec
 from app.spec import CalendarDay, CalendarSpec, SlaSpec, SlaTarget
 
 H, D = 3600, 86400

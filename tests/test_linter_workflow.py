@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from linter_support import CONFIG, corpus, problems
 
-from app.config.lint.forms import load_spec
 from app.config.lint.workflow import _source_position
+from app.config.load import load_spec
 from app.spec import Label, StateSpec, TransitionSpec
 
 # -- the shipped workflows ----------------------------------------------------------------

@@ -54,7 +54,7 @@ def _token(client) -> str:
 
 
 def _matrix() -> list:
-    from app.config.lint.forms import load_spec
+    from app.config.load import load_spec
 
     cases = []
     for pack in PACKS:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from app.config.lint.forms import load_spec
+from app.config.load import load_spec
 from app.portal import build_portal, portal_of
 
 CONFIG = Path(__file__).resolve().parent.parent / "config"

@@ -40,7 +40,7 @@ def test_a_type_change_converts_in_batches_and_reports_progress(story, make_app)
 
 
 def test_next_state_keeps_what_left_the_yaml_as_retired() -> None:
-    from app.config.lint.forms import load_spec
+    from app.config.load import load_spec
     from tests.conftest import CONFIG
 
     spec = load_spec(str(CONFIG))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.config.lint.forms import load_spec
+from app.config.load import load_spec
 from app.schema.state import FieldState, read_state, snapshot, state_of, write_state
 from tests.conftest import CONFIG
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.config.lint.forms import load_spec
+from app.config.load import load_spec
 from app.spec import FieldSpec, Label
 from tests.conftest import CONFIG
 
@@ -57,7 +57,7 @@ def test_fingerprint_is_the_same_in_every_process() -> None:
     import subprocess
     import sys
 
-    code = ("from app.config.lint.forms import load_spec; "
+    code = ("from app.config.load import load_spec; "
             f"print(load_spec({str(CONFIG)!r}, 'cosmetics').fingerprint)")
     prints = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              env={**os.environ, "PYTHONHASHSEED": seed}, check=True,

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.config.lint.forms import load_spec
+from app.config.load import load_spec
 from app.db.tables import build_models
 from app.portal import portal_of
 from tests.conftest import CONFIG

@@ -153,7 +153,7 @@ def test_a_session_cookie_alone_gets_401_for_every_method(world: dict[str, Any])
 
 # -- permissions: every role × form × method of every pack ----------------------------------
 def _matrix() -> list:
-    from app.config.lint.forms import load_spec
+    from app.config.load import load_spec
 
     return [pytest.param(pack, role.key, id=f"{pack or 'base'}-{role.key}")
             for pack in PACKS for role in load_spec(str(CONFIG), pack).roles]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 
-from app.config.lint.forms import load_spec
+from app.config.load import load_spec
 from app.security.access import Access
 from app.views.audit_details import (
     details_text,

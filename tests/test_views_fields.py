@@ -11,8 +11,8 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
 from app.portal import portal_of
+from app.records.forms import build_field
 from app.spec import FieldSpec, Label
-from app.views.fields import build_field
 from tests.conftest import csrf_token, login
 from tests.factories import make_record, post_data
 

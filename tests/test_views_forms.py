@@ -16,7 +16,7 @@ from tests.factories import make_record, post_data
 
 
 def _pack_forms() -> list:
-    from app.config.lint.forms import load_spec
+    from app.config.load import load_spec
     from tests.conftest import CONFIG
 
     return [pytest.param(pack, form.key, id=f"{pack or 'base'}-{form.key}")

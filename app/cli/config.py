@@ -19,7 +19,7 @@ from app.portal import portal_of
 @click.option("--industry", default=None, help="Industry pack (default: PORTAL_INDUSTRY).")
 def check(config_dir: str | None, industry: str | None) -> None:
     """Validate every YAML file and the merged config; list all problems."""
-    from app.config.lint.forms import load_spec
+    from app.config.load import load_spec
 
     config_dir = config_dir or os.environ.get("PORTAL_CONFIG_DIR") or os.path.join(
         ROOT, "config")

@@ -27,11 +27,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.audit import log as audit
 from app.fieldtypes.values import fold
 from app.portal import portal_of
+from app.records.labels import API_LABELS, SYSTEM_LABELS, WORKFLOW_LABELS
 from app.spec import FieldSpec, FormSpec
 from app.transfer.rows import RowChecker
-from app.views.api.endpoints import API_LABELS
-from app.views.forms import SYSTEM_LABELS
-from app.views.workflow_columns import LABELS as WORKFLOW_LABELS
 
 ENCODINGS = ("utf-8-sig", "gb18030")  # Chinese Excel saves "CSV (逗号分隔)" as GB18030/GBK
 BATCH = 500  # rows written per flush; flushed records are no longer held in memory

@@ -25,9 +25,8 @@ from app.fieldtypes.registry import field_type
 from app.fieldtypes.validators import INT_MAX
 from app.fieldtypes.values import choice_names, fold, iso_date
 from app.portal import portal_of
+from app.records.forms import comparable, default_value, formdata, record_form, validate
 from app.spec import FieldSpec, FormSpec
-from app.views.api.endpoints import build_api
-from app.views.api.payload import comparable, default_value, formdata, validate
 
 CACHE_LIMIT = 50_000  # looked-up reference values remembered
 ID_RE = re.compile(r"#?(\d{1,10})")
@@ -47,8 +46,7 @@ class RowChecker:
         self.session = current_app.extensions["appbuilder"].session
         self.form, self.columns, self.user = form, columns, user
         self.model: Any = self.models[form.key]
-        api: Any = build_api(portal.form(form.key), portal)
-        self.form_class = api.form_class
+        self.form_class = record_form(portal.form(form.key), portal)
         self.wtform = self.form_class(formdata=MultiDict())  # see check()
         present = {f.key for f in columns if f is not None}
         self.order = {f.key: i for i, f in enumerate(columns, 1) if f is not None}

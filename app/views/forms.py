@@ -5,32 +5,23 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
 from app.fieldtypes.forms import lazy, search_select
 from app.fieldtypes.registry import field_type
 from app.portal import FormParts, Portal
+from app.records.forms import record_form
+from app.records.labels import SYSTEM_LABELS, WORKFLOW_LABELS
 from app.security.access import ScopeFilter
 from app.spec import FieldSpec, FormSpec, PortalSpec
 from app.views.api.endpoints import register_apis
 from app.views.audit import register_audit_views
 from app.views.base import PortalInterface, PortalModelView
-from app.views.fields import build_field
 from app.views.mywork import register_my_work_view
 from app.views.protect import VERSION_FIELD, ProtectedViewMixin, masked_formatter
 from app.views.schema import register_schema_view
 from app.views.teams import register_team_view
-from app.views.workflow_columns import LABELS as SYSTEM_COLUMN_LABELS
 from app.views.workflow_columns import formatters as system_formatters
 from app.views.workflow_columns import state_field
 
-SYSTEM_LABELS = {
-    "id": _l("No."),
-    "created_on": _l("Created on"),
-    "changed_on": _l("Changed on"),
-    "created_by": _l("Created by"),
-    "changed_by": _l("Changed by"),
-}
 
 @functools.cache
 def build_view(parts: FormParts, portal: Portal) -> type:
@@ -41,10 +32,11 @@ def build_view(parts: FormParts, portal: Portal) -> type:
     system = list(parts.workflow_columns)  # workflow state, SLA deadlines: shown, never edited
     state = state_field(form)
     searchable = list(form.fields) + ([state] if state else [])
-    extra = {f.key: build_field(f, datamodel, portal.model) for f in form.fields}
+    fields = record_form(parts, portal)  # the same fields as the API's and the import's
+    extra = {f.key: getattr(fields, f.key) for f in form.fields}
     labels = {f.key: lazy(f.label) for f in form.fields}
     labels.update(SYSTEM_LABELS)
-    labels.update({k: v for k, v in SYSTEM_COLUMN_LABELS.items() if k in system})
+    labels.update({k: v for k, v in WORKFLOW_LABELS.items() if k in system})
     formatters = {f.key: show(f) for f in form.fields if field_type(f.type).show}
     formatters.update(system_formatters(form))
     formatters.update({f.key: masked_formatter(f, formatters.get(f.key))

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import difflib
-import hashlib
 import os
 import re
-from dataclasses import replace
 from typing import Any
 
-from app.config.errors import ConfigError, Problem
+from app.config.errors import Problem
 from app.config.keys import CHOICE_RE
+from app.config.lint.common import _a, item_path, to_label
 from app.config.lint.roles import RoleRules
 from app.config.lint.sla import SlaRules
 from app.config.lint.workflow import WorkflowRules
-from app.config.loader import ConfigLoader, RawConfig, keypath
+from app.config.loader import RawConfig, keypath
 from app.config.source import LDict, format_path
 from app.fieldtypes.defaults import BadDefault
 from app.fieldtypes.registry import TYPES, field_type, parse_default, types_where
@@ -24,7 +23,6 @@ from app.spec import (
     Choice,
     FieldSpec,
     FormSpec,
-    Label,
     PortalSpec,
 )
 
@@ -48,23 +46,6 @@ RESERVED_FORM_KEYS = (
     "role_model", "schema", "security", "team", "user_d_b_model", "user_group_model",
     "user_info_edit", "user_stats_chart", "util", "view_menu_model",
 )
-
-
-def _a(word: str) -> str:
-    """'a string', 'an integer'."""
-    return f"{'an' if word[:1] in 'aeiou' and word != 'user' else 'a'} {word}"
-
-
-def item_path(values: Any, index: int) -> tuple | None:
-    """Where item `index` of a merged list was written, when it came from another file."""
-    paths = getattr(values, "item_paths", None)
-    return paths[index] if paths else None
-
-
-def to_label(value: Any) -> Label:
-    if isinstance(value, str):
-        return Label(value, value)
-    return Label(value["zh"], value.get("en") or value["zh"])
 
 
 class Linter(RoleRules, WorkflowRules, SlaRules):
@@ -336,25 +317,3 @@ class Linter(RoleRules, WorkflowRules, SlaRules):
             if lo is not None and value < lo or hi is not None and value > hi:
                 raise BadDefault(f"{value} is outside the range "
                                  f"{'' if lo is None else lo}..{'' if hi is None else hi}")
-
-
-def fingerprint(spec: PortalSpec) -> str:
-    """A stable hash of what the spec means: equal specs share generated classes within a
-    process, and the same config gives the same hash in every process. The spec's repr is
-    canonical: frozen dataclasses, tuples and sorted grant tuples, no file paths."""
-    return hashlib.sha256(repr(spec).encode()).hexdigest()[:16]
-
-
-def load_spec(config_dir: str, industry: str | None = None) -> PortalSpec:
-    """YAML → validated PortalSpec. Raises ConfigError listing every problem found."""
-    loader = ConfigLoader(config_dir, industry)
-    raw = loader.load()
-    if loader.problems:
-        raise ConfigError(loader.problems, loader.config_dir)
-    linter = Linter(raw)
-    spec = linter.build()
-    if spec is None:
-        raise ConfigError(linter.problems, loader.config_dir)
-    label = to_label(raw.pack_label) if raw.pack_label is not None else None
-    spec = replace(spec, industry=industry or None, industry_label=label)
-    return replace(spec, fingerprint=fingerprint(spec))

@@ -7,6 +7,7 @@ from typing import Any
 
 from app.config.errors import Problem
 from app.config.keys import ACTIONS
+from app.config.lint.common import to_label
 from app.config.loader import keypath
 from app.config.source import LDict, format_path
 from app.spec import FormSpec, Label, RoleSpec
@@ -22,7 +23,6 @@ class RoleRules:
     unique_keys: Any
 
     def build_roles(self, form_keys: list[str], forms: list[FormSpec]) -> list[RoleSpec]:
-        from app.config.lint.forms import to_label
 
         role_keys = self.unique_keys(self.raw.roles, "role", "role keys must be unique")
         followable = True

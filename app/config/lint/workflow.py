@@ -7,6 +7,7 @@ from typing import Any
 
 from app.config.errors import Problem
 from app.config.expressions import ExprError, check, parse
+from app.config.lint.common import to_label
 from app.config.loader import keypath
 from app.config.source import LDict, LList, format_path
 from app.spec import (
@@ -152,7 +153,6 @@ class WorkflowRules:
         return None if len(self.problems) > before else workflow
 
     def build_states(self, wraw: LDict) -> list[StateSpec]:
-        from app.config.lint.forms import to_label
 
         out: list[StateSpec] = []
         for sraw in wraw["states"]:
@@ -200,7 +200,6 @@ class WorkflowRules:
     def build_transition(self, traw: LDict, keys: list[str], finals: set[str],
                          by_field: dict[str, FieldSpec | None],
                          role_keys: list[str]) -> TransitionSpec | None:
-        from app.config.lint.forms import to_label
 
         before = len(self.problems)
         if traw["from"] == "*":  # not the target itself: no silent X → X step

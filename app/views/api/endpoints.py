@@ -16,13 +16,11 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app
 from flask_appbuilder.api import ModelRestApi, expose, safe
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.security.decorators import protect
-from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from marshmallow import Schema
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -30,67 +28,32 @@ from werkzeug.wrappers import Response
 
 from app.audit import log as audit
 from app.portal import FormParts, Portal
+from app.records.forms import default_value, formdata, record_form, validate
+from app.records.labels import API_LABELS, WORKFLOW_LABELS
 from app.security.access import ScopeFilter, current_access, request_user
 from app.spec import FormSpec
+from app.views.api.decorators import PK, answers, localized
 from app.views.api.payload import (
     SYSTEM_OUT,
     ApiError,
-    build_form,
     checked_form,
-    default_value,
     describe,
     dump_item,
-    formdata,
     read_body,
     unchanged_sensitive,
-    validate,
 )
 from app.views.api.query import column_args, filter_args, key_args, order_args, page_args, read_q
 from app.views.api.workflow import WorkflowApiMixin
 from app.views.base import PortalInterface, PortalModelView
 from app.views.protect import ProtectedViewMixin, conflict_message
-from app.views.workflow_columns import LABELS as WORKFLOW_LABELS
 
-PK = "/<int(max=2147483647):pk>"  # an INTEGER id; anything else is no record (404)
 LIST_KEYS = ("list_columns", "order_columns", "label_columns", "description_columns",
              "list_title")
 SHOW_KEYS = ("show_columns", "label_columns", "description_columns", "show_title")
 INFO_KEYS = ("add_columns", "edit_columns", "filters", "permissions", "add_title",
              "edit_title")
 IGNORED_KEYS = ("id", "created_on", "changed_on")  # a record sent back as it was read
-API_LABELS = {"id": _l("No."), "version": _l("Version"), "created_on": _l("Created on"),
-              "changed_on": _l("Changed on")}
 _NO_SCHEMA = Schema()  # FAB's marshmallow schemas are not used: nothing to convert
-
-
-def api_locale() -> str:
-    """FAB's `_l_=en`, else the Accept-Language header, else the portal's default (zh);
-    an API call has no session to keep a choice in."""
-    languages = list(current_app.config["LANGUAGES"])
-    chosen = request.args.get("_l_", "")
-    if chosen in languages:
-        return chosen
-    best = request.accept_languages.best_match(languages)
-    return str(best or current_app.config["BABEL_DEFAULT_LOCALE"])
-
-
-def localized(f: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(f)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with force_locale(api_locale()):
-            return f(self, *args, **kwargs)
-    return wrapper
-
-
-def answers(f: Callable[..., Any]) -> Callable[..., Any]:
-    """An ApiError raised anywhere below becomes its JSON answer."""
-    @functools.wraps(f)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Response:
-        try:
-            return f(self, *args, **kwargs)
-        except ApiError as exc:
-            return self.response(exc.status, message=exc.message)
-    return wrapper
 
 
 class PortalModelApi(WorkflowApiMixin, ModelRestApi):
@@ -353,7 +316,7 @@ def build_api(parts: FormParts, portal: Portal) -> type:
         "base_filters": [["id", ScopeFilter, form]],
         "base_order": parts.base_order,
         "page_size": form.page_size,
-        "form_class": build_form(form, datamodel, portal.model),
+        "form_class": record_form(parts, portal),  # the screens' fields, shared
         "referrers": parts.referrers,
     }
     return type(f"{form.class_name}FormApi", (PortalModelApi,), attrs)

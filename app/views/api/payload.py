@@ -1,5 +1,5 @@
 """What the form APIs read and write: a JSON record in, checked by the very form fields the
-screens use (app/fieldtypes/forms.py: same validators, same messages, references offered only
+screens use (app/records/forms.py: same validators, same messages, references offered only
 within the user's scope), and a JSON record out, masked where the user may not reveal."""
 
 from __future__ import annotations
@@ -11,15 +11,11 @@ from typing import Any
 
 from flask import request
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
-from werkzeug.datastructures import MultiDict
 
-from app.fieldtypes.registry import default_of, mask, to_formdata, to_json
-from app.fieldtypes.validators import unique_values
-from app.fieldtypes.values import FieldError
+from app.fieldtypes.registry import mask, to_json
+from app.records.forms import comparable, formdata, validate
 from app.security.access import current_access
 from app.spec import FieldSpec, FormSpec
-from app.views.fields import build_field
 
 SYSTEM_OUT = ("id", "version", "created_on", "changed_on")
 
@@ -31,20 +27,6 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-class ApiForm(FlaskForm):
-    """The screens' form fields, without CSRF (a token-authenticated API has no cookie to
-    forge) and never reading the request by itself."""
-
-    class Meta:
-        csrf = False
-
-
-def build_form(form: FormSpec, datamodel: Any, related: Any) -> type:
-    """One form class per API, with exactly the fields (and validators) of the screens."""
-    attrs = {f.key: build_field(f, datamodel, related) for f in form.fields}
-    return type(f"{form.class_name}ApiForm", (ApiForm,), attrs)
 
 
 # -- request body --------------------------------------------------------------------------
@@ -68,45 +50,6 @@ def read_body() -> dict[str, Any]:
     return body
 
 
-def default_value(field: FieldSpec, user_id: int | None) -> Any:
-    """A field's YAML default as a JSON value (what the add screen is opened with)."""
-    if field.type == "user":
-        return user_id if field.default == "current_user" else None
-    value = default_of(field)
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-def formdata(fields: list[FieldSpec], values: dict[str, Any],
-             errors: dict[str, list[str]]) -> MultiDict:
-    """The values as a form post; type errors go to `errors`, by field key."""
-    data: MultiDict = MultiDict()
-    for field in fields:
-        try:
-            posted = to_formdata(field, values.get(field.key))
-        except FieldError as exc:
-            errors[field.key] = [str(exc)]
-            continue
-        if posted:
-            data.setlist(field.key, posted)
-    return data
-
-
-def validate(wtform: Any, fields: list[FieldSpec], errors: dict[str, list[str]]) -> None:
-    """Run each field's own validators (as the screens do) where its type was right."""
-    for field in fields:
-        if field.key in errors:
-            continue
-        bound = wtform[field.key]
-        if not bound.validate(wtform):
-            errors[field.key] = [str(m) for m in bound.errors]
-
-
 def checked_form(form_class: Any, form: FormSpec, item: Any, fields: list[FieldSpec],
                  values: dict[str, Any], errors: dict[str, list[str]]) -> Any:
     """The API's form for `fields` of a stored record, bound to `values` and validated, with
@@ -122,16 +65,6 @@ def checked_form(form_class: Any, form: FormSpec, item: Any, fields: list[FieldS
     if errors:
         raise ApiError(400, errors)
     return wtform
-
-
-def comparable(field: FieldSpec, value: Any) -> Any:
-    """A value in a form that compares equal exactly when nothing would change."""
-    if field.stores_id:
-        return getattr(value, "id", value)
-    if field.type == "multi_choice":
-        items = value.split(",") if isinstance(value, str) else list(value or [])
-        return tuple(unique_values([v for v in items if v]))
-    return None if value == "" else value
 
 
 def unchanged_sensitive(field: FieldSpec, value: Any, stored: Any) -> bool:

@@ -10,7 +10,6 @@ Both routes take the form's `show` permission: the transition's roles decide the
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -22,27 +21,14 @@ from werkzeug.wrappers import Response
 from app.portal import portal_of
 from app.security.access import request_user
 from app.spec import STATE_COLUMN, FormSpec, TransitionSpec
+from app.views.api.decorators import PK, answers, localized
 from app.views.api.payload import ApiError, checked_form, read_body, unchanged_sensitive
 from app.views.protect import locked_message, locked_state
 from app.views.workflow import COMMENT_MAX
 from app.views.workflow_columns import system_columns
 from app.workflow.engine import Refused, actor_for, fire, offers
 
-PK = "/<int(max=2147483647):pk>"  # as in app/views/api/endpoints.py (which imports this module)
 ENVELOPE = ("version", "comment", "values")
-
-
-def _from_api(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """app/views/api/endpoints.py's decorator `name` (answers in the request's language, ApiError as
-    JSON), looked up when called: api.py imports this module, so not at import time."""
-    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(f)
-        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-            from app.views.api import endpoints as api
-
-            return getattr(api, name)(f)(self, *args, **kwargs)
-        return wrapper
-    return decorate
 
 
 class WorkflowApiMixin:
@@ -71,11 +57,11 @@ class WorkflowApiMixin:
                 for key in body if key not in known}
 
     @expose(PK + "/transitions", methods=["GET"])
-    @_from_api("localized")
+    @localized
     @protect()
     @permission_name("show")
     @safe
-    @_from_api("answers")
+    @answers
     def transitions(self, pk: int) -> Response:
         """The transitions the caller may fire on the record now, with approval progress."""
         item = self._item(pk)
@@ -92,11 +78,11 @@ class WorkflowApiMixin:
                              version=item.version, result=result)
 
     @expose(PK + "/transition/<key>", methods=["POST"])
-    @_from_api("localized")
+    @localized
     @protect()
     @permission_name("show")
     @safe
-    @_from_api("answers")
+    @answers
     def transition(self, pk: int, key: str) -> Response:
         """Fires transition `key` on the record; `version` must be the stored one (409)."""
         item = self._item(pk)
