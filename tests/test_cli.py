@@ -42,10 +42,34 @@ def test_init_is_idempotent_and_prints_the_generated_admin_password_once(make_ap
     assert second.exit_code == 0
     assert "database schema is up to date" in second.output
     assert "roles synced (0 changes)" in second.output
-    assert "first admin" not in second.output
+    assert second.output.splitlines()[-1] == (
+        "first admin: user 'boss' exists already; no account was created")
     client = app.test_client()
     login(client, "boss", password)
     assert client.get("/users/list/").status_code == 200
+
+
+def test_init_says_why_it_creates_no_admin_on_a_database_with_other_users(make_app) -> None:
+    """A database restored without the PORTAL_ADMIN_USER account: init must not stay silent
+    (it used to exit 0 saying nothing) and must not add an admin by itself."""
+    app = make_app(setup=False, PORTAL_ADMIN_PASSWORD=None, PORTAL_ADMIN_USER="boss")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["portal", "init"]).exit_code == 0
+    created = runner.invoke(args=["portal", "user", "create", "wangli", "--role", "staff",
+                                  "--password", "Counter-desk-7391"])
+    assert created.exit_code == 0, created.output
+    with app.app_context():
+        sm = app.appbuilder.sm
+        sm.session.delete(sm.find_user(username="boss"))
+        sm.session.commit()
+    result = runner.invoke(args=["portal", "init"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == (
+        "first admin: none created, the database has 1 user(s) already and none is 'boss' "
+        "(PORTAL_ADMIN_USER); an admin adds accounts in 安全 → 用户列表, or: flask portal "
+        "user create NAME --role admin")
+    with app.app_context():
+        assert [u.username for u in app.appbuilder.sm.get_all_users()] == ["wangli"]
 
 
 def test_roles_sync_command_reports_nothing_to_do(app) -> None:

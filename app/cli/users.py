@@ -14,14 +14,23 @@ from app.cli.base import load_app, pass_info
 
 def ensure_admin(app: Flask, say: Any) -> None:
     """Create the first admin from PORTAL_ADMIN_USER/PASSWORD, or print a generated password
-    once. Never a fixed default password; a weak PORTAL_ADMIN_PASSWORD is refused."""
+    once; on a database that has users already, say so and create nothing. Never a fixed
+    default password; a weak PORTAL_ADMIN_PASSWORD is refused."""
     from app.security.passwords import generate_password, password_problems
 
     with app.app_context():
         sm = current_app.extensions["appbuilder"].sm
-        if sm.count_users() > 0:
-            return
         username = app.config["PORTAL_ADMIN_USER"]
+        users = sm.count_users()
+        if users and sm.find_user(username=username):
+            say(f"first admin: user '{username}' exists already; no account was created")
+            return
+        if users:
+            say(f"first admin: none created, the database has {users} user(s) already and "
+                f"none is '{username}' (PORTAL_ADMIN_USER); an admin adds accounts in "
+                "安全 → 用户列表, or: flask portal user create NAME --role "
+                f"{app.config['AUTH_ROLE_ADMIN']}")
+            return
         password = app.config["PORTAL_ADMIN_PASSWORD"]
         generated = not password
         if generated:
