@@ -20,6 +20,7 @@ import yaml
 
 from app.config.durations import format_duration
 from app.config.workflow_keys import WEEKDAYS
+from app.fieldtypes.registry import field_type
 from app.spec import (
     CalendarDay,
     CalendarSpec,
@@ -96,7 +97,7 @@ def _plain(value: Any) -> Any:
 
 
 def _field(field: FieldSpec) -> dict:
-    if field.type in ("decimal", "money"):  # the only types precision and scale apply to
+    if "scale" in field_type(field.type).options:
         return _attrs(field, always=("key", "label", "type", "precision", "scale"))
     return _attrs(field, always=("key", "label", "type"), skip=("precision", "scale"))
 

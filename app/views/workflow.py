@@ -254,7 +254,7 @@ class WorkflowViewMixin:
             for key in dialog.inputs:
                 spec = form.field(key)
                 wtform[key].populate_obj(rec, key)
-                if spec.type in ("reference", "user"):  # the id, for the engine's check
+                if spec.stores_id:  # the id, for the engine's check
                     value = getattr(rec, key, None)
                     setattr(rec, spec.column, getattr(value, "id", None))
 

@@ -12,7 +12,7 @@ from typing import Any
 from flask import request
 from flask_babel import gettext as _
 
-from app.fieldtypes.registry import mask, to_json
+from app.fieldtypes.registry import field_type, mask, to_json
 from app.records.forms import comparable, formdata, validate
 from app.security.access import current_access
 from app.spec import FieldSpec, FormSpec
@@ -104,7 +104,7 @@ def describe(field: FieldSpec, readonly: bool | None = None) -> dict[str, Any]:
     for key in ("min_length", "max_length", "min", "max", "pattern", "form"):
         if getattr(field, key) is not None:
             info[key] = getattr(field, key)
-    if field.type in ("decimal", "money"):
+    if "scale" in field_type(field.type).options:
         info["scale"] = field.scale
     if field.choices:
         info["choices"] = [{"value": c.value, "label": c.label.get()} for c in field.choices]

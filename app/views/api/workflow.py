@@ -147,5 +147,5 @@ class WorkflowApiMixin:
         wtform = checked_form(self.form_class, self.__form__, item, fields, values, errors)
         for field in fields:
             wtform[field.key].populate_obj(item, field.key)
-            if field.type in ("reference", "user"):  # the id too: checked before the flush
+            if field.stores_id:  # the id too: checked before the flush
                 setattr(item, field.column, getattr(wtform[field.key].data, "id", None))
