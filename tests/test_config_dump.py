@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from app.config.dump import config_hash, dump
-from app.config.load import load_spec
+from app.config.dump import dump
+from app.config.load import config_hash, load_spec
 from app.spec import FieldSpec, FormSpec, Label, PortalSpec, SlaSpec, SlaTarget, WorkflowSpec
 from tests.conftest import PACKS
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 from flask import Flask
 
 from app.audit import log as audit
+from app.config.load import config_hash
 from app.portal import portal_of
 
 
@@ -23,6 +23,6 @@ def record_config_loaded(app: Flask, via: str) -> None:
     hash, as `flask portal config show` prints it)."""
     spec = portal_of(app).spec
     record_now(app, "config_loaded", {
-        "hash": hashlib.sha256(repr(spec).encode()).hexdigest(),
+        "hash": config_hash(spec),
         "fingerprint": spec.fingerprint, "industry": spec.industry, "forms": len(spec.forms),
         "roles": len(spec.roles), "via": via, "pid": os.getpid()})

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import yaml
 
 from app.config.durations import format_duration
+from app.config.load import config_hash
 from app.config.workflow_keys import WEEKDAYS
 from app.fieldtypes.registry import field_type
 from app.spec import (
@@ -47,11 +47,6 @@ HEADER = """\
 # is not inherited. An admin role may do everything, whatever its grants say.
 # SLA durations count working days of the calendar when `calendar: working_days`.
 """
-
-
-def config_hash(spec: PortalSpec) -> str:
-    """sha256 of the merged config, as the audit event config_loaded records it."""
-    return hashlib.sha256(repr(spec).encode()).hexdigest()
 
 
 def _label(label: Label) -> Any:

@@ -13,11 +13,16 @@ from app.config.loader import ConfigLoader
 from app.spec import PortalSpec
 
 
+def config_hash(spec: PortalSpec) -> str:
+    """sha256 of what the spec means: the same config gives the same hash in every process.
+    The spec's repr is canonical: frozen dataclasses, tuples and sorted grant tuples, no file
+    paths (and not the fingerprint). `config show` prints it; config_loaded records it."""
+    return hashlib.sha256(repr(spec).encode()).hexdigest()
+
+
 def fingerprint(spec: PortalSpec) -> str:
-    """A stable hash of what the spec means: equal specs share generated classes within a
-    process, and the same config gives the same hash in every process. The spec's repr is
-    canonical: frozen dataclasses, tuples and sorted grant tuples, no file paths."""
-    return hashlib.sha256(repr(spec).encode()).hexdigest()[:16]
+    """The hash's first 16 digits: equal specs share generated classes within a process."""
+    return config_hash(spec)[:16]
 
 
 def load_spec(config_dir: str, industry: str | None = None) -> PortalSpec:
