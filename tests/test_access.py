@@ -18,8 +18,8 @@ from app.portal import portal_of
 from app.security.access import Access, access_for
 from app.security.teams import Team, teammate_ids
 from app.spec import FieldSpec, Label
-from tests.conftest import PASSWORD, csrf_token, login
-from tests.factories import two_teams
+from tests.support.app import PASSWORD, csrf_token, login
+from tests.support.factories import REACH, two_teams
 
 L = Label("x", "x")
 
@@ -80,21 +80,9 @@ def test_access_combines_roles_widest_scope_union_of_reveal_intersection_of_read
 # -- the IDOR matrix -------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def world(make_app: Callable[..., Flask]) -> dict[str, Any]:
-    """Two teams and four complaints (tests/factories.py two_teams)."""
+    """Two teams and four complaints (two_teams in tests/support/factories.py)."""
     app = make_app()
     return {"app": app, "records": two_teams(app, PASSWORD)}
-
-
-# who reaches which record (everything else must be a 404 / absent)
-REACH = {
-    "staff": {"by_staff", "handled_by_staff"},
-    "staff2": {"by_staff2"},
-    "staff3": {"by_staff3", "handled_by_staff"},
-    "supervisor": {"by_staff", "by_staff2", "handled_by_staff"},
-    "supervisor2": {"by_staff3", "handled_by_staff"},
-    "auditor": {"by_staff", "by_staff2", "by_staff3", "handled_by_staff"},
-    "admin": {"by_staff", "by_staff2", "by_staff3", "handled_by_staff"},
-}
 
 
 def _problems(app: Flask) -> dict[int, str]:

@@ -9,10 +9,10 @@ from urllib.parse import quote
 from flask import Flask
 
 from app.portal import portal_of
-from tests.api_support import call
-from tests.audit_support import details, events_after, last_seq, spec_form
-from tests.conftest import csrf_token, login
-from tests.factories import make_record
+from tests.support.api import call
+from tests.support.app import csrf_token, login
+from tests.support.audit import details, events_after, last_seq, spec_form
+from tests.support.factories import make_record
 
 
 def test_a_list_screen_is_logged_with_its_filters_order_and_page(app: Flask) -> None:

@@ -17,8 +17,8 @@ from flask import Flask
 
 from app.audit import archive as audit_archive
 from app.audit import log as audit
-from tests.conftest import PG_URL, _pg_admin_url
-from tests.factories import audit_events, day
+from tests.support.app import PG_URL, _pg_admin_url
+from tests.support.factories import audit_events, day
 
 
 def _engine(app: Flask) -> sa.Engine:

@@ -14,10 +14,10 @@ from flask import Flask
 from sqlalchemy import delete, select, update
 
 from app.portal import portal_of
-from tests.api_support import call, json_body
-from tests.audit_support import details, events_after, last_seq, spec_form, stored_form
-from tests.conftest import PASSWORD, csrf_token, login
-from tests.factories import make_record, post_data
+from tests.support.api import call, json_body
+from tests.support.app import PASSWORD, csrf_token, login
+from tests.support.audit import details, events_after, last_seq, spec_form, stored_form
+from tests.support.factories import make_record, post_data
 
 
 def test_a_record_added_on_the_screen_is_audited_with_its_values(app: Flask) -> None:
@@ -182,7 +182,7 @@ def test_role_sync_logs_each_permission_granted_and_withdrawn(
     import shutil
 
     from app.security.permissions import sync_roles
-    from tests.conftest import CONFIG
+    from tests.support.app import CONFIG
 
     config = tmp_path / "config"
     shutil.copytree(CONFIG, config)

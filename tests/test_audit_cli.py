@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
 
-from tests.factories import audit_events, day
+from tests.support.factories import audit_events, day
 
 
 @pytest.fixture

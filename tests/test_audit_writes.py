@@ -13,10 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.portal import portal_of
-from tests import audit_write_cases as w
-from tests.audit_support import details, events_after, last_seq
-from tests.audit_write_cases import MARK, Expect, refused
-from tests.conftest import PASSWORD, login
+from tests.support import audit_write_cases as w
+from tests.support.app import PASSWORD, login
+from tests.support.audit import details, events_after, last_seq
+from tests.support.audit_write_cases import MARK, Expect, refused
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 

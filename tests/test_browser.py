@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import (
+
+from tests.support.browser import (
     SKIP_REASON,
     Portal,
     alert_texts,

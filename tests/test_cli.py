@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import CONFIG, PASSWORD, login
+from tests.support.app import CONFIG, PASSWORD, login
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,7 +14,7 @@ import yaml
 from app.config.dump import dump
 from app.config.load import config_hash, load_spec
 from app.spec import FieldSpec, FormSpec, Label, PortalSpec, SlaSpec, SlaTarget, WorkflowSpec
-from tests.conftest import PACKS
+from tests.support.app import PACKS
 
 SHIPPED = Path(__file__).resolve().parent.parent / "config"
 

@@ -17,8 +17,8 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy.exc import IntegrityError
 
 from app.portal import portal_of
-from tests.conftest import csrf_token, login
-from tests.factories import make_record
+from tests.support.app import csrf_token, login
+from tests.support.factories import make_record
 
 
 def test_a_database_error_never_reaches_the_user_or_the_page(

@@ -25,9 +25,10 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.api_support import call
-from tests.conftest import CONFIG, PACKS
-from tests.fuzz_site import (
+from tests.support.api import call
+from tests.support.app import CONFIG, PACKS
+from tests.support.fuzz import HOSTILE, Value, form_values, hostile_text
+from tests.support.fuzz_site import (
     CJK,
     Site,
     assert_portal_400,
@@ -37,7 +38,6 @@ from tests.fuzz_site import (
     snapshot,
     stored,
 )
-from tests.fuzz_support import HOSTILE, Value, form_values, hostile_text
 
 USERS = ("admin", "staff")
 # PORTAL_FUZZ_EXAMPLES=500 runs a deeper (still deterministic) search locally.

@@ -20,8 +20,8 @@ from werkzeug.test import TestResponse
 from app.portal import portal_of
 from app.security.headers import own_location
 from app.settings import build_settings
-from tests.conftest import CSRF_RE, PASSWORD, csrf_token, login
-from tests.factories import make_record
+from tests.support.app import CSRF_RE, PASSWORD, csrf_token, login
+from tests.support.factories import make_record
 
 CSP = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "

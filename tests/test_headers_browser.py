@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser_support import (
+
+from tests.support.browser import (
     SKIP_REASON,
     Portal,
     alert_texts,

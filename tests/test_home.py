@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import login
+from tests.support.app import login
 
 
 def test_staff_menu_and_home_show_granted_forms_by_category(pack_apps) -> None:
@@ -20,7 +20,7 @@ def test_staff_menu_and_home_show_granted_forms_by_category(pack_apps) -> None:
 def test_menu_hides_forms_without_list_permission(make_app, tmp_path) -> None:
     import shutil
 
-    from tests.conftest import CONFIG
+    from tests.support.app import CONFIG
 
     config = tmp_path / "config"
     shutil.copytree(CONFIG, config, ignore=shutil.ignore_patterns("industries"))

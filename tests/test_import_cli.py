@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from app.portal import portal_of
-from tests.conftest import login
-from tests.factories import make_record
+from tests.support.app import login
+from tests.support.factories import make_record
 
 CUSTOMERS = [["客户名称", "联系电话", "公司名称", "电子邮箱"],
              ["李雷", "13912345678", "甲公司", "lilei@example.com"],

@@ -13,8 +13,8 @@ import pytest
 from flask import Flask
 
 from app.portal import portal_of
-from tests.factories import make_record
-from tests.test_importer import (
+from tests.support.factories import make_record
+from tests.support.importer import (
     COLUMNS,
     HEADER,
     build_shop,

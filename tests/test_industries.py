@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.config.load import load_spec
 from app.portal import portal_of
-from tests.conftest import CONFIG, login
+from tests.support.app import CONFIG, login
 
 
 def test_switching_industry_changes_forms_and_fields_without_code() -> None:

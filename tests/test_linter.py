@@ -23,6 +23,7 @@ from app.cli import portal_cli
 from app.config.errors import ConfigError, Problem
 from app.config.load import load_spec
 from app.portal import portal_of
+from tests.support.linter import make_config
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -35,41 +36,6 @@ Row = tuple[str, str, int, int, str, str]
 
 
 # -- helpers ------------------------------------------------------------------------------
-
-def apply_edit(cfg: Path, edit: dict[str, Any]) -> None:
-    """Apply one corpus edit to the config folder `cfg`."""
-    target = cfg / edit["file"]
-    if edit.get("delete"):
-        assert target.exists(), f"{edit['file']} does not exist in the base config"
-        if target.is_dir():
-            shutil.rmtree(target)
-        else:
-            target.unlink()
-        return
-    encoding = edit.get("encoding", "utf-8")
-    if "write" in edit:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(edit["write"].encode(encoding))
-        return
-    text = target.read_text("utf-8")
-    if "append" in edit:
-        text += edit["append"]
-    else:
-        count = text.count(edit["replace"])
-        assert count == 1, f"{edit['replace']!r} occurs {count} times in {edit['file']}"
-        text = text.replace(edit["replace"], edit["with"])
-    target.write_bytes(text.encode(encoding))
-
-
-def make_config(tmp: Path, *cases: dict[str, Any]) -> Path:
-    """A copy of the base config at tmp/config with the edits of `cases` applied."""
-    cfg = tmp / "config"
-    shutil.copytree(BASE, cfg)
-    for case in cases:
-        for edit in case.get("edits", []):
-            apply_edit(cfg, edit)
-    return cfg
-
 
 def expected_rows(*cases: dict[str, Any]) -> list[Row]:
     rows = []

@@ -10,7 +10,7 @@ import pytest
 
 from app.config.errors import ConfigError
 from app.config.load import load_spec
-from tests.test_linter import make_config
+from tests.support.linter import make_config
 
 ROLES = """roles:
   - key: admin
@@ -117,7 +117,7 @@ def test_a_pack_keeps_the_base_roles_audit_flag_and_may_set_it(tmp_path: Path) -
 
 
 def test_the_shipped_auditor_role_has_audit_in_every_pack() -> None:
-    from tests.conftest import CONFIG, PACKS
+    from tests.support.app import CONFIG, PACKS
 
     for pack in PACKS:
         roles = {r.key: r for r in load_spec(str(CONFIG), pack).roles}

@@ -11,10 +11,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from linter_support import CONFIG, corpus, problems
 
 from app.config.load import load_spec
 from app.spec import CalendarDay, CalendarSpec, SlaSpec, SlaTarget
+from tests.support.linter import CONFIG, corpus, problems
 
 H, D = 3600, 86400
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from linter_support import CONFIG, corpus, problems
 
 from app.config.lint.workflow import _source_position
 from app.config.load import load_spec
 from app.spec import Label, StateSpec, TransitionSpec
+from tests.support.linter import CONFIG, corpus, problems
 
 # -- the shipped workflows ----------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from app.security.passwords import (
     generate_password,
     password_problems,
 )
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.support.app import PASSWORD, csrf_token, login
 
 SHORT = "密码至少需要 12 个字符。"
 LONG = "密码最多只能有 128 个字符。"

@@ -12,8 +12,8 @@ from flask import Flask
 from app.config.keys import ACTIONS
 from app.portal import portal_of
 from app.security.permissions import AUDIT_PAIRS, SELF_SERVICE, sync_roles
-from tests.conftest import CONFIG, PACKS, csrf_token, login
-from tests.factories import make_record
+from tests.support.app import CONFIG, PACKS, csrf_token, login
+from tests.support.factories import make_record
 
 
 def _role_perms(app: Flask, role: str) -> set[tuple[str, str]]:

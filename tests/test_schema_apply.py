@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.schema.apply import next_state
 from app.schema.plan import Plan
 from app.schema.state import FieldState, FormState
-from tests.test_schema_story import replace
+from tests.support.schema import replace
 
 
 def test_a_type_change_converts_in_batches_and_reports_progress(story, make_app) -> None:
@@ -41,7 +41,7 @@ def test_a_type_change_converts_in_batches_and_reports_progress(story, make_app)
 
 def test_next_state_keeps_what_left_the_yaml_as_retired() -> None:
     from app.config.load import load_spec
-    from tests.conftest import CONFIG
+    from tests.support.app import CONFIG
 
     spec = load_spec(str(CONFIG))
     long_ago = dt.datetime(2025, 1, 1)

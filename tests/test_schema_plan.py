@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.portal import portal_of
 from app.schema.upgrade import upgrade
-from tests.test_schema_story import live_rows, replace
+from tests.support.schema import live_rows, replace
 
 
 def _lines(result) -> list[str]:
@@ -103,7 +103,7 @@ def test_decimal_digits_change_is_a_checked_conversion(story, make_app) -> None:
     app, cfg, _plan_after = story
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     spec = portal_of(app).spec
-    from tests.factories import bulk_records
+    from tests.support.factories import bulk_records
 
     bulk_records(app, spec.form("compensation"), 3,
                  amount=lambda i: (Decimal("12.50"), Decimal("999.99"), Decimal("0.05"))[i])

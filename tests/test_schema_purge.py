@@ -9,8 +9,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.schema.upgrade import upgrade
-from tests.factories import drop_form_from_roles
-from tests.test_schema_story import replace
+from tests.support.factories import drop_form_from_roles
+from tests.support.schema import replace
 
 
 def _columns(app, table: str) -> set[str]:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.schema.revision import RevisionsMissing, upgrade_heads, write_revision
 from app.schema.upgrade import upgrade
-from tests.test_schema_story import replace
+from tests.support.schema import replace
 
 
 def test_a_revision_that_no_longer_matches_the_database_is_refused(story, make_app) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.config.load import load_spec
 from app.schema.state import FieldState, read_state, snapshot, state_of, write_state
-from tests.conftest import CONFIG
+from tests.support.app import CONFIG
 
 
 def test_snapshot_keeps_what_storage_and_wording_need() -> None:

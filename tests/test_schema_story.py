@@ -7,14 +7,14 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 
 from app.portal import portal_of
 from app.schema.upgrade import upgrade
-from tests.conftest import CONFIG
-from tests.factories import bulk_records, drop_form_from_roles
+from tests.support.app import CONFIG
+from tests.support.factories import bulk_records, drop_form_from_roles
+from tests.support.schema import append, live_rows, replace
 
 STORY: list[tuple[str, Callable[[Path], None], str]] = []
 PLANS: dict[str, str] = {}  # step name → exact plan text (filled in below)
@@ -25,16 +25,6 @@ def step(name: str, plan: str) -> Callable:
         STORY.append((name, edit, plan))
         return edit
     return register
-
-
-def replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} not found once in {path.name}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def append(path: Path, text: str) -> None:
-    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
 @step("add field", (
@@ -157,18 +147,6 @@ def _(cfg: Path) -> None:
 def _(cfg: Path) -> None:
     replace(cfg / "forms/complaint.yaml",
             "      - {value: email, label: {zh: 电子邮件, en: E-mail}}\n", "")
-
-
-def live_rows(app: Any) -> dict[str, dict[int, dict[str, Any]]]:
-    """Every stored value of every form table, by table, id and column (raw, as stored)."""
-    with app.app_context():
-        engine = app.appbuilder.session.get_bind()
-        metadata = sa.MetaData()
-        metadata.reflect(engine, only=lambda name, _m: name.startswith("form_"))
-        with engine.connect() as conn:
-            return {name: {row["id"]: dict(row) for row in
-                           conn.execute(sa.select(table)).mappings()}
-                    for name, table in metadata.tables.items() if name.startswith("form_")}
 
 
 def test_twelve_edits_keep_every_value(make_app, tmp_path: Path) -> None:

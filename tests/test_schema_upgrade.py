@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from app.portal import portal_of
 from app.schema.upgrade import upgrade
 from app.security.permissions import sync_roles
-from tests.conftest import CONFIG, login
-from tests.factories import make_record
+from tests.support.app import CONFIG, login
+from tests.support.factories import make_record
 
 
 def _config(tmp_path: Path) -> Path:

@@ -28,7 +28,7 @@ from app.security.manager import (
 )
 from app.security.permissions import sync_roles
 from app.settings import _dev_secret
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.support.app import PASSWORD, csrf_token, login
 
 ROOT = Path(__file__).resolve().parent.parent
 INVALID_LOGIN = "用户名或密码错误，请重试。"

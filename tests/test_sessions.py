@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from app.audit.log import AuditEvent
 from app.security.sessions import SESSIONS, TOKEN_KEY
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.support.app import PASSWORD, csrf_token, login
 
 ENDED = "您的会话已结束，请重新登录。"
 IDLE = "您已超过 30 分钟未操作，已自动退出，请重新登录。"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.config.load import load_spec
 from app.spec import FieldSpec, Label
-from tests.conftest import CONFIG
+from tests.support.app import CONFIG
 
 
 def test_label_picks_the_language_and_defaults_to_chinese() -> None:

@@ -11,8 +11,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.config.load import load_spec
 from app.db.tables import build_models
 from app.portal import portal_of
-from tests.conftest import CONFIG
-from tests.factories import make_record
+from tests.support.app import CONFIG
+from tests.support.factories import make_record
 
 
 def test_one_table_per_form_with_system_columns() -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from flask import Flask
 
 from app.security.teams import Team, teammate_ids
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 
 
 def test_teammates_across_several_teams(make_app: Callable[..., Flask]) -> None:

@@ -20,7 +20,7 @@ from app.security.throttle import (
     parse_limits,
 )
 from app.settings import build_settings
-from tests.conftest import PASSWORD, csrf_token
+from tests.support.app import PASSWORD, csrf_token
 
 REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 STORAGES = ("memory", "redis")

@@ -14,14 +14,20 @@ from flask import Flask
 from app.portal import portal_of
 from app.security.permissions import sync_roles
 from app.views.api.endpoints import PortalModelApi
-from tests.api_support import TOKEN_SOURCES, call, json_body, login_api_enabled, token, user_id
-from tests.conftest import CONFIG, PACKS, PASSWORD, login
-from tests.factories import make_record, two_teams
-from tests.test_access import REACH
+from tests.support.api import (
+    ACTION,
+    TOKEN_SOURCES,
+    _matrix,
+    call,
+    json_body,
+    login_api_enabled,
+    token,
+    user_id,
+)
+from tests.support.app import PASSWORD, login
+from tests.support.factories import REACH, make_record, two_teams
 
 METHODS = ("list", "info", "show", "add", "edit", "delete")
-ACTION = {"list": "list", "info": "list", "show": "show", "add": "add", "edit": "edit",
-          "delete": "delete"}
 ROLE_OF = {"staff2": "staff", "staff3": "staff", "supervisor2": "supervisor"}
 
 
@@ -152,13 +158,6 @@ def test_a_session_cookie_alone_gets_401_for_every_method(world: dict[str, Any])
 
 
 # -- permissions: every role × form × method of every pack ----------------------------------
-def _matrix() -> list:
-    from app.config.load import load_spec
-
-    return [pytest.param(pack, role.key, id=f"{pack or 'base'}-{role.key}")
-            for pack in PACKS for role in load_spec(str(CONFIG), pack).roles]
-
-
 def _attempt(app: Flask, form: Any, method: str, user: str) -> tuple[int, Any, Any]:
     """(status, body, record) of one call on a record the user created (in scope)."""
     base = f"/api/v1/{form.key}/"

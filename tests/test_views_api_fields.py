@@ -18,9 +18,8 @@ from flask import Flask
 from app.portal import portal_of
 from app.security.access import access_for
 from app.views.api.endpoints import PortalModelApi
-from tests.api_support import call, json_body
-from tests.factories import _counter, make_record
-from tests.test_views_api import ACTION, _matrix
+from tests.support.api import ACTION, _matrix, call, json_body
+from tests.support.factories import _counter, make_record
 
 PHONES = [f"1390000{n:04d}" for n in range(1, 4)]
 ADDRESSES = [f"机密路{n}号{n}单元" for n in range(1, 4)]

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 
 from app.portal import portal_of
-from tests.api_support import call
-from tests.factories import make_record
+from tests.support.api import call
+from tests.support.factories import make_record
 
 
 @pytest.fixture(scope="module")

@@ -11,14 +11,14 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 from flask_babel import format_datetime
-from workflow_support import set_state, stored_row
 
 from app.audit.log import AuditEvent
 from app.portal import portal_of
 from app.workflow.store import WorkflowEvent
-from tests.api_support import call, json_body, user_id
-from tests.factories import make_record
-from tests.readonly_support import violations
+from tests.support.api import call, json_body, user_id
+from tests.support.factories import make_record
+from tests.support.readonly import violations
+from tests.support.workflow import set_state, stored_row
 
 EN = {"Accept-Language": "en"}
 READ_ONLY = "Read-only: the workflow changes it, through its transitions."
@@ -328,7 +328,7 @@ def test_a_too_long_comment_is_400(app: Flask) -> None:
 
 
 def test_the_auditor_fires_no_transition_through_the_api(app: Flask) -> None:
-    """tests/readonly_support.py sends each form's first transition with a valid body."""
+    """tests/support/readonly.py sends each form's first transition with a valid body."""
     sent: list[str] = []
     found = violations(app, "auditor", only=lambda e: e.endswith("FormApi.transition"),
                        sent=sent)

@@ -31,9 +31,9 @@ from flask_appbuilder.models.sqla.filters import (
 from app.audit import log as audit
 from app.audit.log import AuditEvent
 from app.portal import portal_of
-from tests.conftest import CONFIG, login
-from tests.factories import make_record
-from tests.readonly_support import violations
+from tests.support.app import CONFIG, login
+from tests.support.factories import make_record
+from tests.support.readonly import violations
 
 URLS = ("/audit/list/", "/audit/show/{id}", "/audit/timeline/customer/9001",
         "/audit/user/{user}", "/audit/export/", "/audit/verify/")

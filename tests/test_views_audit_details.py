@@ -16,7 +16,7 @@ from app.views.audit_details import (
     parse_details,
     sections,
 )
-from tests.conftest import CONFIG
+from tests.support.app import CONFIG
 
 SPEC = load_spec(str(CONFIG))
 AUDITOR = Access(user_id=3)

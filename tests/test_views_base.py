@@ -10,8 +10,8 @@ from flask import Flask
 from flask_appbuilder.exceptions import DatabaseException
 
 from app.portal import portal_of
-from tests.conftest import csrf_token, login
-from tests.factories import make_record
+from tests.support.app import csrf_token, login
+from tests.support.factories import make_record
 
 
 def _exists(app: Flask, form_key: str, pk: int) -> bool:

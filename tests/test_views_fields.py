@@ -13,8 +13,8 @@ from wtforms import Form
 from app.portal import portal_of
 from app.records.forms import build_field
 from app.spec import FieldSpec, Label
-from tests.conftest import csrf_token, login
-from tests.factories import make_record, post_data
+from tests.support.app import csrf_token, login
+from tests.support.factories import make_record, post_data
 
 
 def _rows(app: Flask, form_key: str) -> list[tuple]:

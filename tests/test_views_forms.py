@@ -11,13 +11,13 @@ from flask import Flask
 
 from app.portal import portal_of
 from app.spec import FormSpec
-from tests.conftest import PACKS, csrf_token, login
-from tests.factories import make_record, post_data
+from tests.support.app import PACKS, csrf_token, login
+from tests.support.factories import make_record, post_data
 
 
 def _pack_forms() -> list:
     from app.config.load import load_spec
-    from tests.conftest import CONFIG
+    from tests.support.app import CONFIG
 
     return [pytest.param(pack, form.key, id=f"{pack or 'base'}-{form.key}")
             for pack in PACKS for form in load_spec(str(CONFIG), pack).forms]

@@ -6,8 +6,8 @@ import pytest
 from flask import Flask
 
 from app.portal import portal_of
-from tests.conftest import login
-from tests.factories import make_record
+from tests.support.app import login
+from tests.support.factories import make_record
 
 
 @pytest.mark.parametrize(("query", "message"), [
@@ -140,7 +140,7 @@ def test_hostile_action_requests_are_refused_not_crashed(app: Flask, url: str, f
                                                          status: int, message: str | None
                                                          ) -> None:
     """FAB called whatever action and record the request named: unknown ones raised 500."""
-    from tests.conftest import csrf_token
+    from tests.support.app import csrf_token
 
     client = app.test_client()
     login(client, "admin")

@@ -16,8 +16,8 @@ from flask.testing import FlaskClient
 from app.portal import portal_of
 from app.views import mywork
 from app.workflow.engine import actor_for, fire
-from tests.conftest import PASSWORD, login
-from tests.factories import make_record
+from tests.support.app import PASSWORD, login
+from tests.support.factories import make_record
 
 URL = "/mywork/"
 

@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 
 from app.portal import portal_of
 from app.views.base import PortalModelView
-from tests.conftest import csrf_token, login
-from tests.factories import make_record
+from tests.support.app import csrf_token, login
+from tests.support.factories import make_record
 
 PHONES = [f"1390000{n:04d}" for n in range(1, 4)]
 ADDRESSES = [f"机密路{n}号{n}单元" for n in range(1, 4)]

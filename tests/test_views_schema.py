@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from app.schema.upgrade import upgrade
-from tests.conftest import login
-from tests.test_schema_story import replace
+from tests.support.app import login
+from tests.support.schema import replace
 
 
 def test_retired_fields_and_the_plan_log_are_shown_to_admins_only(story, make_app) -> None:

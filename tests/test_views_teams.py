@@ -7,7 +7,7 @@ from collections.abc import Callable
 from flask import Flask
 
 from app.security.teams import Team
-from tests.conftest import csrf_token, login
+from tests.support.app import csrf_token, login
 
 
 def test_only_admins_reach_the_teams_screen(app: Flask) -> None:

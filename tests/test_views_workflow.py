@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 
 from app.portal import portal_of
 from app.workflow.store import history
-from tests.conftest import csrf_token, login
-from tests.factories import make_record
+from tests.support.app import csrf_token, login
+from tests.support.factories import make_record
 
 COMP = "/compensationview"
 TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"

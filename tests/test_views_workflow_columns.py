@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 import uuid
 
-from conftest import login
 from flask import Flask
-from sla_support import complaint, fire_at, user_id
 
 from app.portal import portal_of
 from app.views.workflow_columns import Deadline, FilterOverdueAt, badge, due_cell
+from tests.support.app import login
+from tests.support.sla import complaint, fire_at, user_id
 
 # Only this module's complaints (product names starting so): other tests add many more.
 MINE = "_flt_0_product_name=wf-col-"

@@ -10,13 +10,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from workflow_support import set_state, stored_row
 
 from app.portal import portal_of
 from app.sla.workdays import due_at
-from tests.audit_support import stored_form
-from tests.conftest import csrf_token, login
-from tests.factories import make_record, post_data
+from tests.support.app import csrf_token, login
+from tests.support.audit import stored_form
+from tests.support.factories import make_record, post_data
+from tests.support.workflow import set_state, stored_row
 
 LOCKED = ("This record is “{}” and can no longer be edited or deleted; use its workflow "
           "actions.")

@@ -8,11 +8,16 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import PASSWORD
-from factories import make_record
 from flask import Flask
 from flask_babel import force_locale
-from workflow_support import (
+
+from app.portal import portal_of
+from app.workflow import engine as workflow
+from app.workflow.engine import Refused, actor_for, fire, moved_message, offers, refusal
+from app.workflow.store import current_approvals, history
+from tests.support.app import PASSWORD
+from tests.support.factories import make_record
+from tests.support.workflow import (
     ROLES,
     Msg,
     engine_fire,
@@ -22,11 +27,6 @@ from workflow_support import (
     snapshot,
     user_id,
 )
-
-from app.portal import portal_of
-from app.workflow import engine as workflow
-from app.workflow.engine import Refused, actor_for, fire, moved_message, offers, refusal
-from app.workflow.store import current_approvals, history
 
 
 def _actor(app: Flask, username: str) -> Any:

@@ -12,11 +12,19 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from conftest import PASSWORD
 from flask import Flask
-from workflow_support import Msg, engine_fire, ensure_user, events, record_in, snapshot, user_id
 
 from app.portal import portal_of
+from tests.support.app import PASSWORD
+from tests.support.workflow import (
+    Msg,
+    engine_fire,
+    ensure_user,
+    events,
+    record_in,
+    snapshot,
+    user_id,
+)
 
 SETTINGS = ("SQLALCHEMY_DATABASE_URI", "PORTAL_CONFIG_DIR", "PORTAL_INDUSTRY", "SECRET_KEY",
             "PORTAL_REVISIONS_DIR", "TESTING", "SQLALCHEMY_ENGINE_OPTIONS", "SERVER_NAME",
@@ -71,9 +79,8 @@ def _http_step(client: Any, step: Step, version: int) -> tuple[int, str]:
 def _worker(settings: dict[str, Any], plan: list[Step], versions: dict[int, int],
             barrier: Any, results: Any) -> None:
     """One app process: signs in where HTTP is needed, then runs its steps in lockstep."""
-    from workflow_support import RoleClient
-
     from app import create_app
+    from tests.support.workflow import RoleClient
 
     app = create_app(settings)
     clients = {s[4]: RoleClient(app, s[4], PASSWORD) for s in plan if s[1] == "http"}

@@ -10,9 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import PASSWORD
 from flask import Flask
-from workflow_support import (
+
+from app.portal import portal_of
+from tests.support.app import PASSWORD
+from tests.support.workflow import (
     ROLES,
     Msg,
     Outcome,
@@ -25,8 +27,6 @@ from workflow_support import (
     snapshot,
     user_id,
 )
-
-from app.portal import portal_of
 
 STAFF_UP = frozenset({"admin", "staff", "supervisor", "manager"})
 SUPERVISOR_UP = frozenset({"admin", "supervisor", "manager"})

@@ -10,7 +10,7 @@ from flask import Flask
 
 from app.portal import portal_of
 from app.workflow.engine import actor_for, fire
-from tests.factories import make_record
+from tests.support.factories import make_record
 
 
 def at(text: str) -> dt.datetime:

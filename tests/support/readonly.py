@@ -19,9 +19,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import inspect, select, text
 
 from app.portal import portal_of
-from tests.api_support import json_body, token
-from tests.conftest import csrf_token, login
-from tests.factories import make_record, post_data
+from tests.support.api import json_body, token
+from tests.support.app import csrf_token, login
+from tests.support.factories import make_record, post_data
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 CHANGE_WORDS = re.compile(r"add|edit|delete|action|reset|password|purge|migrate|import|"

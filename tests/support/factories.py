@@ -213,6 +213,18 @@ def two_teams(app: Flask, password: str) -> dict[str, int]:
     return {k: r.id for k, r in records.items()}
 
 
+# who reaches which record (everything else must be a 404 / absent)
+REACH = {
+    "staff": {"by_staff", "handled_by_staff"},
+    "staff2": {"by_staff2"},
+    "staff3": {"by_staff3", "handled_by_staff"},
+    "supervisor": {"by_staff", "by_staff2", "handled_by_staff"},
+    "supervisor2": {"by_staff3", "handled_by_staff"},
+    "auditor": {"by_staff", "by_staff2", "by_staff3", "handled_by_staff"},
+    "admin": {"by_staff", "by_staff2", "by_staff3", "handled_by_staff"},
+}
+
+
 def audit_events(app: Flask, days: int, n: int, tag: str = "") -> None:
     """n `test` audit events dated `days` from today at noon (one second apart), appended
     at the end of the chain: a history to archive (tests/test_audit_archive.py)."""

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from app.audit.log import AuditEvent
 from app.portal import portal_of
-from tests.factories import form_value
+from tests.support.factories import form_value
 
 
 def spec_form(app: Flask, key: str) -> Any:

@@ -1,4 +1,5 @@
-"""Helpers for the form API tests: bearer tokens, calls, and valid JSON records."""
+"""Helpers for the form API tests: bearer tokens, calls, valid JSON records, and the
+role × pack matrix of the permission tests."""
 
 from __future__ import annotations
 
@@ -7,14 +8,18 @@ import time
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
 from app.portal import portal_of
-from tests.conftest import PASSWORD
-from tests.factories import _counter, make_record, python_value
+from tests.support.app import CONFIG, PACKS, PASSWORD
+from tests.support.factories import _counter, make_record, python_value
 
 LOGIN_URL = "/api/v1/security/login"
+# The permission each API method needs.
+ACTION = {"list": "list", "info": "list", "show": "show", "add": "add", "edit": "edit",
+          "delete": "delete"}
 TOKEN_TTL = 600  # seconds a cached token is reused (the portal's tokens live 15 minutes)
 # How the tests got their tokens: "login" (the JWT login API) or "minted" (without it).
 TOKEN_SOURCES: set[str] = set()
@@ -89,3 +94,11 @@ def json_body(app: Flask, form: Any, owner: str) -> dict[str, Any]:
         else:
             body[field.key] = json_value(python_value(field, n))
     return body
+
+
+def _matrix() -> list:
+    """One parameter per pack and role: (pack, role key), id "base-staff" and so on."""
+    from app.config.load import load_spec
+
+    return [pytest.param(pack, role.key, id=f"{pack or 'base'}-{role.key}")
+            for pack in PACKS for role in load_spec(str(CONFIG), pack).roles]

@@ -11,10 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.portal import portal_of
-from tests.api_support import call, json_body, token
-from tests.audit_support import events_after, last_seq, stored_form
-from tests.conftest import PASSWORD, csrf_token, login
-from tests.factories import make_record, post_data
+from tests.support.api import call, json_body, token
+from tests.support.app import PASSWORD, csrf_token, login
+from tests.support.audit import events_after, last_seq, stored_form
+from tests.support.factories import make_record, post_data
 
 Expect = list[tuple[str, str | None]]  # (action, form) of the events a call must log
 

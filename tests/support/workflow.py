@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from factories import make_record
 from flask import Flask, g
 from flask.testing import FlaskClient
 from flask_babel import force_locale
@@ -18,6 +17,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from app.portal import portal_of
 from app.workflow.engine import actor_for, fire
+from tests.support.factories import make_record
 
 ROLES = ("admin", "staff", "supervisor", "manager", "auditor")
 TEAM = "客服一组"
@@ -161,7 +161,7 @@ class RoleClient:
     """A browser signed in as one user, in English, posting transitions like the dialog."""
 
     def __init__(self, app: Flask, username: str, password: str) -> None:
-        from conftest import login
+        from tests.support.app import login
 
         self.app, self.username = app, username
         self.client: FlaskClient = app.test_client()

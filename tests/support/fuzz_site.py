@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from app.portal import portal_of
 from app.spec import FieldSpec, FormSpec, PortalSpec
-from tests.conftest import csrf_token, login
-from tests.factories import bulk_records
-from tests.fuzz_support import Targets, Value
+from tests.support.app import csrf_token, login
+from tests.support.factories import bulk_records
+from tests.support.fuzz import Targets, Value
 
 BIG_FORM_ROWS = 105  # more than PORTAL_MAX_PAGE_SIZE, so the cap is really tested
 # Stored texts that LIKE patterns and comparisons must cope with (some PostgreSQL errors only
