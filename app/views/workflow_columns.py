@@ -39,10 +39,6 @@ def badge(form: FormSpec, key: str | None) -> Markup:
         state.key, COLOUR_CSS[state.colour], state.label.get())
 
 
-def system_columns(form: FormSpec) -> list[str]:
-    return ([STATE_COLUMN] if form.workflow else []) + (list(SLA_COLUMNS) if form.sla else [])
-
-
 def _when(value: Any) -> str:
     return format_datetime(value, "yyyy-MM-dd HH:mm") if isinstance(value, dt.datetime) \
         else ""

@@ -18,14 +18,13 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from app.portal import portal_of
+from app.portal import portal_of, workflow_columns
 from app.security.access import request_user
 from app.spec import STATE_COLUMN, FormSpec, TransitionSpec
 from app.views.api.decorators import PK, answers, localized
 from app.views.api.payload import ApiError, checked_form, read_body, unchanged_sensitive
 from app.views.protect import locked_message, locked_state
 from app.views.workflow import COMMENT_MAX
-from app.views.workflow_columns import system_columns
 from app.workflow.engine import Refused, actor_for, fire, offers
 
 ENVELOPE = ("version", "comment", "values")
@@ -51,7 +50,7 @@ class WorkflowApiMixin:
     def _unknown(self, body: dict[str, Any]) -> dict[str, list[str]]:
         """Keys of a record body that are not fields: the workflow's columns are read-only."""
         known = {f.key for f in self.__form__.fields}
-        system = system_columns(self.__form__)
+        system = workflow_columns(self.__form__)
         return {key: [_("Read-only: the workflow changes it, through its transitions.")
                       if key in system else _("Unknown field.")]
                 for key in body if key not in known}
@@ -130,7 +129,7 @@ class WorkflowApiMixin:
         """Sets the transition's fields from `values`, checked as by the API's PUT (type,
         validators, the role's read-only fields); 400 with every error and nothing set."""
         errors: dict[str, list[str]] = {}
-        system = system_columns(self.__form__)
+        system = workflow_columns(self.__form__)
         known = {f.key for f in self.__form__.fields}
         for key in values:
             if key in system:
