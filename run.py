@@ -50,6 +50,10 @@ def main() -> int:
     port = int(os.environ.get("PORT", "8080"))
     print(f"售后服务门户 running on http://{host}:{port}/ (database: "
           f"{app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]})")
+    from werkzeug.serving import WSGIRequestHandler
+
+    # The Server header names no software versions (Werkzeug's says "Werkzeug/3.1 Python/3.11").
+    WSGIRequestHandler.server_version, WSGIRequestHandler.sys_version = "portal", ""
     app.run(host=host, port=port, debug=False, use_reloader=False)
     return 0
 

@@ -31,6 +31,7 @@ from app.spec import use_language
 from app.views.access_log import register_access_log
 from app.views.forms import register_views
 from app.views.guard import register_guard
+from app.views.health import register_health
 from app.views.home import PortalIndexView
 from app.workflow import store  # noqa: F401
 
@@ -65,5 +66,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_guard(app)
     register_headers(app)
     register_access_log(app)
+    register_health(app)  # /health, /ready (app/views/health.py)
     app.cli.add_command(portal_cli)
     return app

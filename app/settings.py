@@ -9,7 +9,7 @@ from typing import Any
 from flask_appbuilder.const import AUTH_DB
 
 from app.paths import ROOT
-from app.security.manager import security_settings
+from app.security.manager import StartupRefused, security_settings
 
 
 def database_url(value: str | None, instance_path: str) -> str:
@@ -118,4 +118,27 @@ def build_settings(instance_path: str, overrides: dict[str, Any] | None = None) 
         cfg["SECRET_KEY"] = env.get("SECRET_KEY") or _dev_secret(instance_path)
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    else:  # one pool per worker process: size it for the worker's threads
+        cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", pool_options(env))
     return cfg
+
+
+def pool_options(env: Any) -> dict[str, Any]:
+    """The connection pool of a server database, from PORTAL_DB_POOL_SIZE,
+    PORTAL_DB_MAX_OVERFLOW and PORTAL_DB_POOL_TIMEOUT (seconds a request waits for a
+    connection); connections are checked before use, so a restarted database is
+    reconnected to instead of failing the next requests."""
+    return {
+        "pool_size": _at_least(env, "PORTAL_DB_POOL_SIZE", 5, 1),
+        "max_overflow": _at_least(env, "PORTAL_DB_MAX_OVERFLOW", 10, 0),
+        "pool_timeout": _at_least(env, "PORTAL_DB_POOL_TIMEOUT", 10, 1),
+        "pool_pre_ping": True,
+    }
+
+
+def _at_least(env: Any, name: str, default: int, minimum: int) -> int:
+    text = (env.get(name) or str(default)).strip()
+    if not text.isdigit() or int(text) < minimum:
+        raise StartupRefused(f"{name} must be a whole number of at least {minimum}, "
+                             f"not '{env.get(name)}'.")
+    return int(text)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from app.security.manager import StartupRefused
 from app.settings import build_settings, database_url
 
 
@@ -33,3 +36,31 @@ def test_development_secret_is_random_and_kept(tmp_path: Path, monkeypatch) -> N
     other = build_settings(str(tmp_path / "other"))["SECRET_KEY"]
     assert first == second and first != other and len(first) == 64
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_server_database_gets_a_pool_sized_from_the_environment(tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://127.0.0.1/test")
+    assert build_settings(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"] == {
+        "pool_size": 5, "max_overflow": 10, "pool_timeout": 10, "pool_pre_ping": True}
+    monkeypatch.setenv("PORTAL_DB_POOL_SIZE", "20")
+    monkeypatch.setenv("PORTAL_DB_MAX_OVERFLOW", "0")
+    monkeypatch.setenv("PORTAL_DB_POOL_TIMEOUT", "3")
+    assert build_settings(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"] == {
+        "pool_size": 20, "max_overflow": 0, "pool_timeout": 3, "pool_pre_ping": True}
+    monkeypatch.delenv("DATABASE_URL")
+    assert build_settings(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"] == {
+        "connect_args": {"timeout": 30}}  # SQLite: one file, no pool to size
+
+
+@pytest.mark.parametrize(("name", "value", "minimum"), [
+    ("PORTAL_DB_POOL_SIZE", "0", 1), ("PORTAL_DB_MAX_OVERFLOW", "-1", 0),
+    ("PORTAL_DB_POOL_TIMEOUT", "ten", 1)])
+def test_a_bad_pool_setting_stops_start_up_with_its_name(tmp_path: Path, monkeypatch,
+                                                         name: str, value: str,
+                                                         minimum: int) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://127.0.0.1/test")
+    monkeypatch.setenv(name, value)
+    with pytest.raises(StartupRefused) as exc:
+        build_settings(str(tmp_path))
+    assert str(exc.value) == f"{name} must be a whole number of at least {minimum}, not '{value}'."

@@ -24,9 +24,14 @@ class SchemaDrift(Exception):
                 "'flask portal migrate'.")
 
 
+def blocks_serving(plan: Any) -> bool:
+    """The plan has anything beyond wording (labels, choices), which never blocks serving."""
+    return bool(plan.bootstrap or any(c.action != "note" or c.refused for c in plan.changes))
+
+
 def require_current_schema(app: Flask) -> None:
-    """Start-up check for production: read-only; raises SchemaDrift when the plan has
-    anything beyond wording (labels, choices), which never blocks serving."""
+    """Start-up check for production: read-only; raises SchemaDrift when the database does
+    not match the configuration."""
     plan = current_plan(app)
-    if plan.bootstrap or any(c.action != "note" or c.refused for c in plan.changes):
+    if blocks_serving(plan):
         raise SchemaDrift(plan)
