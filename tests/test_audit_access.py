@@ -130,3 +130,36 @@ def test_anonymous_requests_and_static_files_are_not_logged(app: Flask) -> None:
     with client.get("/static/appbuilder/css/ab.css") as static:
         assert static.status_code == 200
     assert events_after(app, before) == []
+
+
+def test_a_logged_read_holds_one_database_connection_at_most(app: Flask) -> None:
+    """The access event is written on the request's own connection: a second one per
+    request, while the page's was still checked out, exhausted the pool at ~20 users."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = app.extensions["migrate"].db.engine
+    held = {"now": 0, "most": 0}
+
+    def checkout(*_args: object) -> None:
+        held["now"] += 1
+        held["most"] = max(held["most"], held["now"])
+
+    def checkin(*_args: object) -> None:
+        held["now"] -= 1
+
+    client = app.test_client()
+    login(client, "staff")
+    record = make_record(app, spec_form(app, "customer"))
+    before = last_seq(app)
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "checkin", checkin)
+    try:
+        for url in ("/customerview/list/", f"/customerview/show/{record.id}",
+                    "/complaintview/list/?_flt_0_product_name=x"):
+            assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "checkout", checkout)
+        event.remove(engine, "checkin", checkin)
+    assert [e.action for e in events_after(app, before)] == ["list", "view", "list"]
+    assert held["most"] == 1

@@ -13,6 +13,7 @@ from typing import Any
 
 import prison
 from flask import Flask, Response, current_app, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit import log as audit
 from app.security.headers import is_static
@@ -66,10 +67,16 @@ def api_filters() -> dict[str, Any]:
 
 
 def _write(action: str, **kw: Any) -> None:
-    values = audit.event_values(action, **kw)
-    engine = current_app.extensions["appbuilder"].session.get_bind()
-    with engine.begin() as conn:
-        audit.append(conn, values)
+    """Through the request's own session: a request holds at most one database connection
+    (a second one for this event, while the page's was still checked out, exhausted the pool
+    at about 20 simultaneous requests)."""
+    session = current_app.extensions["appbuilder"].session
+    try:
+        audit.record(session, action, **kw)
+        session.commit()
+    except SQLAlchemyError:
+        session.rollback()
+        raise
 
 
 def log_access(response: Response) -> Response:
