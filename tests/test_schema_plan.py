@@ -145,3 +145,31 @@ def test_unique_can_be_added_and_dropped_again(story, make_app) -> None:
         session = dropped.appbuilder.session
         session.execute(sa.text("UPDATE form_customer SET email = 'same@example.com'"))
         session.commit()  # would fail if the constraint were still there
+
+
+def test_a_table_without_the_created_on_index_gets_it(make_app) -> None:
+    """Tables made before created_on was indexed: the plan adds the index, lists sorting by
+    the default order then use it instead of sorting the whole table, and the next plan has
+    nothing left to do."""
+    app = make_app()
+    table = portal_of(app).spec.form("complaint").table
+    with app.app_context():
+        engine = app.extensions["migrate"].db.engine
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP INDEX ix_{table}_created_on"))
+    result = upgrade(app)
+    assert result.applied
+    assert _lines(result) == ["complaint (form_complaint, 0 rows)",
+                              "  ~ add index on created_on (lists sort by it)", "1 change"]
+    with app.app_context():
+        engine = app.extensions["migrate"].db.engine
+        indexes = {ix["name"]: ix["column_names"] for ix in sa.inspect(engine).get_indexes(table)}
+        assert indexes[f"ix_{table}_created_on"] == ["created_on"]
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                plan = " ".join(str(row[-1]) for row in conn.execute(sa.text(
+                    f"EXPLAIN QUERY PLAN SELECT * FROM {table} "
+                    "ORDER BY created_on DESC LIMIT 20")))
+            assert f"INDEX ix_{table}_created_on" in plan
+            assert "TEMP B-TREE" not in plan  # no sort of the whole table
+    assert upgrade(app).reason == "nothing to do"

@@ -170,6 +170,7 @@ class Planner:
             else:
                 self.plan_new_field(form, table, f, rows)
         self.plan_workflow_columns(form, table)
+        self.plan_system_indexes(form, table)
         for key, was in old.fields.items():
             if was.status == "active" and key not in {f.key for f in form.fields} \
                     and key not in renamed:
@@ -188,6 +189,15 @@ class Planner:
                 self.add(form.key, "add_column", f"add {what} column {name} "
                          f"({table.c[name].type.compile(self.conn.dialect)})",
                          args={"table": form.table, "column": name})
+
+    def plan_system_indexes(self, form: FormSpec, table: Table) -> None:
+        """Indexes of the system columns (created_on, the default order) that a table made
+        by an earlier version lacks."""
+        live = {tuple(ix["column_names"]) for ix in self.inspector.get_indexes(form.table)}
+        for name in SYSTEM_COLUMNS:
+            if name in table.c and table.c[name].index and (name,) not in live:
+                self.add(form.key, "alter_column", f"add index on {name} (lists sort by it)",
+                         args={"table": form.table, "column": name, "index": True})
 
     def plan_new_field(self, form: FormSpec, table: Table, f: FieldSpec, rows: int) -> None:
         column = table.c[f.column]
