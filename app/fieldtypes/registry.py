@@ -34,6 +34,7 @@ class FieldType:
     display: bool = False  # may name its records (a form's `display`)
     sortable: bool = True  # lists may sort by it
     search_select: bool = False  # searched by picking among labels
+    exact_search: bool = False  # searched by exact values only (no LIKE over the table)
     server_default: bool = True  # a constant default also lives in the database
     number: bool = False  # min/max are numbers
     text: bool = False  # lengths and patterns apply
@@ -89,7 +90,7 @@ TYPES: tuple[FieldType, ...] = (
               values.plain_out, convert.to_text, values.choice_labels,
               parse_default=defaults.choice_default, show=values.choice_labels,
               read_cell=values.choice_cell, options=("choices",), display=True,
-              search_select=True),
+              search_select=True, exact_search=True),
     FieldType("multi_choice", columns.sized(1000), forms.multi_choice_field,
               values.multi_choice_in, values.multi_choice_out, convert.to_multi_choice,
               values.choice_labels, blank=(), parse_default=defaults.multi_choice_default,

@@ -94,7 +94,7 @@ class PortalModelView(ProtectedViewMixin, WorkflowViewMixin, ModelView):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.restrict_sensitive_filters()
+        self.restrict_filters()
         add_overdue_filters(self._filters, self.datamodel)  # deadline columns: "overdue at"
 
     def pre_delete(self, item: Any) -> None:

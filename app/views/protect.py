@@ -17,7 +17,12 @@ from flask import (
     url_for,
 )
 from flask_appbuilder.baseviews import expose
-from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_appbuilder.models.sqla.filters import (
+    FilterEqual,
+    FilterIn,
+    FilterNotEqual,
+    FilterNotIn,
+)
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import format_datetime
@@ -26,10 +31,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField
 
 from app.audit import log as audit
-from app.fieldtypes.registry import mask
+from app.fieldtypes.registry import field_type, mask
 from app.security.access import current_access
 from app.spec import STATE_COLUMN, FormSpec, StateSpec
 from app.views.protected_fields import ReadOnlyField
+
+EXACT_FILTERS = (FilterEqual, FilterNotEqual, FilterIn, FilterNotIn)
 
 VERSION_FIELD = "row_version"
 
@@ -163,17 +170,25 @@ class ProtectedViewMixin:
                                               "nothing was changed.")
 
     # -- sensitive fields: search by exact value only; reveal on demand, audited ----------
-    def restrict_sensitive_filters(self) -> None:
-        """Prefix, contains and range filters would let a user guess a masked value digit
-        by digit; sensitive fields can be searched only by their exact value."""
-        for f in self.__form__.fields:
-            if f.sensitive and f.key in self._filters._search_filters:
-                exact = [flt for flt in self._filters._search_filters[f.key]
-                         if type(flt) is FilterEqual]
-                # FAB offers _search_filters but applies the URL's _flt_<n>_ index from
-                # _all_filters: both must hold the same list, or index 0 is "starts with".
-                self._filters._search_filters[f.key] = exact
-                self._filters._all_filters[f.key] = exact
+    def restrict_filters(self) -> None:
+        """Sensitive fields are searched only by their exact value: prefix, contains and
+        range filters would let a user guess a masked value digit by digit. Choices and the
+        workflow state are searched by exact values too: "starts with" on them ran
+        lower(column) LIKE 'x%' over the whole table, and a choice is picked, not typed."""
+        exact_choices = {f.key for f in self.__form__.fields
+                         if field_type(f.type).exact_search} | {STATE_COLUMN}
+        for key, filters in list(self._filters._search_filters.items()):
+            field = next((f for f in self.__form__.fields if f.key == key), None)
+            if field is not None and field.sensitive:
+                kept = [flt for flt in filters if type(flt) is FilterEqual]
+            elif key in exact_choices:
+                kept = [flt for flt in filters if type(flt) in EXACT_FILTERS]
+            else:
+                continue
+            # FAB offers _search_filters but applies the URL's _flt_<n>_ index from
+            # _all_filters: both must hold the same list, or index 0 is "starts with".
+            self._filters._search_filters[key] = kept
+            self._filters._all_filters[key] = kept
 
     def revealable(self) -> list[Any]:
         access = current_access()

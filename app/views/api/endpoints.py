@@ -77,7 +77,7 @@ class PortalModelApi(WorkflowApiMixin, ModelRestApi):
         self.previous_class_permission_name = None
         self.previous_method_permission_name: dict[str, str] = {}
         self.order_columns = list(self.portal_order_columns)  # FAB fills an empty list
-        ProtectedViewMixin.restrict_sensitive_filters(self)  # type: ignore[arg-type]
+        ProtectedViewMixin.restrict_filters(self)  # type: ignore[arg-type]
 
     # -- answers in the request's language -------------------------------------------------
     def response_400(self, message: str | None = None) -> Response:
