@@ -9,7 +9,8 @@
   over the JWT's. Here an /api/ request is anonymous to Flask-Login unless it is a read-only
   endpoint listed in BROWSER_APIS; state-changing API calls need a JWT;
 - audit events for login success, failure, logout and session end (app/audit/log.py);
-- production refuses a development or short SECRET_KEY (`require_production_secret`).
+- production refuses a development or short SECRET_KEY (`require_production_secret`);
+- FAB's user statistics chart is not registered (`userstatschartview = None`).
 """
 
 from __future__ import annotations
@@ -116,6 +117,10 @@ class PortalSecurityApi(SecurityApi):
 
 class PortalSecurityManager(SecurityManager):
     security_api = PortalSecurityApi
+    # FAB's user statistics chart: a 500 on a bad URL argument, and Google's chart library
+    # from the internet, which an intranet lacks and the CSP refuses. Without it, no route,
+    # no menu entry, and role sync drops its permissions from older databases.
+    userstatschartview = None
 
     def register_views(self) -> None:
         super().register_views()
