@@ -8,7 +8,9 @@ repetitive or sequential ('aaaaaaaaaaaa', 'abcabcabcabc', 'abcdefgh1234', 'qwert
 FAB's own screens (add user, reset a user's password, reset my password) call one
 password-only validator (FAB_PASSWORD_COMPLEXITY_VALIDATOR); `fab_password_validator` finds
 the user name those screens are about from the request, so the user-name rule applies there
-too. The CLI and the first admin call `check_password` directly.
+too. The CLI and the first admin call `password_problems` directly, and the security
+manager's `add_user` and `reset_password` check again for every caller (FAB's `flask fab`
+commands included).
 """
 
 from __future__ import annotations
