@@ -169,11 +169,11 @@ def test_reset_my_password_screen_checks_my_name(app: Flask) -> None:
     url = "/resetmypassword/form"
     page = client.get(url).get_data(as_text=True)
     assert "至少 12 个字符，不能包含用户名，不能是常见密码或重复、连续的字符。" in page
-    refused = _post(client, url, {"password": "My-SUPERVISOR-pass", "conf_password":
-                                  "My-SUPERVISOR-pass"})
+    refused = _post(client, url, {"current_password": PASSWORD, "password":
+                                  "My-SUPERVISOR-pass", "conf_password": "My-SUPERVISOR-pass"})
     assert _errors(refused) == [NAME]
-    assert _post(client, url, {"password": PASSWORD, "conf_password": PASSWORD}
-                 ).status_code == 302
+    assert _post(client, url, {"current_password": PASSWORD, "password": PASSWORD,
+                               "conf_password": PASSWORD}).status_code == 302
 
 
 def test_a_posted_user_name_does_not_change_whose_name_the_reset_screens_check(

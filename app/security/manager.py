@@ -32,6 +32,7 @@ from flask_login import user_logged_in, user_logged_out
 from werkzeug.wrappers import Response
 
 from app.audit import log as audit
+from app.security.own_password import ResetMyPasswordView
 from app.security.passwords import fab_password_validator, password_problems
 from app.security.sessions import check_request, end_on_logout, rotate_on_login
 from app.security.throttle import (
@@ -130,6 +131,7 @@ class PortalSecurityApi(SecurityApi):
 
 class PortalSecurityManager(SecurityManager):
     security_api = PortalSecurityApi
+    resetmypasswordview = ResetMyPasswordView  # asks for the current password
     # FAB's user statistics chart: a 500 on a bad URL argument, and Google's chart library
     # from the internet, which an intranet lacks and the CSP refuses. Without it, no route,
     # no menu entry, and role sync drops its permissions from older databases.
@@ -143,7 +145,8 @@ class PortalSecurityManager(SecurityManager):
         except ThrottleSettingError as exc:
             raise StartupRefused(str(exc)) from None
         register_throttle(app, throttle, f"{self.auth_view.endpoint}.login",
-                          f"{self.security_api.__name__}.login")
+                          f"{self.security_api.__name__}.login",
+                          f"{self.resetmypasswordview.__name__}.this_form_post")
         app.before_request(self._check_session)
         user_logged_in.connect(rotate_on_login, app, weak=False)
         user_logged_out.connect(end_on_logout, app, weak=False)
