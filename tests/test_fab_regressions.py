@@ -86,3 +86,55 @@ def test_self_service_edits_only_the_signed_in_user_and_only_their_names(app: Fl
             "update ab_user set first_name = 'staff', last_name = 'test' "
             "where username = 'staff'"))
         app.appbuilder.session.commit()
+
+
+# FAB's user statistics chart answered /userstatschartview/chart/abc with a 500 and loaded
+# Google's chart library from the internet; the portal does not register it.
+CHART_URLS = ("/userstatschartview/chart/", "/userstatschartview/chart/abc",
+              "/userstatschartview/chart/99")
+CHART_PAIRS = {("can_chart", "UserStatsChartView"), ("menu_access", "User's Statistics")}
+
+
+@pytest.mark.parametrize("user", [None, "staff", "admin"])
+def test_fabs_user_statistics_chart_is_not_there(app: Flask, user: str | None) -> None:
+    client = app.test_client()
+    if user:
+        login(client, user)
+    for url in CHART_URLS:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Traceback" not in response.get_data(as_text=True)
+    if user == "admin":
+        menu = client.get("/users/list/").get_data(as_text=True)
+        assert "/userstatschartview/" not in menu and "用户统计" not in menu
+        assert "用户列表" in menu  # the Security menu itself is still there
+
+
+def _pairs(app: Flask) -> set[tuple[str, str]]:
+    with app.app_context():
+        sm = app.appbuilder.sm
+        return {(pv.permission.name, pv.view_menu.name)
+                for pv in sm.session.query(sm.permissionview_model).all()}
+
+
+def test_role_sync_leaves_no_permission_for_the_statistics_chart(make_app) -> None:
+    """A fresh database has none; one from before the chart was dropped loses them."""
+    from app.security.permissions import sync_roles
+
+    app = make_app()
+    assert _pairs(app) & CHART_PAIRS == set()
+    with app.app_context():  # what FAB's registration left in older databases
+        sm = app.appbuilder.sm
+        admin = sm.find_role("admin")
+        for permission, view in sorted(CHART_PAIRS):
+            sm.add_permission_role(admin, sm.add_permission_view_menu(permission, view))
+        sm.session.commit()
+    assert _pairs(app) & CHART_PAIRS == CHART_PAIRS
+    changes = sync_roles(app).changes
+    assert changes == ["role admin: - can_chart on UserStatsChartView (no such screen)",
+                       "role admin: - menu_access on User's Statistics (no such screen)"]
+    assert _pairs(app) & CHART_PAIRS == set()
+    with app.app_context():
+        names = {v.name for v in app.appbuilder.sm.get_all_view_menu()}
+    assert {"UserStatsChartView", "User's Statistics"} & names == set()
+    assert sync_roles(app).changes == []

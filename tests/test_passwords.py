@@ -169,8 +169,34 @@ def test_reset_my_password_screen_checks_my_name(app: Flask) -> None:
     url = "/resetmypassword/form"
     page = client.get(url).get_data(as_text=True)
     assert "至少 12 个字符，不能包含用户名，不能是常见密码或重复、连续的字符。" in page
-    refused = _post(client, url, {"password": "My-SUPERVISOR-pass", "conf_password":
-                                  "My-SUPERVISOR-pass"})
+    refused = _post(client, url, {"current_password": PASSWORD, "password":
+                                  "My-SUPERVISOR-pass", "conf_password": "My-SUPERVISOR-pass"})
     assert _errors(refused) == [NAME]
-    assert _post(client, url, {"password": PASSWORD, "conf_password": PASSWORD}
-                 ).status_code == 302
+    assert _post(client, url, {"current_password": PASSWORD, "password": PASSWORD,
+                               "conf_password": PASSWORD}).status_code == 302
+
+
+def test_a_posted_user_name_does_not_change_whose_name_the_reset_screens_check(
+        app: Flask, admin: FlaskClient) -> None:
+    """The name comes from the account (?pk= or the signed-in user), not from a crafted
+    `username` field: with it, the screen let the password through and the security
+    manager's own check then failed with a 500."""
+    with app.app_context():
+        user = app.appbuilder.sm.find_user(username="auditor")
+        user_id, before = user.id, user.password
+    url = f"/resetpassword/form?pk={user_id}"
+    crafted = {"password": "auditor-2026-x", "conf_password": "auditor-2026-x",
+               "username": "someone"}
+    assert _errors(_post(admin, url, crafted)) == [NAME]
+    with app.app_context():
+        assert app.appbuilder.sm.find_user(username="auditor").password == before
+    client = app.test_client()
+    login(client, "supervisor")
+    with app.app_context():
+        before = app.appbuilder.sm.find_user(username="supervisor").password
+    mine = _post(client, "/resetmypassword/form", {
+        "current_password": PASSWORD, "password": "My-SUPERVISOR-pass",
+        "conf_password": "My-SUPERVISOR-pass", "username": "someone"})
+    assert _errors(mine) == [NAME]
+    with app.app_context():
+        assert app.appbuilder.sm.find_user(username="supervisor").password == before

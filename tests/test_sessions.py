@@ -247,8 +247,8 @@ def test_own_password_reset_keeps_this_session_and_ends_the_others(app: Flask) -
     login(there, name)
     url = "/resetmypassword/form"
     new = "My-own-new-pass-2027"
-    response = here.post(url, data={"password": new, "conf_password": new,
-                                    "csrf_token": csrf_token(here, url)})
+    response = here.post(url, data={"current_password": PASSWORD, "password": new,
+                                    "conf_password": new, "csrf_token": csrf_token(here, url)})
     assert response.status_code == 302
     assert sorted(str(r.end_reason) for r in rows(app, name)) == ["None", "password"]
     assert here.get("/users/userinfo/").status_code == 200

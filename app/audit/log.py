@@ -17,7 +17,8 @@ portal's own tables such as ab_user, ab_role, portal_team; `details` is JSON):
     reveal            {"field"}                              a masked value shown
     transition        {"transition", "from", "to", "comment", "fields", "approvals"}
     approval          the same, for an approval that did not yet complete its step
-    login / logout / session_end, config_loaded {"hash"}, migration {"revision", "plan"},
+    login / logout / session_end, password_change (failed: a wrong current password),
+    config_loaded {"hash"}, migration {"revision", "plan"},
     archive {"from_seq", "through_seq", "boundary_hash", "file", "sha256", "count"}
     sla_breach {"breached", "priority", "assignee", "note"}  `flask portal sla run` (app/sla/run.py)
 Field names in values/changes/filters are the form's field keys, so the audit screens mask

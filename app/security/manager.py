@@ -1,6 +1,8 @@
 """The portal's security manager: FAB's SQLAlchemy one, hardened for an ASVS audit.
 
-- password policy on every screen and command that sets a password (app/security/passwords.py);
+- password policy on every screen and command that sets a password (app/security/passwords.py),
+  enforced again by `add_user` and `reset_password` for every caller, FAB's
+  `flask fab create-user | create-admin | reset-password` included (`PasswordRefused`);
 - login throttling per client address and per user name, form and JWT API
   (app/security/throttle.py);
 - server-side sessions rotated at login, ended at logout, idle, disabled (app/security/sessions.py);
@@ -9,7 +11,8 @@
   over the JWT's. Here an /api/ request is anonymous to Flask-Login unless it is a read-only
   endpoint listed in BROWSER_APIS; state-changing API calls need a JWT;
 - audit events for login success, failure, logout and session end (app/audit/log.py);
-- production refuses a development or short SECRET_KEY (`require_production_secret`).
+- production refuses a development or short SECRET_KEY (`require_production_secret`);
+- FAB's user statistics chart is not registered (`userstatschartview = None`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+import click
 from flask import current_app, g, has_request_context, jsonify, make_response, request
 from flask_appbuilder.api import BaseApi
 from flask_appbuilder.security.api import SecurityApi
@@ -28,7 +32,8 @@ from flask_login import user_logged_in, user_logged_out
 from werkzeug.wrappers import Response
 
 from app.audit import log as audit
-from app.security.passwords import fab_password_validator
+from app.security.own_password import ResetMyPasswordView
+from app.security.passwords import fab_password_validator, password_problems
 from app.security.sessions import check_request, end_on_logout, rotate_on_login
 from app.security.throttle import (
     DEFAULT_IP_LIMIT,
@@ -49,6 +54,16 @@ class StartupRefused(Exception):
 
     def report(self) -> str:
         return f"The portal was not started: {self}"
+
+
+class PasswordRefused(click.ClickException):
+    """The policy refused a password given to add_user or reset_password; nothing was stored.
+    A ClickException, so FAB's `flask fab ...` commands end with the reasons and exit code 1
+    rather than a traceback (the screens check the same policy before they get here)."""
+
+    def __init__(self, message: str, reasons: list[str]) -> None:
+        super().__init__(message)
+        self.reasons = reasons
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
@@ -116,6 +131,11 @@ class PortalSecurityApi(SecurityApi):
 
 class PortalSecurityManager(SecurityManager):
     security_api = PortalSecurityApi
+    resetmypasswordview = ResetMyPasswordView  # asks for the current password
+    # FAB's user statistics chart: a 500 on a bad URL argument, and Google's chart library
+    # from the internet, which an intranet lacks and the CSP refuses. Without it, no route,
+    # no menu entry, and role sync drops its permissions from older databases.
+    userstatschartview = None
 
     def register_views(self) -> None:
         super().register_views()
@@ -125,7 +145,8 @@ class PortalSecurityManager(SecurityManager):
         except ThrottleSettingError as exc:
             raise StartupRefused(str(exc)) from None
         register_throttle(app, throttle, f"{self.auth_view.endpoint}.login",
-                          f"{self.security_api.__name__}.login")
+                          f"{self.security_api.__name__}.login",
+                          f"{self.resetmypasswordview.__name__}.this_form_post")
         app.before_request(self._check_session)
         user_logged_in.connect(rotate_on_login, app, weak=False)
         user_logged_out.connect(end_on_logout, app, weak=False)
@@ -171,6 +192,32 @@ class PortalSecurityManager(SecurityManager):
             g._login_user = self.lm.anonymous_user()
             return None
         return check_request()
+
+    def add_user(self, username: str, first_name: str, last_name: str, email: str,
+                 role: Any = None, password: str = "", hashed_password: str = "",
+                 groups: Any = None, commit: bool = True) -> Any:
+        """FAB's, refusing a clear-text password the policy refuses (PasswordRefused). Without
+        one, FAB stores a random secret's hash; a given hash cannot be checked."""
+        if password and not hashed_password:
+            reasons = password_problems(password, username)
+            if reasons:
+                raise PasswordRefused(_("User '%(username)s' was not created: %(reasons)s",
+                                        username=username, reasons=" ".join(reasons)), reasons)
+        return super().add_user(username, first_name, last_name, email, role=role,
+                                password=password, hashed_password=hashed_password,
+                                groups=groups, commit=commit)
+
+    def reset_password(self, userid: Any, password: str) -> None:
+        """FAB's, refusing a password the policy refuses for this user (PasswordRefused)."""
+        user = self.get_user_by_id(userid)
+        if user is None:
+            raise click.ClickException(_("This user does not exist."))
+        reasons = password_problems(password or "", user.username)
+        if reasons:
+            raise PasswordRefused(_("The password of '%(username)s' was not changed: "
+                                    "%(reasons)s", username=user.username,
+                                    reasons=" ".join(reasons)), reasons)
+        super().reset_password(user.id, password)
 
     def auth_user_db(self, username: str, password: str) -> Any:
         """FAB's (same message and one password hash for unknown user, wrong password and

@@ -8,7 +8,9 @@ repetitive or sequential ('aaaaaaaaaaaa', 'abcabcabcabc', 'abcdefgh1234', 'qwert
 FAB's own screens (add user, reset a user's password, reset my password) call one
 password-only validator (FAB_PASSWORD_COMPLEXITY_VALIDATOR); `fab_password_validator` finds
 the user name those screens are about from the request, so the user-name rule applies there
-too. The CLI and the first admin call `check_password` directly.
+too. The CLI and the first admin call `password_problems` directly, and the security
+manager's `add_user` and `reset_password` check again for every caller (FAB's `flask fab`
+commands included).
 """
 
 from __future__ import annotations
@@ -133,12 +135,11 @@ def generate_password(username: str | None = None) -> str:
 
 
 def _username_in_request() -> str | None:
-    """The user name a FAB password form is about: the add-user form's own field, the user
-    an admin resets (?pk=), or the signed-in user resetting their own password."""
+    """The user name a FAB password form is about: the user an admin resets (?pk=), the
+    signed-in user resetting their own password, or the add-user form's own field. A
+    `username` field posted to a reset screen is ignored: the name is the account's."""
     if not has_request_context():
         return None
-    if "username" in request.form:
-        return request.form["username"]
     sm = current_app.extensions["appbuilder"].sm
     if request.blueprint == sm.resetpasswordview.__name__:
         pk = request.args.get("pk", "")
@@ -146,6 +147,8 @@ def _username_in_request() -> str | None:
         if user is None:  # FAB would fail with a 500 on saving it
             raise PasswordComplexityValidationError(_("This user does not exist."))
         return str(user.username)
+    if request.blueprint != sm.resetmypasswordview.__name__ and "username" in request.form:
+        return request.form["username"]
     user = getattr(g, "user", None)
     if user is not None and user.is_authenticated:
         return str(user.username)

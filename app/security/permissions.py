@@ -110,11 +110,18 @@ def _sync(appbuilder: Any) -> SyncReport:
         if sm.find_role(name) is None:
             _add_role(sm, name, report)
     session.flush()  # FAB grants each new permission to the admin role as it adds it
+    granted = {(role.name, pv.permission.name, pv.view_menu.name)
+               for role in sm.get_all_roles() for pv in role.permissions
+               if pv.permission and pv.view_menu}
     appbuilder.add_permissions(update_perms=True)
     appbuilder.security_cleanup()
     all_pvs = session.query(sm.permissionview_model).all()
     by_pair = {(pv.permission.name, pv.view_menu.name): pv for pv in all_pvs
                if pv.permission and pv.view_menu}
+    # FAB's cleanup deletes the permissions of screens no longer registered, silently.
+    report.changes.extend(f"role {role}: - {permission} on {view} (no such screen)"
+                          for role, permission, view in sorted(granted)
+                          if (permission, view) not in by_pair)
     declared = {r.key for r in spec.roles} | {sm.auth_role_public}
     for role_spec in spec.roles:
         role = sm.find_role(role_spec.key)

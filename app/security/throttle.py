@@ -2,7 +2,8 @@
 
 FAB's AUTH_RATE_LIMITED does nothing while RATELIMIT_ENABLED is False (FAB's default), keys
 only by client address, and never covers the JWT login API. Here every POST to the login
-form and to /api/v1/security/login counts against two moving windows: the client address
+form and to /api/v1/security/login (and to the own-password form, which checks the current
+password, under the signed-in user's name) counts against two moving windows: the client address
 (PORTAL_LOGIN_IP_RATE_LIMIT: one address trying many accounts) and the attempted user name
 (PORTAL_LOGIN_RATE_LIMIT: many addresses against one account). Unknown and known user names
 are counted alike, so the limit tells nothing about which accounts exist.
@@ -146,16 +147,21 @@ def too_many_attempts(seconds: int, as_json: bool) -> Response:
 
 
 def register_throttle(app: Flask, throttle: LoginThrottle, form_endpoint: str,
-                      api_endpoint: str) -> None:
-    """Count every POST to the login form and the JWT login API before it is handled."""
+                      api_endpoint: str, own_password_endpoint: str) -> None:
+    """Count every POST to the login form, the JWT login API and the own-password form
+    (which checks the current password: counted under the signed-in user's name, whatever
+    the form says) before it is handled."""
     app.extensions["portal_throttle"] = throttle
-    endpoints = {form_endpoint: False, api_endpoint: True}
+    endpoints = {form_endpoint: False, api_endpoint: True, own_password_endpoint: False}
 
     @app.before_request
     def _throttle_login() -> Response | None:
         if request.method != "POST" or request.endpoint not in endpoints:
             return None
-        username = _attempted_username()
+        if request.endpoint == own_password_endpoint:
+            username = str(getattr(current_user, "username", "") or "")
+        else:
+            username = _attempted_username()
         seconds = throttle.hit(request.remote_addr or "", username)
         if seconds is None:
             return None

@@ -30,6 +30,7 @@ ACTIONS = {
     "denied": _l("Access denied"), "export": _l("Exported"), "import": _l("Imported"),
     "reveal": _l("Showed a sensitive value"), "login": _l("Signed in"),
     "logout": _l("Signed out"), "session_end": _l("Session ended"),
+    "password_change": _l("Password change"),
     "config_loaded": _l("Configuration loaded"), "migration": _l("Schema migration"),
     "archive": _l("Audit log archived"), "purge": _l("Retired data purged"),
     "sla_breach": _l("SLA deadline missed"),

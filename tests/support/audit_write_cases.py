@@ -314,7 +314,8 @@ def password_reset_mine(app: Flask, _client: FlaskClient) -> Expect:
     login(own, "w_mine")
     begin(app)
     new = "Audit-My-Password-2026"
-    response = _post(own, "/resetmypassword/form", {"password": new, "conf_password": new})
+    response = _post(own, "/resetmypassword/form", {"current_password": PASSWORD,
+                                                    "password": new, "conf_password": new})
     assert response.status_code == 302
     return [("update", "ab_user")]
 

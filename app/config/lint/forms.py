@@ -44,7 +44,7 @@ RESERVED_FORM_KEYS = (
     "audit_event", "auth_d_b", "locale", "menu", "my_work", "permission_model",
     "permission_view_model", "portal_index", "reset_my_password", "reset_password",
     "role_model", "schema", "security", "team", "user_d_b_model", "user_group_model",
-    "user_info_edit", "user_stats_chart", "util", "view_menu_model",
+    "user_info_edit", "util", "view_menu_model",
 )
 
 
