@@ -34,6 +34,7 @@ from werkzeug.wrappers import Response
 from app.audit import log as audit
 from app.security.own_password import ResetMyPasswordView
 from app.security.passwords import fab_password_validator, password_problems
+from app.security.permission_cache import RequestPermissionCache
 from app.security.sessions import check_request, end_on_logout, rotate_on_login
 from app.security.throttle import (
     DEFAULT_IP_LIMIT,
@@ -129,7 +130,7 @@ class PortalSecurityApi(SecurityApi):
     refresh = None
 
 
-class PortalSecurityManager(SecurityManager):
+class PortalSecurityManager(RequestPermissionCache, SecurityManager):
     security_api = PortalSecurityApi
     resetmypasswordview = ResetMyPasswordView  # asks for the current password
     # FAB's user statistics chart: a 500 on a bad URL argument, and Google's chart library
