@@ -2,9 +2,10 @@
 
 FAB parses page_<View>, psize_<View>, _oc_/_od_<View> and _flt_<n>_<column> with bare int()
 and list indexing: a typed-in 'abc', an unknown column or filter index raised 500,
-psize=-1 returned every row, and a 60 KB search value was a LIKE pattern SQLite refuses. This checks them against the view's own columns and filters
-before FAB sees them, reading the query string with FAB's own (unanchored) patterns, and
-turns record ids FAB cannot look up (/show/abc, /show/99999999999999999999) into a 404.
+psize=-1 returned every row, and a 60 KB search value was a LIKE pattern SQLite refuses.
+This checks them against the view's own columns and filters before FAB sees them, reading
+the query string with FAB's own (unanchored) patterns, and turns record ids FAB cannot look
+up (/show/abc, /show/99999999999999999999) into a 404.
 """
 
 from __future__ import annotations
