@@ -23,6 +23,7 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric
 from werkzeug.exceptions import HTTPException
 
 from app.fieldtypes.columns import Money
+from app.security.headers import bind_url_adapter
 
 # FAB's own parsing (flask_appbuilder/urltools.py): unanchored re.findall, first match, and
 # int() on every page_*/psize_* value whatever view it names. The guard reads the query
@@ -223,6 +224,7 @@ def register_guard(app: Flask) -> None:
     @app.errorhandler(400)
     def _bad_request(error: HTTPException) -> tuple[str, int]:
         appbuilder = current_app.extensions["appbuilder"]
+        bind_url_adapter()  # a 400 raised before routing has none; the layout needs url_for
         if "user" not in g:  # CSRF errors abort before FAB's before_request sets it
             g.user = current_user
         return render_template("portal/error.html", appbuilder=appbuilder,
