@@ -25,6 +25,7 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.views.guard import MAX_FILTER_LENGTH
 from tests.support.api import call
 from tests.support.app import CONFIG, PACKS
 from tests.support.fuzz import HOSTILE, Value, form_values, hostile_text
@@ -172,9 +173,11 @@ def _typed_filter_value(site: Site, view: Any, column: str, data: st.DataObject)
         return str(data.draw(st.integers(-1000, 1000)))
     if field.type == "boolean":
         return "y"  # the search form's ticked box; "No" is the "not equal" filter
-    # Text of any kind, but no NUL and no trailing '\\' (refused: PostgreSQL's LIKE breaks)
+    # Text of any kind, but no NUL, no trailing '\\' (refused: PostgreSQL's LIKE breaks)
+    # and not over the guard's length limit
     return data.draw(st.sampled_from([s for s in HOSTILE if "\x00" not in s
-                                      and not s.endswith("\\")]))
+                                      and not s.endswith("\\")
+                                      and len(s) <= MAX_FILTER_LENGTH]))
 
 
 # ---------------------------------------------------------------- hostile record ids

@@ -225,6 +225,31 @@ def test_untrusted_host_gets_the_portal_400(make_app: Callable[..., Flask]) -> N
     assert client.get("/login/", headers={"Host": "portal.example.org"}).status_code == 200
 
 
+@pytest.mark.parametrize("trusted", [None, "portal.test,.example.org", ".example.com"])
+def test_a_host_name_with_a_label_over_63_characters_gets_the_portal_400(
+        make_app: Callable[..., Flask], trusted: str | None) -> None:
+    """Werkzeug cannot IDNA-encode such a name: it raised BadHost before routing, and the 400
+    page then crashed on url_for without a URL adapter (a 500 for anyone, trusted hosts set or
+    not). Only without SERVER_NAME, as in production (the tests' apps set one)."""
+    settings = {} if trusted is None else {"PORTAL_TRUSTED_HOSTS": trusted}
+    app = make_app(SERVER_NAME=None, **settings)
+    client = app.test_client()
+    host = "a" * 64 + ".example.com"
+    for method, path in (("get", "/"), ("get", "/login/"), ("get", "/customerview/list/"),
+                         ("post", "/login/"), ("get", "/api/v1/customer/")):
+        response = getattr(client, method)(path, headers={"Host": host})
+        assert response.status_code == 400, path
+        page = response.get_data(as_text=True)
+        assert '<strong>400</strong> — 此门户不接受以该主机名访问。' in page
+        assert 'href="/"' in page  # the layout's links, built on a trusted host
+        assert "Traceback" not in page and "a" * 64 not in page
+        assert_hardened(response)
+    assert client.get("/login/", headers={"Host": "portal.example.org"}).status_code == (
+        400 if trusted == ".example.com" else 200)
+    assert client.get("/login/", headers={"Host": "a" * 63 + ".example.com"}).status_code == (
+        400 if trusted == "portal.test,.example.org" else 200)
+
+
 def _hostile(client: FlaskClient) -> dict[str, str]:
     """Send the signed-in session with a hostile Host header (as a misconfigured proxy or a
     poisoned cache would), and keep what the portal stores in it."""

@@ -1,5 +1,6 @@
 """The one destructive schema operation: purge a retired field or form, after exporting its
-values to CSV. Only through `flask portal purge`, confirmed, and logged."""
+values to CSV (text neutralised against spreadsheet formulas like every export, so it imports
+back with `flask portal import`). Only through `flask portal purge`, confirmed, and logged."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from alembic.operations import Operations
 from sqlalchemy import MetaData, Table, column, select, table
 from sqlalchemy.engine import Connection
 
+from app.fieldtypes.spreadsheet import to_csv_cell
 from app.schema.state import SchemaMigration, read_state, write_state
 
 
@@ -71,5 +73,5 @@ def purge(conn: Connection, target: str, export_dir: str, applied_by: str) -> st
 def _write_csv(path: str, header: list[str], rows: Sequence[Any]) -> None:
     with open(path, "w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerow([to_csv_cell(name) for name in header])
+        writer.writerows([to_csv_cell(cell) for cell in row] for row in rows)

@@ -16,7 +16,8 @@ never leave the portal.
   (browsers read it as //evil.example; only Werkzeug's %5C encoding of the header defuses it).
   Every Location is therefore made relative when it points at the request's own host, and
   replaced by the index when it points anywhere else.
-- PORTAL_TRUSTED_HOSTS (Flask's TRUSTED_HOSTS): another Host header gets the portal's 400 page.
+- PORTAL_TRUSTED_HOSTS (Flask's TRUSTED_HOSTS): another Host header gets the portal's 400 page,
+  and so does one that is no valid host name (a label over 63 characters), trusted hosts or not.
 - PORTAL_PROXY_COUNT > 0 trusts that many proxies for X-Forwarded-For and X-Forwarded-Proto
   (so request.is_secure sees HTTPS and HSTS is sent); the proxy must pass the Host header on.
 """
@@ -33,7 +34,7 @@ from flask import Flask, Response, current_app, g, has_request_context, render_t
 from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.exceptions import SecurityError
+from werkzeug.exceptions import BadHost, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.utils import redirect
 
@@ -147,17 +148,25 @@ def add_headers(response: Response) -> Response:
     return response
 
 
-def untrusted_host(error: SecurityError) -> tuple[str, int]:
-    """Flask refused the Host header before routing, so there is no URL adapter and url_for
-    (used all over the page layout) would fail: bind one to the first trusted host."""
+def bind_url_adapter() -> None:
+    """When Flask could not bind the URL map to the request's host there is no URL adapter,
+    and url_for (used all over the page layout) fails: bind one to the first trusted host.
+    That happens when TRUSTED_HOSTS refuses the Host header, and for a Host Werkzeug cannot
+    IDNA-encode (a label over 63 characters: BadHost), trusted hosts set or not."""
     app = current_app
     if request_ctx.url_adapter is None:
         trusted = [h.lstrip(".") for h in app.config.get("TRUSTED_HOSTS") or []] or ["localhost"]
         request_ctx.url_adapter = app.url_map.bind(
             trusted[0], script_name=request.script_root or "/", url_scheme=request.scheme)
+
+
+def untrusted_host(error: SecurityError | BadHost) -> tuple[str, int]:
+    """A Host header refused before routing (untrusted, or not a valid host name): the
+    portal's 400 page, rendered on a URL adapter bound to a trusted host."""
+    bind_url_adapter()
     if "user" not in g:
         g.user = current_user
-    appbuilder = app.extensions["appbuilder"]
+    appbuilder = current_app.extensions["appbuilder"]
     log.warning("Request for an untrusted host refused: %r", request.headers.get("Host"))
     return render_template("portal/error.html", appbuilder=appbuilder,
                            base_template=appbuilder.base_template, code=400,
@@ -172,3 +181,4 @@ def register_headers(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.after_request(add_headers)
     app.register_error_handler(SecurityError, untrusted_host)
+    app.register_error_handler(BadHost, untrusted_host)

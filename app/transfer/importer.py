@@ -25,6 +25,7 @@ from flask_babel import force_locale
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit import log as audit
+from app.fieldtypes.spreadsheet import from_csv_cell
 from app.fieldtypes.values import fold
 from app.portal import portal_of
 from app.records.labels import API_LABELS, SYSTEM_LABELS, WORKFLOW_LABELS
@@ -127,7 +128,8 @@ class CsvFile:
                                     newline="")
             try:
                 for row, cells in enumerate(csv.reader(text), 1):
-                    yield row, cells
+                    # What the export neutralised ('=…, '+…, '-…, '@…) is read back as it was.
+                    yield row, [from_csv_cell(cell) for cell in cells]
             except csv.Error as exc:
                 raise ImportRefused([f"{self.path}:{row + 1}: not readable as CSV "
                                      f"({exc})"]) from None

@@ -29,6 +29,7 @@ from wtforms.validators import Optional
 from app.audit import log as audit
 from app.audit.log import AuditEvent
 from app.fieldtypes.forms import LocalDateTimeField
+from app.fieldtypes.spreadsheet import to_csv_cell
 from app.portal import portal_of
 from app.security.access import current_access
 from app.security.permissions import AUDIT_MENU, AUDIT_VIEW
@@ -221,14 +222,16 @@ class AuditEventView(ModelView):
         spec, access = _spec(), current_access()
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow([str(LABELS[c]) for c in CSV_COLUMNS])
+        writer.writerow([to_csv_cell(str(LABELS[c])) for c in CSV_COLUMNS])
         for event in rows:
             shown = masked_details(spec, event.form, parse_details(event.details), access)
-            writer.writerow([
+            # User-Agent, user names, record ids and details are whatever a client sent:
+            # every text cell is neutralised against spreadsheet formulas (ids stay numbers).
+            writer.writerow([to_csv_cell(cell) for cell in (
                 event.id, event.seq, _when(event.at), event.username, event.user_id,
                 _roles(event.roles), event.ip, event.user_agent, action_label(event.action),
                 form_label(spec, event.form), event.record_id,
-                outcome_label(event.outcome), details_text(spec, event.form, shown)])
+                outcome_label(event.outcome), details_text(spec, event.form, shown))])
         filters = [[flt.column_name, str(flt.name), value]  # as the access log has them
                    for flt, values in self._filters.get_filters_values()
                    for value in (values if isinstance(values, list) else [values])]

@@ -1,9 +1,11 @@
-"""The base of every generated form screen: FAB's ModelView plus CSV export."""
+"""The base of every generated form screen: FAB's ModelView plus CSV export (text cells
+neutralised against spreadsheet formulas, app/fieldtypes/spreadsheet.py)."""
 
 from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from typing import Any
 
 from flask import Response, current_app, g
@@ -20,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import log as audit
 from app.fieldtypes.registry import mask
+from app.fieldtypes.spreadsheet import to_csv_cell
 from app.security.access import current_access
 from app.sla.deadlines import CLOCKS, overdue
 from app.views.protect import ProtectedViewMixin, conflict_message
@@ -131,9 +134,9 @@ class PortalModelView(ProtectedViewMixin, WorkflowViewMixin, ModelView):
         form = self.__form__
         sensitive = {f.key: f for f in form.fields if f.sensitive}
         clear = sorted(k for k in sensitive if access.can_reveal(form.key, k))
-        writer.writerow([str(self.label_columns.get(c, c)) for c in columns])
+        writer.writerow([to_csv_cell(str(self.label_columns.get(c, c))) for c in columns])
         for row in rows:
-            writer.writerow([mask(sensitive[c], getattr(row, c, None))
+            writer.writerow([to_csv_cell(mask(sensitive[c], getattr(row, c, None)))
                              if c in sensitive and c not in clear
                              else self._export_value(row, c) for c in columns])
         # Every export is audited with its filters; one with sensitive values in clear is
@@ -149,7 +152,12 @@ class PortalModelView(ProtectedViewMixin, WorkflowViewMixin, ModelView):
                         headers={"Content-Disposition": f"attachment; filename={name}"})
 
     def _export_value(self, row: Any, column: str) -> str:
+        """The cell of one column: a stored number as the number it is (-2 stays -2, the
+        integer, decimal, money and rating fields and the id), any text neutralised."""
         value = getattr(row, column, None)
         if value is None:
             return ""
-        return str(self.export_formatters.get(column, str)(value))
+        text = str(self.export_formatters.get(column, str)(value))
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            return text
+        return str(to_csv_cell(text))

@@ -1,10 +1,11 @@
 """Hostile list parameters get a clear 400, never a 500 or an unbounded result.
 
 FAB parses page_<View>, psize_<View>, _oc_/_od_<View> and _flt_<n>_<column> with bare int()
-and list indexing: a typed-in 'abc', an unknown column or filter index raised 500, and
-psize=-1 returned every row. This checks them against the view's own columns and filters
-before FAB sees them, reading the query string with FAB's own (unanchored) patterns, and
-turns record ids FAB cannot look up (/show/abc, /show/99999999999999999999) into a 404.
+and list indexing: a typed-in 'abc', an unknown column or filter index raised 500,
+psize=-1 returned every row, and a 60 KB search value was a LIKE pattern SQLite refuses.
+This checks them against the view's own columns and filters before FAB sees them, reading
+the query string with FAB's own (unanchored) patterns, and turns record ids FAB cannot look
+up (/show/abc, /show/99999999999999999999) into a 404.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric
 from werkzeug.exceptions import HTTPException
 
 from app.fieldtypes.columns import Money
+from app.security.headers import bind_url_adapter
 
 # FAB's own parsing (flask_appbuilder/urltools.py): unanchored re.findall, first match, and
 # int() on every page_*/psize_* value whatever view it names. The guard reads the query
@@ -43,6 +45,10 @@ BOOLEAN_VALUES = {"y"}
 # SQL LIKE filters of FAB that put the value last in the pattern ('%' + value): on PostgreSQL
 # a pattern ending in the escape character '\' is an error.
 ENDS_WITH_FILTERS = {"ew", "new"}
+# A filter value longer than any value worth searching for: SQLite refuses LIKE patterns over
+# 50,000 bytes ("LIKE or GLOB pattern too complex", a 500), and every database scans with it.
+# 500 characters is more than any field searched in a list (names, phones, product names).
+MAX_FILTER_LENGTH = 500
 
 
 def _bad(message: str) -> None:
@@ -81,6 +87,9 @@ def _check_decimal(column: str, value: str, col_type: Any) -> None:
 
 def _check_value(view: Any, column: str, flt: Any, value: str) -> None:
     """A filter value must fit the column's type (relations take a record id)."""
+    if len(value) > MAX_FILTER_LENGTH:
+        _bad(_("Filter value too long for %(column)s: %(length)s characters (at most "
+               "%(max)s).", column=column, length=len(value), max=MAX_FILTER_LENGTH))
     if "\x00" in value:  # no database column can hold or compare it (PostgreSQL refuses)
         _bad_value(column, value)
     datamodel = view.datamodel
@@ -215,6 +224,7 @@ def register_guard(app: Flask) -> None:
     @app.errorhandler(400)
     def _bad_request(error: HTTPException) -> tuple[str, int]:
         appbuilder = current_app.extensions["appbuilder"]
+        bind_url_adapter()  # a 400 raised before routing has none; the layout needs url_for
         if "user" not in g:  # CSRF errors abort before FAB's before_request sets it
             g.user = current_user
         return render_template("portal/error.html", appbuilder=appbuilder,

@@ -23,7 +23,7 @@ BIG_FORM_ROWS = 105  # more than PORTAL_MAX_PAGE_SIZE, so the cap is really test
 SEED_TEXTS = ("abc\\", "\\", "%_%", "50%", "a_b", "'", '"', "abc", "一二三", "😀", "é", "<b>x</b>")
 # The portal's own 400 messages (app/views/guard.py), as the Chinese page shows them.
 GUARD_MESSAGES = ("页码无效：", "每页条数无效：", "不能按“", "排序方向无效：", "未知的筛选条件：",
-                  "筛选值无效（")
+                  "筛选值无效（", "筛选值过长（")
 
 
 class Site:
