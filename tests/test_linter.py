@@ -354,3 +354,23 @@ def test_reserved_form_keys_cover_every_screen_the_portal_registers(app) -> None
     # Exactly these: a key stays usable once its screen is gone (user_stats_chart, the
     # FAB chart the portal no longer registers).
     assert set(RESERVED_FORM_KEYS) == clashing | api_paths
+
+
+def test_columns_lists_sort_or_filter_by_are_indexed_where_an_index_is_sound() -> None:
+    """Search, sort and default-order columns get an index, except long or multi-valued
+    text, unique fields (their constraint is an index) and records (their key is)."""
+    from tests.support.app import CONFIG
+
+    spec = load_spec(str(CONFIG), "cosmetics")
+    complaint = spec.form("complaint")
+    queried = {*complaint.search_columns, *complaint.order_columns}
+    for f in complaint.fields:
+        sound = (f.type not in ("text", "multi_choice") and not f.unique
+                 and not f.stores_id and (f.max_length or 0) <= 255)
+        if f.key in queried and sound:
+            assert f.indexed, f.key
+        if not sound:
+            assert not f.indexed, f.key
+    assert {"priority", "category", "channel", "product_name"} <= {
+        f.key for f in complaint.fields if f.indexed}
+    assert not complaint.field("description").indexed  # text: a LIKE needs trigrams

@@ -118,6 +118,11 @@ def test_decimal_digits_change_is_a_checked_conversion(story, make_app) -> None:
         model = portal_of(stepped).models.models["compensation"]
         amounts = sorted(r.amount for r in stepped.appbuilder.session.query(model))
     assert amounts == [Decimal("0.05"), Decimal("12.50"), Decimal("999.99")]
+    with stepped.app_context():  # the list filters by amount: the new column keeps an index
+        indexes = sa.inspect(stepped.extensions["migrate"].db.engine).get_indexes(
+            "form_compensation")
+    assert {"name": "ix_form_compensation_amount", "column_names": ["amount"]} in [
+        {"name": ix["name"], "column_names": ix["column_names"]} for ix in indexes]
 
     replace(cfg / "forms/compensation.yaml", "    precision: 14\n    scale: 3\n",
             "    precision: 14\n    scale: 1\n")
@@ -173,3 +178,18 @@ def test_a_table_without_the_created_on_index_gets_it(make_app) -> None:
             assert f"INDEX ix_{table}_created_on" in plan
             assert "TEMP B-TREE" not in plan  # no sort of the whole table
     assert upgrade(app).reason == "nothing to do"
+
+
+def test_a_column_lists_start_filtering_by_gets_an_index(story) -> None:
+    """Declaring a column searchable (or sortable) indexes it; migrate adds the index to the
+    live table."""
+    _app, _cfg, plan_after = story
+    stepped, result = plan_after(lambda cfg: replace(
+        cfg / "forms/customer.yaml", "    type: email\n",
+        "    type: email\n    searchable: true\n"))
+    assert result.applied, result.plan.text()
+    assert "  ~ add index on email" in _lines(result)
+    with stepped.app_context():
+        engine = stepped.extensions["migrate"].db.engine
+        names = {ix["name"] for ix in sa.inspect(engine).get_indexes("form_customer")}
+    assert "ix_form_customer_email" in names

@@ -51,7 +51,9 @@ FIELD = (
     Key("pattern_message", "label", "Message shown when the pattern does not match."),
     Key("help", "label", "Help text shown under the input."),
     Key("searchable", "boolean", "Offered as a search filter on the list.", default=False),
-    Key("indexed", "boolean", "Create a database index on the column.", default=False),
+    Key("indexed", "boolean", "Create a database index on the column. Search, sort and "
+        "default-order columns get one anyway, except long text, unique and record fields.",
+        default=False),
     Key("list", "boolean", "Shown as a column in the list screen.", default=False),
     Key("sensitive", "boolean", "Confidential customer data: masked in lists, pages, "
         "exports and APIs; roles with `reveal` may show it (audited). Edit forms never "

@@ -22,6 +22,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -223,6 +224,11 @@ def _convert(conn: Connection, operations: Operations, models: FormModels, plan:
         last = rows[-1][0]
         done += len(rows)
         progress(f"    converted {done:,} of {total:,} rows")
+    # An index on the old column goes with it (SQLite's table copy would carry it over to a
+    # column of the same name and fail); the new column gets the field's own.
+    for index in sa_inspect(conn).get_indexes(a["table"]):
+        if index["column_names"] == [a["column"]] and not index.get("unique"):
+            operations.drop_index(str(index["name"]), table_name=a["table"])
     if sqlite:
         with operations.batch_alter_table(a["table"]) as batch:
             batch.drop_column(a["column"])
@@ -233,3 +239,5 @@ def _convert(conn: Connection, operations: Operations, models: FormModels, plan:
         operations.alter_column(a["table"], temp, new_column_name=field.column,
                                 nullable=not field.required,
                                 existing_type=_concrete(target.type, operations))
+    if target.index:
+        operations.create_index(f"ix_{a['table']}_{field.column}", a["table"], [field.column])
