@@ -189,6 +189,15 @@ def _alter(operations: Operations, models: FormModels, a: dict, sqlite: bool) ->
         operations.alter_column(a["table"], a["column"], existing_type=existing, **kw)
 
 
+def drop_indexes_of(conn: Connection, operations: Operations, table_name: str,
+                    column_name: str) -> None:
+    """Drop the plain indexes of a column about to be dropped: SQLite's table copy (batch
+    mode) would re-create them on a column that no longer exists, and fail."""
+    for index in sa_inspect(conn).get_indexes(table_name):
+        if index["column_names"] == [column_name] and not index.get("unique"):
+            operations.drop_index(str(index["name"]), table_name=table_name)
+
+
 def _convert(conn: Connection, operations: Operations, models: FormModels, plan: Plan,
              a: dict, sqlite: bool, progress: Progress) -> None:
     """New typed column beside the old one, values converted exactly in batches, then the
@@ -224,11 +233,7 @@ def _convert(conn: Connection, operations: Operations, models: FormModels, plan:
         last = rows[-1][0]
         done += len(rows)
         progress(f"    converted {done:,} of {total:,} rows")
-    # An index on the old column goes with it (SQLite's table copy would carry it over to a
-    # column of the same name and fail); the new column gets the field's own.
-    for index in sa_inspect(conn).get_indexes(a["table"]):
-        if index["column_names"] == [a["column"]] and not index.get("unique"):
-            operations.drop_index(str(index["name"]), table_name=a["table"])
+    drop_indexes_of(conn, operations, a["table"], a["column"])  # the new column gets its own
     if sqlite:
         with operations.batch_alter_table(a["table"]) as batch:
             batch.drop_column(a["column"])

@@ -16,6 +16,7 @@ from sqlalchemy import MetaData, Table, column, select, table
 from sqlalchemy.engine import Connection
 
 from app.fieldtypes.spreadsheet import to_csv_cell
+from app.schema.apply import drop_indexes_of
 from app.schema.state import SchemaMigration, read_state, write_state
 
 
@@ -44,6 +45,7 @@ def purge(conn: Connection, target: str, export_dir: str, applied_by: str) -> st
         rows = conn.execute(select(light.c.id, light.c[field.column]).order_by(light.c.id)
                             ).all()
         _write_csv(path, ["id", field.column], rows)
+        drop_indexes_of(conn, operations, form.table, field.column)
         if conn.dialect.name == "sqlite":
             with operations.batch_alter_table(form.table) as batch:
                 batch.drop_column(field.column)
