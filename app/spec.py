@@ -73,6 +73,7 @@ class FieldSpec:
     list: bool = False
     sensitive: bool = False
     assignee: bool = False
+    roles: tuple[str, ...] = ()  # a user field: only users with one of these roles
     choices: tuple[Choice, ...] = ()
     form: str | None = None
     renamed_from: str | None = None

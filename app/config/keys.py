@@ -59,6 +59,9 @@ FIELD = (
         "exports and APIs; roles with `reveal` may show it (audited). Edit forms never "
         "show it: left empty, the stored value is kept. string, text, phone, email only.",
         default=False),
+    Key("roles", "keys", "A user field offers only users with one of these roles, a role "
+        "inheriting one, or an admin role (e.g. [staff]: the auditor is not offered as a "
+        "handler)."),
     Key("assignee", "boolean", "This user field assigns the record: row scope `own` and "
         "`team` include records assigned to the user (user fields only).", default=False),
     Key("choices", "list:choice", "Allowed values of a choice or multi_choice field."),

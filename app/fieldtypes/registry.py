@@ -107,7 +107,7 @@ TYPES: tuple[FieldType, ...] = (
               search_select=True, number=True),
     FieldType("reference", **_RECORD_BASE, options=("form",)),
     FieldType("user", **_RECORD_BASE, parse_default=defaults.user_default,
-              options=("assignee",)),
+              options=("assignee", "roles")),
 )
 REGISTRY: dict[str, FieldType] = {t.name: t for t in TYPES}
 FIELD_TYPES: tuple[str, ...] = tuple(REGISTRY)

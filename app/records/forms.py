@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import current_app
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.security.sqla.models import Role, User
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
@@ -36,7 +36,9 @@ class RecordForm(FlaskForm):
 def field_context(datamodel: Any, related: Callable[[str], Any]) -> FieldContext:
     """`related(form_key)` gives the model of a referenced form."""
     def options(field: FieldSpec) -> Callable[[], list]:
-        target = User if field.type == "user" else related(field.form)  # type: ignore[arg-type]
+        if field.type == "user":
+            return lambda: _users(field.roles)
+        target = related(field.form)  # type: ignore[arg-type]
         return lambda: _options(target, field.form)
 
     return FieldContext(datamodel=datamodel, options=options)
@@ -58,20 +60,28 @@ def record_form(parts: FormParts, portal: Portal) -> type:
     return build_form(parts.spec, SQLAInterface(parts.model), portal.model)
 
 
+def _users(roles: tuple[str, ...]) -> list:
+    """Active users a user field may offer: with one of its `roles`, a role inheriting one,
+    or an admin role (as transitions allow admins always) when the YAML lists any."""
+    query = current_app.extensions["appbuilder"].session.query(User).filter(
+        User.active.is_(True))
+    if roles:
+        names = [r.key for r in portal_of().spec.roles
+                 if r.admin or r.key in roles or set(r.ancestors) & set(roles)]
+        query = query.filter(User.roles.any(Role.name.in_(names)))
+    return query.order_by(User.username).all()  # type: ignore[no-any-return]
+
+
 def _options(model: Any, form_key: str | None) -> list:
-    """Records a select may offer: active users, or the target form's records within the
-    user's row scope (an option is a record name, which must not leak either)."""
+    """Records a reference select may offer: the target form's records within the user's
+    row scope (an option is a record name, which must not leak either)."""
     session = current_app.extensions["appbuilder"].session
+    form = portal_of().spec.form(form_key)  # type: ignore[arg-type]
     query = session.query(model)
-    if model is User:
-        query = query.filter(User.active.is_(True)).order_by(User.username)
-    else:
-        form = portal_of().spec.form(form_key)  # type: ignore[arg-type]
-        clause = scope_clause(model, form, current_access())
-        if clause is not None:
-            query = query.filter(clause)
-        query = query.order_by(model.id.desc())
-    return query.all()
+    clause = scope_clause(model, form, current_access())
+    if clause is not None:
+        query = query.filter(clause)
+    return query.order_by(model.id.desc()).all()  # type: ignore[no-any-return]
 
 
 def default_value(field: FieldSpec, user_id: int | None) -> Any:

@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 
 from app.portal import portal_of
 from tests.support.app import CONFIG, PACKS, PASSWORD
-from tests.support.factories import _counter, make_record, python_value
+from tests.support.factories import _counter, make_record, offered_user, python_value
 
 LOGIN_URL = "/api/v1/security/login"
 # The permission each API method needs.
@@ -88,7 +88,7 @@ def json_body(app: Flask, form: Any, owner: str) -> dict[str, Any]:
         if field.type == "reference":
             body[field.key] = make_record(app, spec.form(field.form), _owner=owner).id
         elif field.type == "user":
-            body[field.key] = user_id(app, owner)
+            body[field.key] = offered_user(app, field, user_id(app, owner))
         elif field.type == "multi_choice":
             body[field.key] = python_value(field, n).split(",")
         else:

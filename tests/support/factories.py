@@ -111,6 +111,22 @@ def make_record(app: Flask, form: FormSpec, _owner: str | None = "staff",
         return record
 
 
+def offered_user(app: Flask, field: Any, user_id: int) -> int:
+    """`user_id` if the user field offers that user (its `roles`: one of them, a role
+    inheriting one, or an admin role), else the admin's id."""
+    if not field.roles:
+        return user_id
+    spec = portal_of(app).spec
+    allowed = {r.key for r in spec.roles
+               if r.admin or r.key in field.roles or set(r.ancestors) & set(field.roles)}
+    with app.app_context():
+        sm = app.appbuilder.sm
+        user = sm.get_user_by_id(user_id)
+        if {r.name for r in user.roles} & allowed:
+            return user_id
+        return int(sm.find_user(username="admin").id)
+
+
 def post_data(app: Flask, form: FormSpec, user_id: int) -> tuple[dict, dict]:
     """(form post, expected python values) for a valid new record of `form`."""
     spec = portal_of(app).spec
@@ -123,8 +139,9 @@ def post_data(app: Flask, form: FormSpec, user_id: int) -> tuple[dict, dict]:
             posted[field.key] = str(target.id)
             expected[field.column] = target.id
         elif field.type == "user":
-            posted[field.key] = str(user_id)
-            expected[field.column] = user_id
+            offered = offered_user(app, field, user_id)
+            posted[field.key] = str(offered)
+            expected[field.column] = offered
         else:
             value = python_value(field, n)
             posted[field.key] = form_value(field, value)

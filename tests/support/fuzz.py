@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from decimal import Decimal
 from typing import Any
 
@@ -55,6 +56,9 @@ class Targets:
 
     ids: dict[str, list[int]]  # form key -> seeded ids
     users: list[int]
+    # a user field's `roles` -> the users it offers (one of the roles, a role inheriting one,
+    # or an admin role)
+    users_with: dict[tuple[str, ...], list[int]] = dc_field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- text-like fields
@@ -283,7 +287,10 @@ def multi_choice_value(draw: Any, field: FieldSpec, kinds: tuple[str, ...] = MIX
 @st.composite
 def reference_value(draw: Any, field: FieldSpec, targets: Targets,
                     kinds: tuple[str, ...] = MIXED) -> Value:
-    ids = targets.users if field.type == "user" else targets.ids[field.form or ""]
+    if field.type == "user":
+        ids = targets.users_with[field.roles] if field.roles else targets.users
+    else:
+        ids = targets.ids[field.form or ""]
     kind = _kind(draw, field, kinds)
     if kind == "blank":
         return blank("invalid" if field.required else "valid")

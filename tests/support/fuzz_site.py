@@ -88,13 +88,20 @@ def build_site(app: Flask, users: tuple[str, ...]) -> Site:
         session = app.appbuilder.session
         ids = {f.key: list(session.scalars(select(models.metadata.tables[f.table].c.id)))
                for f in spec.forms}
-        user_ids = [u.id for u in app.appbuilder.sm.get_all_users()]
+        roles_of = {u.id: {r.name for r in u.roles}
+                    for u in app.appbuilder.sm.get_all_users()}
+    user_ids = list(roles_of)
+    users_with = {}
+    for limited in {f.roles for form in spec.forms for f in form.fields if f.roles}:
+        names = {r.key for r in spec.roles
+                 if r.admin or r.key in limited or set(r.ancestors) & set(limited)}
+        users_with[limited] = [uid for uid, roles in roles_of.items() if roles & names]
     clients, tokens = {}, {}
     for user in users:
         clients[user] = client = app.test_client()
         login(client, user)
         tokens[user] = csrf_token(client, "/customerview/add")
-    return Site(app, clients, tokens, Targets(ids, user_ids))
+    return Site(app, clients, tokens, Targets(ids, user_ids, users_with))
 
 
 def snapshot(app: Flask) -> dict[str, list[tuple]]:

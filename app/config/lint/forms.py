@@ -264,8 +264,22 @@ class Linter(RoleRules, WorkflowRules, SlaRules):
             help=to_label(raw["help"]) if "help" in raw else None,
             searchable=raw.get("searchable", False), indexed=raw.get("indexed", False),
             list=raw.get("list", False), sensitive=raw.get("sensitive", False),
-            assignee=raw.get("assignee", False),
+            assignee=raw.get("assignee", False), roles=self.role_refs(raw, "roles"),
             choices=choices, form=target, renamed_from=raw.get("renamed_from"))
+
+    def role_refs(self, data: LDict, key: str) -> tuple[str, ...]:
+        """The role keys listed under `key`; an undeclared one is PORTAL-E032."""
+        names: Any = data.get(key) or []
+        known = [r["key"] for r in self.raw.roles]
+        for i, name in enumerate(names):
+            if name not in known:
+                where = names.where(i)
+                near = difflib.get_close_matches(name, known, n=1)
+                self.problems.append(Problem(
+                    "PORTAL-E032", where.file, where.line, where.column,
+                    format_path(keypath(data, key) + (i,)), f"unknown role '{name}'",
+                    f"did you mean '{near[0]}'?" if near else "known: " + ", ".join(known)))
+        return tuple(names)
 
     def check_options(self, raw: LDict, ftype: str) -> None:
         for key, types in OPTION_TYPES.items():
