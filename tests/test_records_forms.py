@@ -8,8 +8,7 @@ import re
 from flask import Flask
 
 from tests.support.api import call, json_body
-from tests.support.app import login
-from tests.support.workflow import user_id
+from tests.support.app import login, user_id
 
 
 def test_a_user_field_limited_to_roles_offers_only_those_users(app: Flask) -> None:

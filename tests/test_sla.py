@@ -11,7 +11,8 @@ from flask import Flask
 
 from app.portal import portal_of
 from app.sla.deadlines import overdue
-from tests.support.sla import at, complaint, fire_at, load, user_id
+from tests.support.app import user_id
+from tests.support.sla import at, complaint, fire_at, load
 
 
 def _dues(app: Flask, record_id: int) -> tuple[dt.datetime, dt.datetime]:

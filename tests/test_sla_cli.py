@@ -15,9 +15,9 @@ from flask import Flask
 from sqlalchemy import text
 
 from app.audit import log as audit
-from tests.support.app import CONFIG, ROOT
+from tests.support.app import CONFIG, ROOT, user_id
 from tests.support.audit import details, events_after, last_seq
-from tests.support.sla import at, complaint, load, user_id
+from tests.support.sla import at, complaint, load
 
 NOTHING = "complaint: deadlines computed 0, breaches marked 0, escalated 0, reassigned 0"
 ONE = ("complaint: deadlines computed 0, breaches marked 1 (first response 1, resolution 0), "

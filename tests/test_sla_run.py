@@ -18,9 +18,9 @@ from app.security.teams import Team
 from app.sla import run as sla_run
 from app.spec import CalendarSpec
 from app.workflow.store import history
-from tests.support.app import PASSWORD
+from tests.support.app import PASSWORD, user_id
 from tests.support.audit import details, events_after, last_seq
-from tests.support.sla import at, complaint, fire_at, load, user_id
+from tests.support.sla import at, complaint, fire_at, load
 
 CLI_USER = f"cli:{audit._os_account()}"
 HEAD = "SLA run at {}"

@@ -22,9 +22,8 @@ from tests.support.api import (
     json_body,
     login_api_enabled,
     token,
-    user_id,
 )
-from tests.support.app import PASSWORD, login
+from tests.support.app import PASSWORD, login, user_id
 from tests.support.factories import REACH, make_record, two_teams
 
 METHODS = ("list", "info", "show", "add", "edit", "delete")

@@ -15,7 +15,8 @@ from flask_babel import format_datetime
 from app.audit.log import AuditEvent
 from app.portal import portal_of
 from app.workflow.store import WorkflowEvent
-from tests.support.api import call, json_body, user_id
+from tests.support.api import call, json_body
+from tests.support.app import user_id
 from tests.support.factories import make_record
 from tests.support.readonly import violations
 from tests.support.workflow import set_state, stored_row

@@ -10,8 +10,8 @@ from flask import Flask
 
 from app.portal import portal_of
 from app.views.workflow_columns import Deadline, FilterOverdueAt, badge, due_cell
-from tests.support.app import login
-from tests.support.sla import complaint, fire_at, user_id
+from tests.support.app import login, user_id
+from tests.support.sla import complaint, fire_at
 
 # Only this module's complaints (product names starting so): other tests add many more.
 MINE = "_flt_0_product_name=wf-col-"

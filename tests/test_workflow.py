@@ -15,18 +15,9 @@ from app.portal import portal_of
 from app.workflow import engine as workflow
 from app.workflow.engine import Refused, actor_for, fire, moved_message, offers, refusal
 from app.workflow.store import current_approvals, history
-from tests.support.app import PASSWORD
+from tests.support.app import PASSWORD, user_id
 from tests.support.factories import make_record
-from tests.support.workflow import (
-    ROLES,
-    Msg,
-    engine_fire,
-    ensure_user,
-    events,
-    record_in,
-    snapshot,
-    user_id,
-)
+from tests.support.workflow import ROLES, Msg, engine_fire, ensure_user, events, record_in, snapshot
 
 
 def _actor(app: Flask, username: str) -> Any:

@@ -15,16 +15,8 @@ from typing import Any
 from flask import Flask
 
 from app.portal import portal_of
-from tests.support.app import PASSWORD
-from tests.support.workflow import (
-    Msg,
-    engine_fire,
-    ensure_user,
-    events,
-    record_in,
-    snapshot,
-    user_id,
-)
+from tests.support.app import PASSWORD, user_id
+from tests.support.workflow import Msg, engine_fire, ensure_user, events, record_in, snapshot
 
 SETTINGS = ("SQLALCHEMY_DATABASE_URI", "PORTAL_CONFIG_DIR", "PORTAL_INDUSTRY", "SECRET_KEY",
             "PORTAL_REVISIONS_DIR", "TESTING", "SQLALCHEMY_ENGINE_OPTIONS", "SERVER_NAME",

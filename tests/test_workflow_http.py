@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from app.portal import portal_of
-from tests.support.app import PASSWORD
+from tests.support.app import PASSWORD, user_id
 from tests.support.workflow import (
     ROLES,
     Msg,
@@ -25,7 +25,6 @@ from tests.support.workflow import (
     record_in,
     route,
     snapshot,
-    user_id,
 )
 
 STAFF_UP = frozenset({"admin", "staff", "supervisor", "manager"})

@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 
 from app.fieldtypes.registry import mask
 from app.portal import portal_of
+from app.records.labels import WORKFLOW_LABELS
 from app.security.access import Access, current_access, request_user, scope_clause
 from app.sla.deadlines import now, overdue
 from app.spec import STATE_COLUMN, FormSpec, TransitionSpec
-from app.views.workflow_columns import LABELS, Deadline, badge, due_cell
+from app.views.workflow_columns import Deadline, badge, due_cell
 from app.workflow.engine import Actor, Offer, actor_for, offers
 
 LIMIT = 200  # candidates checked per form and section
@@ -144,7 +145,7 @@ class Collector:
             form, record, self.at, clocks=("sla_resolution_due",))))
         if overdue(form, record, self.at, clocks=("sla_response_due",)):
             cell = Markup('{0} <span class="label label-danger portal-response-overdue">'
-                          '{1}</span>').format(cell, LABELS["sla_response_breached"])
+                          '{1}</span>').format(cell, WORKFLOW_LABELS["sla_response_breached"])
         return cell
 
     def to_approve(self, section: Section, form: FormSpec, model: Any) -> None:

@@ -11,7 +11,6 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from app.records.labels import WORKFLOW_LABELS
 from app.sla.deadlines import CLOCKS, now
 from app.spec import SLA_COLUMNS, STATE_COLUMN, Choice, FieldSpec, FormSpec, Label
 
@@ -19,7 +18,6 @@ from app.spec import SLA_COLUMNS, STATE_COLUMN, Choice, FieldSpec, FormSpec, Lab
 COLOUR_CSS = {"grey": "#777777", "blue": "#337ab7", "teal": "#1b9e9e", "green": "#3c8d3c",
               "orange": "#e08e0b", "red": "#c9302c", "purple": "#7a4fb5"}
 STATE_LABEL = Label("状态", "State")
-LABELS = WORKFLOW_LABELS  # app/records/labels.py
 
 
 def state_field(form: FormSpec) -> FieldSpec | None:

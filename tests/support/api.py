@@ -13,7 +13,7 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 from app.portal import portal_of
-from tests.support.app import CONFIG, PACKS, PASSWORD
+from tests.support.app import CONFIG, PACKS, PASSWORD, user_id
 from tests.support.factories import _counter, make_record, offered_user, python_value
 
 LOGIN_URL = "/api/v1/security/login"
@@ -60,11 +60,6 @@ def call(app: Flask, method: str, url: str, user: str | None, *,
     if user is not None:
         sent["Authorization"] = f"Bearer {token(app, user)}"
     return app.test_client().open(url, method=method, headers=sent, **kwargs)
-
-
-def user_id(app: Flask, username: str) -> int:
-    with app.app_context():
-        return int(app.appbuilder.sm.find_user(username=username).id)
 
 
 def json_value(value: Any) -> Any:

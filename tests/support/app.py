@@ -186,3 +186,9 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD) -> None:
     assert response.status_code == 302, f"login of {username} failed"
     with client.session_transaction() as session:
         assert session.get("_user_id"), f"login of {username} did not start a session"
+
+
+def user_id(app: Flask, username: str) -> int:
+    """The id of a user the test app knows by name."""
+    with app.app_context():
+        return int(app.appbuilder.sm.find_user(username=username).id)

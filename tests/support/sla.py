@@ -32,11 +32,6 @@ def load(app: Flask, record_id: int) -> Any:
     return app.appbuilder.session.get(model, record_id)
 
 
-def user_id(app: Flask, username: str) -> int:
-    with app.app_context():
-        return int(app.appbuilder.sm.find_user(username=username).id)
-
-
 def fire_at(app: Flask, record_id: int, key: str, when: str, username: str = "supervisor",
             **values: Any) -> str:
     """Fire a transition of a complaint at a frozen moment, setting the dialog's fields."""

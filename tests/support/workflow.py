@@ -33,11 +33,6 @@ def route(app: Flask, form_key: str) -> str:
 _IDS: dict[tuple[int, str], int] = {}  # (app, username or 'form:<key>') → id, per process
 
 
-def user_id(app: Flask, username: str) -> int:
-    if (id(app), username) not in _IDS:
-        with app.app_context():
-            _IDS[(id(app), username)] = int(app.appbuilder.sm.find_user(username=username).id)
-    return _IDS[(id(app), username)]
 
 
 def ensure_user(app: Flask, username: str, role: str, password: str) -> int:
