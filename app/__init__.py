@@ -58,7 +58,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     db = SQLA(metadata=Model.metadata)
     db.init_app(app)
     Migrate(app, db, directory=os.path.join(ROOT, "migrations"))
-    appbuilder = AppBuilder(indexview=PortalIndexView,
+    appbuilder = AppBuilder(indexview=PortalIndexView, base_template="portal/base.html",
                             security_manager_class=PortalSecurityManager)
     with app.app_context():
         appbuilder.init_app(app, db.session)

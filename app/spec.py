@@ -250,3 +250,9 @@ class PortalSpec:
 
     def category(self, key: str) -> CategorySpec:
         return next(c for c in self.categories if c.key == key)
+
+
+def forms_in_menu_order(spec: PortalSpec, category: str) -> list[FormSpec]:
+    """The forms of a menu category, as the menu lists them."""
+    return sorted((f for f in spec.forms if f.category == category),
+                  key=lambda f: (f.order, f.key))

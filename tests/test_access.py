@@ -148,15 +148,21 @@ def test_export_contains_only_records_in_scope(world: dict[str, Any]) -> None:
 
 
 def test_reference_selects_offer_only_records_in_scope(world: dict[str, Any]) -> None:
-    """A compensation's complaint select lists complaints; staff2 must not see others'."""
+    """A compensation's complaint select finds complaints as one types; staff2 must not
+    find others'."""
     app, records = world["app"], world["records"]
     client = app.test_client()
     login(client, "staff2")
     page = client.get("/compensationview/add").get_data(as_text=True)
     select = re.search(r'<select[^>]*id="complaint".*?</select>', page, re.S)
     assert select, "no complaint select on the add form"
-    offered = {k for k, rid in records.items() if f'value="{rid}"' in select.group(0)}
+    assert 'data-lookup="/lookup/compensation/complaint"' in select.group(0)
+    answer = client.get("/lookup/compensation/complaint?q=").get_json()
+    offered = {k for k, rid in records.items() if rid in {r["id"] for r in answer["results"]}}
     assert offered == {"by_staff2"}
+    for rid in records.values():  # nor name one by its id
+        found = client.get(f"/lookup/compensation/complaint?id={rid}").get_json()["results"]
+        assert bool(found) == (rid == records["by_staff2"])
     # and posting an out-of-scope id directly is refused like an unknown one
     token = csrf_token(client, "/compensationview/add")
     response = client.post("/compensationview/add", data={
@@ -170,15 +176,17 @@ def test_reference_selects_offer_only_records_in_scope(world: dict[str, Any]) ->
 
 
 def test_search_filter_selects_offer_only_records_in_scope(world: dict[str, Any]) -> None:
-    """The compensation list's complaint filter is a select of complaint names (FAB
-    embeds it as JSON): it must not list complaints outside the user's scope."""
+    """The compensation list's complaint filter finds complaint names as one types (the
+    list page itself names none): it must not find complaints outside the user's scope."""
     client = world["app"].test_client()
     login(client, "staff2")
     body = client.get("/compensationview/list/").get_data(as_text=True)
     text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), body)
-    assert "乙的产品" in text
-    for other in ("甲的产品", "丙的产品", "丙转甲的产品"):
-        assert other not in text
+    assert "/lookup/compensation/complaint" in text
+    answer = client.get("/lookup/compensation/complaint?q=").get_json()
+    names = [r["text"] for r in answer["results"]]
+    assert names == ["乙的产品"]
+    assert client.get("/lookup/compensation/complaint?q=丙").get_json()["results"] == []
 
 
 def test_a_new_teammate_sees_the_team_records_at_once(world: dict[str, Any]) -> None:

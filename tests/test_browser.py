@@ -214,3 +214,51 @@ def test_staff_accepts_a_complaint_through_the_transition_dialog(page: Any,
     history = page.locator("table.portal-history").inner_text()
     assert "受理并分派" in history and portal.username in history
     assert "已电话联系客户，安排上门" in history
+
+
+def test_staff_finds_a_customer_by_phone_as_they_type_and_by_quick_search(
+        page: Any, portal: Portal, tmp_path: Path) -> None:
+    """The customer select holds nothing until one types; a phone number finds its customer
+    (shown masked); the list's customer filter and the navigation bar's search find it too."""
+    login(page, portal)
+    add_customer(page, "赵六", "13655556666")
+    add_customer(page, "赵七", "13655557777")
+    page.goto("/complaintview/add")
+    assert page.locator("select#customer option[value]:not([value='__None'])").count() == 0
+    page.locator("select#customer + .select2-container .select2-selection").click()
+    page.locator(".select2-container--open .select2-search__field").fill("136 5555 7777")
+    from playwright.sync_api import expect
+
+    results = page.locator(".select2-container--open .select2-results__option")
+    expect(results).to_have_count(1)  # the typed number's answer replaced the first page
+    expect(results.first).to_have_text("赵七 · 136****7777")
+    results.first.click()
+    assert page.locator("select#customer option:checked").inner_text() == "赵七 · 136****7777"
+    page.screenshot(path=str(tmp_path / "lookup.png"))
+
+    # the complaint list's 客户 filter: picked the same way, named again after the search
+    page.goto("/complaintview/list/")
+    page.locator("a.accordion-toggle[href='#accordion1_href']").click()  # 搜索
+    page.locator("#filter_form .dropdown-toggle").click()
+    page.locator("#filter_form a.filter[name=customer]").click()
+    page.locator("#filter_form select.portal-lookup + .select2-container .select2-selection"
+                 ).click()
+    page.locator(".select2-container--open .select2-search__field").fill("赵六")
+    expect(results).to_have_count(1)
+    results.first.click()
+    page.locator("#filter_form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "_flt_0_customer=" in page.url
+    expect(page.locator("#filter_form .select2-selection__rendered").last).to_contain_text(
+        "赵六 · 136****6666")
+
+    page.goto("/customerview/list/")
+    page.fill(".portal-quick-search input[name=q]", "13655556666")
+    page.locator(".portal-quick-search button[type=submit]").click()
+    page.wait_for_load_state()
+    hits = page.locator(".quick-search-hit")
+    assert hits.count() == 1
+    assert "赵六" in hits.first.inner_text() and "136****6666" in hits.first.inner_text()
+    hits.first.click()
+    page.wait_for_load_state()
+    assert "/customerview/show/" in page.url

@@ -49,7 +49,7 @@ def spec(ftype: str, **kw: Any) -> FieldSpec:
 
 def submit(field: FieldSpec, posted: list[str]) -> Any:
     """The field's own WTForms field, posted and validated; the value it would store."""
-    context = FieldContext(datamodel=None, options=lambda f: list)
+    context = FieldContext(datamodel=None, fetch=lambda f: lambda pk: None, label=lambda f: str)
     form_class = type("One", (RecordForm,), {"x": build_field(field, context)})
     form = form_class(formdata=MultiDict([("x", v) for v in posted]))
     assert form.validate(), form.errors

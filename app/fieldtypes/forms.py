@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import (
     BS3TextAreaFieldWidget,
     BS3TextFieldWidget,
@@ -32,7 +31,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import Choice, SelectChoice
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -44,6 +43,7 @@ from wtforms.validators import (
 )
 
 from app.fieldtypes.formats import is_email, is_phone
+from app.fieldtypes.record_select import RecordSelectField
 from app.fieldtypes.sensitive import sensitive_field
 from app.fieldtypes.validators import (
     UNKNOWN_CHOICE,
@@ -57,11 +57,15 @@ from app.spec import FieldSpec
 
 @dataclass(frozen=True)
 class FieldContext:
-    """What a form field needs from its surroundings: the form's data model (for `unique`)
-    and the records a reference or user select may offer (the screens' row scope)."""
+    """What a form field needs from its surroundings: the form's data model (for `unique`),
+    its key (a reference or user select's lookup URL names it), how such a select finds the
+    record a posted id names within what it may offer (the row scope, the field's roles), and
+    how it names a record."""
 
     datamodel: Any
-    options: Callable[[FieldSpec], Callable[[], list]]
+    fetch: Callable[[FieldSpec], Callable[[Any], Any]]
+    label: Callable[[FieldSpec], Callable[[Any], str]]
+    form_key: str = ""
 
 
 def lazy(label: Any) -> LazyString:
@@ -105,21 +109,6 @@ class MultiChoiceField(SelectMultipleField):
 
     def populate_obj(self, obj: Any, name: str) -> None:
         setattr(obj, name, ",".join(unique_values(self.data)) or None)
-
-
-class SafeQuerySelectField(QuerySelectField):
-    """FAB's QuerySelectField, with a clear message for an id that is not offered."""
-
-    def iter_choices(self) -> Any:
-        """FAB yields raw tuples, deprecated in WTForms 3.2; yield Choice objects."""
-        for value, label, selected, render_kw in super().iter_choices():
-            yield Choice(value, label, selected, render_kw)
-
-    def pre_validate(self, form: Any) -> None:
-        if self._formdata is not None and self.data is None:
-            raise ValidationError(_l("Please choose one of the listed records."))
-        if not self.allow_blank and self.data is None:
-            raise ValidationError(_l("Please choose one of the listed records."))
 
 
 class Matches:
@@ -232,10 +221,11 @@ def multi_choice_field(field: FieldSpec, ctx: FieldContext, kind: Any) -> Any:
 
 
 def record_field(field: FieldSpec, ctx: FieldContext, kind: Any) -> Any:
-    """reference, user: a select of the records (or active users) the context offers."""
-    return SafeQuerySelectField(
-        query_func=ctx.options(field), get_pk_func=lambda obj: str(obj.id),
-        allow_blank=not field.required, blank_text="—", widget=Select2Widget(),
+    """reference, user: a search-as-you-type select of the records (or active users) the
+    context offers (app/fieldtypes/record_select.py)."""
+    return RecordSelectField(
+        fetch=ctx.fetch(field), label_of=ctx.label(field), lookup=(ctx.form_key, field.key),
+        allow_blank=not field.required, blank_text="—",
         validators=_required(field, text=False), **common_kwargs(field, kind))
 
 

@@ -10,9 +10,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.sqla.models import Role, User
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
@@ -20,8 +18,8 @@ from app.fieldtypes import registry
 from app.fieldtypes.forms import FieldContext
 from app.fieldtypes.validators import unique_values
 from app.fieldtypes.values import FieldError
-from app.portal import FormParts, Portal, portal_of
-from app.security.access import current_access, scope_clause
+from app.portal import FormParts, Portal
+from app.records import lookup
 from app.spec import FieldSpec, FormSpec
 
 
@@ -33,55 +31,32 @@ class RecordForm(FlaskForm):
         csrf = False
 
 
-def field_context(datamodel: Any, related: Callable[[str], Any]) -> FieldContext:
-    """`related(form_key)` gives the model of a referenced form."""
-    def options(field: FieldSpec) -> Callable[[], list]:
-        if field.type == "user":
-            return lambda: _users(field.roles)
-        target = related(field.form)  # type: ignore[arg-type]
-        return lambda: _options(target, field.form)
+def field_context(datamodel: Any, form_key: str = "") -> FieldContext:
+    """A reference or user select of `form_key` accepts the records its lookup offers
+    (app/records/lookup.py: row scope, the field's roles) and names them as it does."""
+    def fetch(field: FieldSpec) -> Callable[[Any], Any]:
+        return lambda pk: lookup.fetch(field, pk)
 
-    return FieldContext(datamodel=datamodel, options=options)
+    def label(field: FieldSpec) -> Callable[[Any], str]:
+        return lambda row: lookup.option(field, row).text
+
+    return FieldContext(datamodel=datamodel, fetch=fetch, label=label, form_key=form_key)
 
 
-def build_field(field: FieldSpec, datamodel: Any, related: Callable[[str], Any]) -> Any:
+def build_field(field: FieldSpec, datamodel: Any, form_key: str = "") -> Any:
     """The WTForms field (unbound) of one spec field."""
-    return registry.build_field(field, field_context(datamodel, related))
+    return registry.build_field(field, field_context(datamodel, form_key))
 
 
-def build_form(form: FormSpec, datamodel: Any, related: Callable[[str], Any]) -> type:
-    attrs = {f.key: build_field(f, datamodel, related) for f in form.fields}
+def build_form(form: FormSpec, datamodel: Any) -> type:
+    attrs = {f.key: build_field(f, datamodel, form.key) for f in form.fields}
     return type(f"{form.class_name}RecordForm", (RecordForm,), attrs)
 
 
 @functools.cache
 def record_form(parts: FormParts, portal: Portal) -> type:
     """The form class of one form, built once per spec."""
-    return build_form(parts.spec, SQLAInterface(parts.model), portal.model)
-
-
-def _users(roles: tuple[str, ...]) -> list:
-    """Active users a user field may offer: with one of its `roles`, a role inheriting one,
-    or an admin role (as transitions allow admins always) when the YAML lists any."""
-    query = current_app.extensions["appbuilder"].session.query(User).filter(
-        User.active.is_(True))
-    if roles:
-        names = [r.key for r in portal_of().spec.roles
-                 if r.admin or r.key in roles or set(r.ancestors) & set(roles)]
-        query = query.filter(User.roles.any(Role.name.in_(names)))
-    return query.order_by(User.username).all()  # type: ignore[no-any-return]
-
-
-def _options(model: Any, form_key: str | None) -> list:
-    """Records a reference select may offer: the target form's records within the user's
-    row scope (an option is a record name, which must not leak either)."""
-    session = current_app.extensions["appbuilder"].session
-    form = portal_of().spec.form(form_key)  # type: ignore[arg-type]
-    query = session.query(model)
-    clause = scope_clause(model, form, current_access())
-    if clause is not None:
-        query = query.filter(clause)
-    return query.order_by(model.id.desc()).all()  # type: ignore[no-any-return]
+    return build_form(parts.spec, SQLAInterface(parts.model))
 
 
 def default_value(field: FieldSpec, user_id: int | None) -> Any:

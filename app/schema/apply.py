@@ -28,6 +28,7 @@ from sqlalchemy.types import TypeDecorator
 
 from app.db.tables import FormModels
 from app.fieldtypes.registry import convert_value
+from app.schema import trigram
 from app.schema.conversions import BATCH, stored_column
 from app.schema.plan import Plan
 from app.schema.state import (
@@ -117,6 +118,8 @@ def apply_plan(conn: Connection, plan: Plan, models: FormModels, applied_by: str
             _alter(operations, models, a, sqlite)
         elif change.action == "convert_column":
             _convert(conn, operations, models, plan, a, sqlite, progress)
+        elif change.action == "trigram_index":
+            trigram.create(conn, a["table"], a["column"])
     write_state(conn, next_state(read_state(conn) or {}, plan))
     conn.execute(SchemaMigration.__table__.insert().values(
         revision=revision, applied_on=dt.datetime.now().replace(microsecond=0),

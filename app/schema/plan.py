@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from app.db.tables import FormModels
 from app.fieldtypes.registry import can_convert
+from app.schema import trigram
 from app.schema.conversions import check_values, stored_column
 from app.schema.state import FieldState, FormState, read_state, snapshot
 from app.spec import SLA_COLUMNS, STATE_COLUMN, SYSTEM_COLUMNS, FieldSpec, FormSpec, PortalSpec
@@ -31,6 +32,7 @@ class Change:
 
     form: str
     action: str  # create_table add_column rename_column alter_column convert_column
+    #              trigram_index
     #              retire_field unretire_field retire_form unretire_form note
     text: str
     args: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
@@ -149,6 +151,7 @@ class Planner:
         if old is None or form.table not in self.tables:
             self.add(form.key, "create_table", f"create table {form.table} "
                      f"({len(form.fields)} fields)", args={"table": form.table})
+            self.plan_trigram_indexes(form, set())
             return
         self.rows[form.key] = rows = self.count(table)
         if old.status == "retired":
@@ -198,6 +201,15 @@ class Planner:
             if name in table.c and table.c[name].index and (name,) not in live:
                 self.add(form.key, "alter_column", f"add index on {name} (lists sort by it)",
                          args={"table": form.table, "column": name, "index": True})
+        self.plan_trigram_indexes(form, {str(ix["name"]) for ix in
+                                         self.inspector.get_indexes(form.table)})
+
+    def plan_trigram_indexes(self, form: FormSpec, live: set[str]) -> None:
+        """PostgreSQL: substring search on search columns and the record name reads a
+        trigram index (app/schema/trigram.py)."""
+        for column in trigram.missing(self.conn, form, live):
+            self.add(form.key, "trigram_index", f"add trigram index on {column} (substring "
+                     f"search)", args={"table": form.table, "column": column})
 
     def plan_new_field(self, form: FormSpec, table: Table, f: FieldSpec, rows: int) -> None:
         column = table.c[f.column]

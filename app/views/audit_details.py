@@ -26,7 +26,7 @@ UNKNOWN_FIELD = FieldSpec(key="", label=Label("", ""), type="string", sensitive=
 
 ACTIONS = {
     "create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),
-    "list": _l("Searched the list"), "view": _l("Opened a record"),
+    "list": _l("Searched the list"), "view": _l("Opened a record"), "search": _l("Searched"),
     "denied": _l("Access denied"), "export": _l("Exported"), "import": _l("Imported"),
     "reveal": _l("Showed a sensitive value"), "login": _l("Signed in"),
     "logout": _l("Signed out"), "session_end": _l("Session ended"),
@@ -53,7 +53,7 @@ DETAIL_KEYS = {
     "comment": _l("Comment"), "approvals": _l("Approved by"), "needed": _l("Approvals needed"),
     "fields": _l("Fields required"),
     "boundary_hash": _l("Boundary hash"), "truncated": _l("Truncated"),
-    "endpoint": _l("Endpoint"),
+    "endpoint": _l("Endpoint"), "q": _l("Search text"),
 }
 FIELD_LIST_KEYS = ("columns", "revealed")  # details whose value is a list of field keys
 

@@ -8,7 +8,7 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, current_app, g
+from flask import Response, current_app, g, has_request_context, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.exceptions import DatabaseException
@@ -18,6 +18,7 @@ from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import log as audit
@@ -30,6 +31,11 @@ from app.views.workflow import WorkflowViewMixin
 from app.views.workflow_columns import Deadline, add_overdue_filters
 
 EXPORT_LIMIT = 100_000
+COUNT_CAP = 1_000  # a list screen counts up to this many rows, then says "1,000+"
+
+
+def id_of(filters: Any) -> int | None:
+    return None if filters is None else id(filters)
 
 
 class PortalInterface(SQLAInterface):
@@ -44,6 +50,50 @@ class PortalInterface(SQLAInterface):
 
     def delete(self, item: Any, commit: bool = True) -> None:
         self._guard(super().delete, item, commit)
+
+    eager: tuple[str, ...] = ()  # relationships a list shows: one query a page, not a row
+
+    def apply_all(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+        query = super().apply_all(query, *args, **kwargs)
+        if self.eager:
+            query = query.options(*[selectinload(getattr(self.obj, key))
+                                    for key in self.eager])
+        return query
+
+    def get(self, id: Any, filters: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """FAB's, read once per request for the same record and filters (the record page
+        and its workflow panel ask twice)."""
+        if args or kwargs or not has_request_context():
+            return super().get(id, filters, *args, **kwargs)
+        cache = g.setdefault("portal_records", {})
+        key = (self.obj.__name__, str(id), id_of(filters))
+        if key not in cache:
+            cache[key] = super().get(id, filters)
+        return cache[key]
+
+    def get_related_obj(self, col_name: str, value: Any) -> Any:
+        """FAB's, read once per request: a reference filter asks for the count and again for
+        the page."""
+        if not has_request_context():
+            return super().get_related_obj(col_name, value)
+        cache = g.setdefault("portal_related", {})
+        key = (self.obj.__name__, col_name, str(value))
+        if key not in cache:
+            cache[key] = super().get_related_obj(col_name, value)
+        return cache[key]
+
+    def query_count(self, query: Any, filters: Any = None,
+                    select_columns: list[str] | None = None) -> int:
+        """A list screen counts at most COUNT_CAP + 1 rows (its cost does not grow with the
+        table) unless asked for the exact count (`_count=exact`); the API counts exactly."""
+        if not g.get("portal_bounded_count") or request.args.get("_count") == "exact":
+            return super().query_count(query, filters, select_columns)  # type: ignore[no-any-return]
+        inner = self._apply_inner_all(query, filters, select_columns=select_columns,
+                                      aliases_mapping={})
+        rows = inner.with_entities(self.obj.id).limit(COUNT_CAP + 1).subquery()
+        count = int(self.session.scalar(select(func.count()).select_from(rows)) or 0)
+        g.portal_count_capped = count > COUNT_CAP
+        return count
 
     def _get_attr_value(self, item: Any, col: str) -> Any:  # type: ignore[override]
         """FAB's, with SLA deadlines carrying whether they are overdue (for the highlight)."""
@@ -110,6 +160,13 @@ class PortalModelView(ProtectedViewMixin, WorkflowViewMixin, ModelView):
             if count:
                 raise ValueError(_("Cannot delete: %(count)d %(form)s record(s) still refer "
                                    "to it.", count=count, form=referrer.form.label.get()))
+
+    @expose("/list/")
+    @has_access
+    def list(self) -> Any:
+        """FAB's list, with a bounded count (PortalInterface.query_count)."""
+        g.portal_bounded_count = True
+        return super().list()
 
     def render_template(self, template: str, **kwargs: Any) -> str:
         """FAB's, plus the view itself so portal templates can read its form spec."""

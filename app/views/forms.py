@@ -5,19 +5,24 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from wtforms.validators import Optional
+
 from app.fieldtypes.forms import lazy, search_select
+from app.fieldtypes.record_select import RecordSelectField
 from app.fieldtypes.registry import field_type
 from app.portal import FormParts, Portal
-from app.records.forms import record_form
+from app.records.forms import field_context, record_form
 from app.records.labels import SYSTEM_LABELS, WORKFLOW_LABELS
 from app.security.access import ScopeFilter
-from app.spec import FieldSpec, FormSpec, PortalSpec
+from app.spec import FieldSpec, FormSpec, forms_in_menu_order
 from app.views.api.endpoints import register_apis
 from app.views.audit import register_audit_views
 from app.views.base import PortalInterface, PortalModelView
+from app.views.lookup import register_lookup_view
 from app.views.mywork import register_my_work_view
 from app.views.protect import VERSION_FIELD, ProtectedViewMixin, masked_formatter
 from app.views.schema import register_schema_view
+from app.views.search import register_search_view
 from app.views.teams import register_team_view
 from app.views.workflow_columns import formatters as system_formatters
 from app.views.workflow_columns import state_field
@@ -29,6 +34,8 @@ def build_view(parts: FormParts, portal: Portal) -> type:
     form = parts.spec
     datamodel = PortalInterface(parts.model)
     keys = [f.key for f in form.fields]
+    shown = list_columns(form, keys)
+    datamodel.eager = tuple(f.key for f in form.fields if f.stores_id and f.key in shown)
     system = list(parts.workflow_columns)  # workflow state, SLA deadlines: shown, never edited
     state = state_field(form)
     searchable = list(form.fields) + ([state] if state else [])
@@ -48,7 +55,7 @@ def build_view(parts: FormParts, portal: Portal) -> type:
         "show_title": lazy(form.label),
         "add_title": lazy(form.label),
         "edit_title": lazy(form.label),
-        "list_columns": list_columns(form, keys),
+        "list_columns": shown,
         "show_columns": keys + system + ["created_by", "created_on", "changed_by",
                                          "changed_on"],
         "add_columns": keys,
@@ -58,13 +65,7 @@ def build_view(parts: FormParts, portal: Portal) -> type:
         "label_columns": labels,
         "description_columns": {f.key: lazy(f.help) for f in form.fields if f.help},
         "formatters_columns": formatters,
-        # the search filter's select of a reference lists only records in the user's scope
-        "search_form_query_rel_fields": {
-            f.key: [["id", ScopeFilter, portal.spec.form(f.form)]] for f in form.fields
-            if f.type == "reference" and f.form and f.key in form.search_columns},
-        "search_form_extra_fields": {f.key: search_select(f) for f in searchable
-                                     if f.key in form.search_columns
-                                     and field_type(f.type).search_select},
+        "search_form_extra_fields": search_fields(form, searchable),
         "export_formatters": {f.key: field_type(f.type).export(f) for f in searchable},
         "referrers": parts.referrers,
         "add_form_extra_fields": extra,
@@ -74,6 +75,25 @@ def build_view(parts: FormParts, portal: Portal) -> type:
         "page_size": form.page_size,
     }
     return type(form.view_name, (PortalModelView,), attrs)
+
+
+def search_fields(form: FormSpec, searchable: list[FieldSpec]) -> dict[str, Any]:
+    """The value inputs of a list's search filters that are not FAB's text boxes: selects of
+    labels (choices, ratings), and search-as-you-type selects of references and users (the
+    records in the user's scope, found as they type, app/views/lookup.py)."""
+    out: dict[str, Any] = {}
+    for f in searchable:
+        if f.key not in form.search_columns:
+            continue
+        if f.stores_id:
+            context = field_context(None, form.key)
+            out[f.key] = RecordSelectField(
+                label=lazy(f.label), fetch=context.fetch(f), label_of=context.label(f),
+                lookup=(form.key, f.key), allow_blank=True, blank_text="—",
+                validators=[Optional()])
+        elif field_type(f.type).search_select:
+            out[f.key] = search_select(f)
+    return out
 
 
 def show(field: FieldSpec) -> Any:
@@ -89,11 +109,6 @@ def list_columns(form: FormSpec, keys: list[str]) -> list[str]:
     return out
 
 
-def forms_in_menu_order(spec: PortalSpec, category: str) -> list[FormSpec]:
-    return sorted((f for f in spec.forms if f.category == category),
-                  key=lambda f: (f.order, f.key))
-
-
 def register_views(appbuilder: Any, portal: Portal) -> None:
     """Add every form's view to the menu, grouped by category in menu.yaml order; FAB's
     security menu moves after the portal's own categories."""
@@ -107,6 +122,8 @@ def register_views(appbuilder: Any, portal: Portal) -> None:
     register_apis(appbuilder, portal)  # /api/v1/<form key>/ (app/views/api/endpoints.py)
     register_schema_view(appbuilder)
     register_team_view(appbuilder)
+    register_search_view(appbuilder)  # /search/ (app/views/search.py)
+    register_lookup_view(appbuilder)  # /lookup/<form>/<field> (app/views/lookup.py)
     register_my_work_view(appbuilder)  # 我的待办, first in the menu (app/views/mywork.py)
     register_audit_views(appbuilder)  # the 审计 menu (app/views/audit.py)
     menu = appbuilder.menu.menu

@@ -38,6 +38,7 @@ PORTAL_FILTER = re.compile(r"^_flt_(\d+)_(.+)$")
 DIGITS = re.compile(r"[0-9]+")
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # an INTEGER column (ids, integer and rating fields)
 MAX_PAGE = 1_000_000
+MAX_OFFSET = 10_000  # rows a list pages through (an OFFSET walks them all): then filter
 VIEWS_BY_NAME = "portal_views_by_name"  # app.extensions: class name → registered view
 # FAB turns only 'y' into True (the search form's ticked box); any other text reached the
 # database as text, and PostgreSQL refuses to compare a boolean with it.
@@ -159,6 +160,18 @@ def check_list_args(view: Any, max_page_size: int) -> None:
             _check_filter(view, arg, int(flt.group(1)), flt.group(2))
         elif PORTAL_FILTER.match(arg):
             _bad(_("Unknown filter: %(name)s", name=_shown(arg)))
+    page = int(request.args.get(f"page_{name}", "0") or 0)
+    size = int(request.args.get(f"psize_{name}", "0") or 0) or view.page_size
+    if page * size >= MAX_OFFSET:
+        _bad(too_deep(page, size))
+
+
+def too_deep(page: int, size: int) -> str:
+    """A page beyond the first MAX_OFFSET rows of a list (pages counted from 0)."""
+    return _("Page %(page)s is too far into the list: lists page through their first "
+             "%(rows)s records (%(pages)s pages). Narrow the list with filters, or reverse "
+             "its order to see its end.", page=page + 1, rows=f"{MAX_OFFSET:,}",
+             pages=MAX_OFFSET // size)
 
 
 def check_record_id(pk: str) -> None:

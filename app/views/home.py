@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_appbuilder import IndexView, expose
 
 from app.portal import portal_of
-from app.views.forms import forms_in_menu_order
+from app.spec import forms_in_menu_order
 
 
 class PortalIndexView(IndexView):

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from app.views.api.payload import ApiError
-from app.views.guard import MAX_PAGE, _check_value, _shown
+from app.views.guard import MAX_OFFSET, MAX_PAGE, _check_value, _shown, too_deep
 
 LIST_OPERATORS = ("in", "not_in")
 MAX_FILTER_VALUES = 100
@@ -59,6 +59,8 @@ def page_args(args: dict[str, Any], default_size: int, max_size: int) -> tuple[i
     if not _whole(size) or not 1 <= size <= max_size:
         raise ApiError(400, _("Invalid page size: %(value)s (1 to %(max)s)",
                               value=_text(size), max=max_size))
+    if page * size >= MAX_OFFSET:
+        raise ApiError(400, too_deep(page, size))
     return page, size
 
 

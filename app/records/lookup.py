@@ -1,0 +1,162 @@
+"""Search-as-you-type for reference and user fields: a page of at most `PAGE` matches from
+the field's target, within the signed-in user's row scope, sensitive values masked;
+and the one record a posted id names, checked the same way. Nothing loads a whole table.
+
+A reference matches on its target's record name (the form's `display` field) and, when the
+text is a phone number, exactly on its phone fields; a user on username or name. How text
+matches a name (`name_match`): on PostgreSQL a substring (`ILIKE`, served by the trigram
+index the migration adds, app/schema/plan.py) once the text has 3 characters, on SQLite and
+for shorter texts a prefix (a range on the column's B-tree index, so case-sensitive).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from flask_appbuilder.security.sqla.models import Role, User
+from sqlalchemy import and_, or_
+
+from app.fieldtypes.registry import mask
+from app.portal import portal_of
+from app.security.access import current_access, scope_clause
+from app.spec import FieldSpec, FormSpec
+
+PAGE = 20  # matches per answer
+MAX_PAGES = 10  # deeper than 200 matches: type more
+MAX_TEXT = 100  # characters of search text
+TRIGRAM = 3  # pg_trgm needs a whole trigram to use its index
+PHONE_TEXT = re.compile(r"^\+?[\d\s-]{5,}$")
+_TOP = "\U0010ffff"  # above every character: `col < text + _TOP` closes a prefix range
+
+
+@dataclass(frozen=True)
+class Option:
+    id: int
+    text: str
+
+
+def _session() -> Any:
+    return current_app.extensions["appbuilder"].session
+
+
+def name_match(column: Any, text: str) -> Any:
+    """`column` matches the search text: substring on PostgreSQL (3+ characters), prefix
+    elsewhere. LIKE wildcards in the text are taken literally."""
+    if _session().get_bind().dialect.name == "postgresql" and len(text) >= TRIGRAM:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return column.ilike(f"%{escaped}%", escape="\\")
+    return and_(column >= text, column < text + _TOP)
+
+
+def phone_text(text: str) -> str | None:
+    """The text as a stored phone number (spaces and dashes dropped), or None."""
+    return re.sub(r"[\s-]", "", text) if PHONE_TEXT.match(text) else None
+
+
+def target_form(field: FieldSpec) -> FormSpec:
+    return portal_of().spec.form(field.form)  # type: ignore[arg-type]
+
+
+def _scoped(query: Any, model: Any, form: FormSpec) -> Any:
+    clause = scope_clause(model, form, current_access())
+    return query if clause is None else query.filter(clause)
+
+
+def _users_query(field: FieldSpec) -> Any:
+    """Active users a user field may offer: with one of its `roles`, a role inheriting one,
+    or an admin role (as transitions allow admins always) when the YAML lists any."""
+    query = _session().query(User).filter(User.active.is_(True))
+    if field.roles:
+        names = [r.key for r in portal_of().spec.roles
+                 if r.admin or r.key in field.roles or set(r.ancestors) & set(field.roles)]
+        query = query.filter(User.roles.any(Role.name.in_(names)))
+    return query
+
+
+def fetch(field: FieldSpec, pk: Any) -> Any:
+    """The record (or user) with id `pk` if the field may offer it, else None."""
+    try:
+        ident = int(pk)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < ident < 2**63:
+        return None
+    if field.type == "user":
+        return _users_query(field).filter(User.id == ident).one_or_none()
+    form = target_form(field)
+    model = portal_of().model(form.key)
+    return _scoped(_session().query(model), model, form).filter(
+        model.id == ident).one_or_none()
+
+
+def search(field: FieldSpec, text: str, page: int = 1) -> tuple[list[Option], bool]:
+    """A page of matches for `text` (all offered records when blank) and whether more
+    follow."""
+    text = text.strip()[:MAX_TEXT]
+    page = min(max(page, 1), MAX_PAGES)
+    if field.type == "user":
+        query, order = _user_matches(field, text)
+    else:
+        query, order = _record_matches(field, text)
+    rows = query.order_by(*order).limit(PAGE + 1).offset((page - 1) * PAGE).all()
+    more = len(rows) > PAGE and page < MAX_PAGES
+    return [option(field, row) for row in rows[:PAGE]], more
+
+
+def _user_matches(field: FieldSpec, text: str) -> tuple[Any, list]:
+    query = _users_query(field)
+    if text:
+        query = query.filter(or_(*[name_match(c, text) for c in
+                                   (User.username, User.first_name, User.last_name)]))
+    return query, [User.username, User.id]
+
+
+def _record_matches(field: FieldSpec, text: str) -> tuple[Any, list]:
+    form = target_form(field)
+    model = portal_of().model(form.key)
+    query = _scoped(_session().query(model), model, form)
+    name = _name_column(model, form)
+    if text:
+        matches = [name_match(name, text)] if name is not None else []
+        phone = phone_text(text)
+        if phone:
+            matches += [getattr(model, f.column) == phone for f in form.fields
+                        if f.type == "phone"]
+        if not matches:  # nothing to match on: no records rather than every one
+            return query.filter(model.id.is_(None)), [model.id]
+        query = query.filter(or_(*matches))
+    return query, ([name, model.id] if name is not None else [model.id.desc()])
+
+
+def _name_column(model: Any, form: FormSpec) -> Any:
+    """The display field's column when it holds text to match on."""
+    if not form.display:
+        return None
+    field = form.field(form.display)
+    if field.type not in ("string", "phone", "email"):
+        return None
+    return getattr(model, field.column)
+
+
+def option(field: FieldSpec, row: Any) -> Option:
+    """How a record is offered: its name, then its phone, so that two customers of one name
+    differ; a sensitive one masked (revealing is done, audited, on the record page)."""
+    if field.type == "user":
+        full = row.get_full_name().strip()
+        return Option(row.id, f"{full} ({row.username})" if full else row.username)
+    form = target_form(field)
+    shown = ([form.field(form.display)] if form.display else []) + [
+        f for f in form.fields if f.type == "phone" and f.key != form.display]
+    parts = []
+    for f in shown:
+        value = getattr(row, f.key, None)
+        if value in (None, ""):
+            continue
+        if f.sensitive:
+            parts.append(mask(f, value))
+        else:
+            parts.append(str(row) if f.key == form.display else str(value))
+    return Option(row.id, " · ".join(parts) or str(row))

@@ -1,0 +1,60 @@
+"""Trigram indexes on PostgreSQL: substring search (`ILIKE '%…%'`, the quick search and the
+reference lookups, app/records/lookup.py) on a form's searchable text and its record name
+reads a GIN index of `pg_trgm` (an extension shipped with PostgreSQL) instead of the table.
+
+SQLite has no such index: there the same searches match a prefix, on the column's B-tree
+index (`indexed`, set for every search column by the loader). The plan adds a missing
+trigram index to an existing table as to a new one; nothing is planned on SQLite.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from app.spec import FormSpec
+
+TEXT_TYPES = ("string", "text", "email")
+
+
+def columns(form: FormSpec) -> list[str]:
+    """The columns a substring search reads: text fields among the search columns, and the
+    record name."""
+    keys = set(form.search_columns) | ({form.display} if form.display else set())
+    return [f.column for f in form.fields if f.key in keys and f.type in TEXT_TYPES]
+
+
+def index_name(table: str, column: str) -> str:
+    return f"ix_{table}_{column}_trgm"[:63]
+
+
+def missing(conn: Connection, form: FormSpec, live: set[str]) -> list[str]:
+    """Columns of `form` lacking their trigram index (none on other databases)."""
+    if conn.dialect.name != "postgresql":
+        return []
+    return [c for c in columns(form) if index_name(form.table, c) not in live]
+
+
+EXTENSION_SCHEMA = text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
+                        "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'")
+
+
+def extension_schema(conn: Connection) -> str:
+    """The schema holding pg_trgm, created once per database (a trusted extension since
+    PostgreSQL 13: the database owner may create it) in `public` where there is one, so that
+    a portal living in another schema never takes it along when that schema is dropped."""
+    schema = conn.execute(EXTENSION_SCHEMA).scalar()
+    if schema is None:
+        public = conn.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = 'public'"))
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"
+                          + (" SCHEMA public" if public.scalar() else "")))
+        schema = conn.execute(EXTENSION_SCHEMA).scalar_one()
+    return str(schema)
+
+
+def create(conn: Connection, table: str, column: str) -> None:
+    prepare = conn.dialect.identifier_preparer
+    ops = f"{prepare.quote(extension_schema(conn))}.gin_trgm_ops"
+    conn.execute(text(
+        f"CREATE INDEX IF NOT EXISTS {prepare.quote(index_name(table, column))} ON "
+        f"{prepare.quote(table)} USING gin ({prepare.quote(column)} {ops})"))
