@@ -252,9 +252,10 @@ def test_staff_finds_a_customer_by_phone_as_they_type_and_by_quick_search(
     expect(page.locator("#filter_form .select2-selection__rendered").last).to_contain_text(
         "赵六 · 136****6666")
 
-    page.goto("/customerview/list/")
-    page.fill(".portal-quick-search input[name=q]", "13655556666")
-    page.locator(".portal-quick-search button[type=submit]").click()
+    page.locator(".portal-quick-search-link a").click()  # the desktop bar's 🔍
+    page.wait_for_load_state()
+    page.fill("#quick-search-form input[name=q]", "13655556666")
+    page.press("#quick-search-form input[name=q]", "Enter")
     page.wait_for_load_state()
     hits = page.locator(".quick-search-hit")
     assert hits.count() == 1
