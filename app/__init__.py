@@ -33,6 +33,7 @@ from app.views.forms import register_views
 from app.views.guard import register_guard
 from app.views.health import register_health
 from app.views.home import PortalIndexView
+from app.views.unavailable import register_unavailable
 from app.workflow import store  # noqa: F401
 
 
@@ -67,5 +68,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_headers(app)
     register_access_log(app)
     register_health(app)  # /health, /ready (app/views/health.py)
+    register_unavailable(app)  # 503 while the database is out of reach
     app.cli.add_command(portal_cli)
     return app
