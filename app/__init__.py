@@ -17,6 +17,7 @@ from app.audit import capture, log  # noqa: F401
 from app.cli import portal_cli
 from app.config.load import load_spec
 from app.db.engine import enable_sqlite_foreign_keys
+from app.db.unavailable import register_unavailable
 from app.i18n import request_language
 from app.paths import ROOT
 from app.portal import EXTENSION as PORTAL
@@ -33,7 +34,6 @@ from app.views.forms import register_views
 from app.views.guard import register_guard
 from app.views.health import register_health
 from app.views.home import PortalIndexView
-from app.views.unavailable import register_unavailable
 from app.workflow import store  # noqa: F401
 
 

@@ -88,3 +88,12 @@ def test_other_database_errors_are_not_hidden(login_as: Callable[[str], FlaskCli
         "SELECT nope", {}, Exception("syntax error"))))
     with pytest.raises(ProgrammingError):  # TESTING propagates what no handler answers
         client.get(f"/complaintview/show/{record}")
+
+
+def test_the_jwt_login_answers_503(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    sm = app.appbuilder.sm
+    monkeypatch.setattr(type(sm), "auth_user_db", _refuse(_gone()))
+    response = app.test_client().post("/api/v1/security/login", headers={
+        "Accept-Language": "en"}, json={"username": "staff", "password": "x" * 12,
+                                         "provider": "db", "refresh": False})
+    assert response.status_code == 503 and response.get_json() == {"message": EN}

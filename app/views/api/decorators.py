@@ -12,8 +12,8 @@ from flask_babel import force_locale
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
+from app.db.unavailable import is_unavailable, unavailable_response
 from app.views.api.payload import ApiError
-from app.views.unavailable import is_unavailable, unavailable_response
 
 PK = "/<int(max=2147483647):pk>"  # an INTEGER id; anything else is no record (404)
 

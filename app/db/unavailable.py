@@ -4,16 +4,17 @@ of a 500 and a logged traceback. The request's session is rolled back so the wor
 request starts clean; the pool checks connections before use (pool_pre_ping, app/settings.py),
 so the portal serves again as soon as the database is back, without a restart.
 
-The page does not extend the portal's layout: the menu and the signed-in user need the
-database that is missing. FAB's `@safe` turns every exception of an API method into a 500,
-so the API's `answers` (app/views/api/decorators.py) answers these errors itself."""
+The page neither extends the portal's layout nor runs the template context processors: the
+menu and the signed-in user need the database that is missing. FAB's `@safe` turns every
+exception of an API method into a 500, so the API's `answers` (app/views/api/decorators.py)
+and the JWT login (app/security/manager.py) answer these errors themselves."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
@@ -53,9 +54,10 @@ def unavailable_response(error: BaseException) -> Response:
         with force_locale(chosen or request_language()):
             response = jsonify(message=_(MESSAGE))
     else:
-        response = Response(render_template(
-            "portal/unavailable.html", message=_(MESSAGE), lang=request_language()),
-            mimetype="text/html")
+        # Rendered without the context processors: Flask-Login's and FAB's load the user.
+        page = current_app.jinja_env.get_template("portal/unavailable.html").render(
+            message=_(MESSAGE), lang=request_language(), app_name=current_app.config["APP_NAME"])
+        response = Response(page, mimetype="text/html")
     response.status_code = 503
     response.headers["Retry-After"] = str(RETRY_AFTER)
     return response
