@@ -208,7 +208,11 @@ def run_faults(args: argparse.Namespace, secret: str, folder: Path) -> int:
     ok_after = [t for t, status, *_ in probe.seen if t > a1 and status == 200]
     failed_a = [s for t, s, *_ in probe.seen if a0 <= t <= (ok_after[0] if ok_after else a1)
                 and s != 200]
-    unclear = [s for t, s, clear, _tb in probe.seen if s not in (200, 302) and not clear]
+    back = ok_after[0] if ok_after else a1
+    # Answers of the probe while the database was away that are not the clear 503 page (the
+    # one cut off by the worker kill in (c) is counted there, not here).
+    unclear = [s for t, s, clear, _tb in probe.seen
+               if a0 <= t <= back and s not in (200, 302) and not clear]
     tracebacks = sum(1 for *_, tb in probe.seen if tb) + log.count("Traceback")
     statuses = Counter()
     for per in tally["statuses"].values():

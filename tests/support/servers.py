@@ -121,7 +121,9 @@ class Proxy:
             raise RuntimeError(PROXY_HINT)
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
-        servers = "\n".join(f"    server app{i} 127.0.0.1:{p} check inter 1s"
+        # Lenient health checks: a sync worker busy under load answers /health late, which
+        # is no reason to take its server out (HAProxy would answer 503 itself).
+        servers = "\n".join(f"    server app{i} 127.0.0.1:{p} check inter 2s fall 10"
                             for i, p in enumerate(backends))
         config = folder / "haproxy.cfg"
         config.write_text(f"""global
@@ -131,6 +133,7 @@ defaults
     timeout connect 5s
     timeout client 120s
     timeout server 120s
+    timeout check 20s
     option http-server-close
 frontend portal
     bind 127.0.0.1:{port}
