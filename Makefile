@@ -3,9 +3,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 PG_URL ?= postgresql://127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres lint browser-deps bench docs translations clean
+.PHONY: run test test-sqlite test-postgres lint browser-deps proxy-deps bench bench-load \
+        bench-load-faults docs translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +26,15 @@ browser-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	  else echo "chromium not installed and cannot install it here: browser tests will skip"; fi; }
 
-test: $(STAMP) browser-deps lint
+# HAProxy from Debian's packages: tests/test_scale_out.py (PostgreSQL suite) and
+# `make bench-load` put it in front of two gunicorn servers.
+proxy-deps:
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
+	  else echo "haproxy not installed and cannot install it here: tests/test_scale_out.py will fail"; fi; }
+
+test: $(STAMP) browser-deps proxy-deps lint
 	@# The two suites use separate databases: side by side they keep CI well under 30 minutes
 	@# (one after the other took 11 + ~18 minutes); each suite's output is printed whole.
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
@@ -44,6 +54,19 @@ bench: $(STAMP)
 	$(PY) benchmarks/startup.py
 	$(PY) benchmarks/schema.py
 	$(PY) benchmarks/audit.py
+
+# The load test's own tools (locust) live in the `bench` extra, not in `dev`.
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(VENV)/bin/pip install -q -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+# 50 users for 60 s against one gunicorn, then two behind HAProxy (benchmarks/README.md).
+bench-load: $(BENCH_STAMP) proxy-deps
+	$(PY) benchmarks/load_test.py
+
+# The same work while PostgreSQL restarts, Redis stops and a worker is killed (own clusters).
+bench-load-faults: $(BENCH_STAMP)
+	$(PY) benchmarks/load_test.py --faults
 
 docs: $(STAMP)
 	$(PY) -m app.config.docs --write

@@ -17,6 +17,7 @@ from app.audit import capture, log  # noqa: F401
 from app.cli import portal_cli
 from app.config.load import load_spec
 from app.db.engine import enable_sqlite_foreign_keys
+from app.db.unavailable import register_unavailable
 from app.i18n import request_language
 from app.paths import ROOT
 from app.portal import EXTENSION as PORTAL
@@ -67,5 +68,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_headers(app)
     register_access_log(app)
     register_health(app)  # /health, /ready (app/views/health.py)
+    register_unavailable(app)  # 503 while the database is out of reach
     app.cli.add_command(portal_cli)
     return app

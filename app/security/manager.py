@@ -24,14 +24,16 @@ from typing import Any
 
 import click
 from flask import current_app, g, has_request_context, jsonify, make_response, request
-from flask_appbuilder.api import BaseApi
+from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_babel import gettext as _
 from flask_login import user_logged_in, user_logged_out
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from app.audit import log as audit
+from app.db.unavailable import is_unavailable, unavailable_response
 from app.security.own_password import ResetMyPasswordView
 from app.security.passwords import fab_password_validator, password_problems
 from app.security.permission_cache import RequestPermissionCache
@@ -128,6 +130,17 @@ class PortalSecurityApi(SecurityApi):
     token lived 30 days and outlived logout, disabling and password resets)."""
 
     refresh = None
+
+    @expose("/login", methods=["POST"])
+    @safe
+    def login(self) -> Response:
+        """FAB's, with a database out of reach answered 503 (FAB's @safe made it a 500)."""
+        try:
+            return SecurityApi.login.__wrapped__(self)  # type: ignore[attr-defined]
+        except SQLAlchemyError as exc:
+            if not is_unavailable(exc):
+                raise
+            return unavailable_response(exc)
 
 
 class PortalSecurityManager(RequestPermissionCache, SecurityManager):

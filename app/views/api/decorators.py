@@ -9,8 +9,10 @@ from typing import Any
 
 from flask import current_app, request
 from flask_babel import force_locale
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
+from app.db.unavailable import is_unavailable, unavailable_response
 from app.views.api.payload import ApiError
 
 PK = "/<int(max=2147483647):pk>"  # an INTEGER id; anything else is no record (404)
@@ -36,11 +38,16 @@ def localized(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def answers(f: Callable[..., Any]) -> Callable[..., Any]:
-    """An ApiError raised anywhere below becomes its JSON answer."""
+    """An ApiError raised anywhere below becomes its JSON answer; a database out of reach
+    the 503 answer (FAB's @safe around this would make it a 500)."""
     @functools.wraps(f)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Response:
         try:
             return f(self, *args, **kwargs)
         except ApiError as exc:
             return self.response(exc.status, message=exc.message)
+        except SQLAlchemyError as exc:
+            if not is_unavailable(exc):
+                raise
+            return unavailable_response(exc)
     return wrapper
