@@ -133,16 +133,16 @@ def test_reference_select_names_records_by_display_field(app: Flask) -> None:
     """The add page's select is empty; the lookup names customers by name, then masked
     phone; an edit page shows the chosen customer so."""
     spec = portal_of(app).spec
-    customer = make_record(app, spec.form("customer"), name="王小姐", phone="13812345678")
+    customer = make_record(app, spec.form("customer"), name="欧阳雪琪", phone="13812345678")
     client = app.test_client()
     login(client, "staff")
     page = client.get("/complaintview/add").get_data(as_text=True)
     assert f'value="{customer.id}"' not in page
-    found = client.get("/lookup/complaint/customer?q=王小").get_json()["results"]
-    assert found == [{"id": customer.id, "text": "王小姐 · 138****5678"}]
+    found = client.get("/lookup/complaint/customer?q=欧阳雪").get_json()["results"]
+    assert found == [{"id": customer.id, "text": "欧阳雪琪 · 138****5678"}]
     complaint = make_record(app, spec.form("complaint"), customer=customer.id)
     edit = client.get(f"/complaintview/edit/{complaint.id}").get_data(as_text=True)
-    assert f'<option value="{customer.id}" selected>王小姐 · 138****5678</option>' in edit
+    assert f'<option value="{customer.id}" selected>欧阳雪琪 · 138****5678</option>' in edit
 
 
 def test_a_reference_id_that_does_not_exist_is_a_validation_error(app: Flask) -> None:
