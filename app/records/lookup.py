@@ -28,6 +28,8 @@ PAGE = 20  # matches per answer
 MAX_PAGES = 10  # deeper than 200 matches: type more
 MAX_TEXT = 100  # characters of search text
 TRIGRAM = 3  # pg_trgm needs a whole trigram to use its index
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger one is no record (and PostgreSQL
+#                     refuses to compare with it)
 PHONE_TEXT = re.compile(r"^\+?[\d\s-]{5,}$")
 _TOP = "\U0010ffff"  # above every character: `col < text + _TOP` closes a prefix range
 
@@ -82,7 +84,7 @@ def fetch(field: FieldSpec, pk: Any) -> Any:
         ident = int(pk)
     except (TypeError, ValueError):
         return None
-    if not 0 < ident < 2**63:
+    if not 0 < ident <= MAX_ID:
         return None
     if field.type == "user":
         return _users_query(field).filter(User.id == ident).one_or_none()

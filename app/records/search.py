@@ -21,7 +21,7 @@ from flask import current_app
 
 from app.fieldtypes.registry import field_type, mask
 from app.portal import portal_of
-from app.records.lookup import MAX_TEXT, name_match, phone_text
+from app.records.lookup import MAX_ID, MAX_TEXT, name_match, phone_text
 from app.schema.trigram import TEXT_TYPES
 from app.security.access import current_access, scope_clause
 from app.spec import FieldSpec, FormSpec
@@ -57,7 +57,7 @@ def clause(model: Any, form: FormSpec, text: str) -> Any:
 
     conditions = []
     number = NUMBER.match(text)
-    if number and int(number.group(1)) < 2**63:
+    if number and int(number.group(1)) <= MAX_ID:
         conditions.append(model.id == int(number.group(1)))
     phone = phone_text(text)
     for f in match_fields(form):

@@ -108,6 +108,8 @@ def apply_plan(conn: Connection, plan: Plan, models: FormModels, applied_by: str
             operations.invoke(ops.CreateTableOp.from_table(table))
             for index in table.indexes:
                 operations.invoke(ops.CreateIndexOp.from_index(index))
+            for column in trigram.missing(conn, plan.spec.form(change.form), set()):
+                trigram.create(conn, a["table"], column)
         elif change.action == "add_column":
             col = models.metadata.tables[a["table"]].c[a["column"]]
             operations.invoke(ops.AddColumnOp(a["table"], detached_column(col),

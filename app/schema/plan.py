@@ -151,8 +151,7 @@ class Planner:
         if old is None or form.table not in self.tables:
             self.add(form.key, "create_table", f"create table {form.table} "
                      f"({len(form.fields)} fields)", args={"table": form.table})
-            self.plan_trigram_indexes(form, set())
-            return
+            return  # with its indexes, trigram ones included (app/schema/apply.py)
         self.rows[form.key] = rows = self.count(table)
         if old.status == "retired":
             self.add(form.key, "unretire_form", f"bring back form {form.key}: its table and "
