@@ -30,6 +30,8 @@ from app.settings import build_settings
 from app.sla import deadlines  # noqa: F401
 from app.spec import use_language
 from app.views.access_log import register_access_log
+from app.views.errors import register_error_pages
+from app.views.favicon import register_favicon
 from app.views.forms import register_views
 from app.views.guard import register_guard
 from app.views.health import register_health
@@ -65,6 +67,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         appbuilder.init_app(app, db.session)
         register_views(appbuilder, portal)
     register_guard(app)
+    register_error_pages(app)  # 403, 404, 500 in the portal's layout
+    register_favicon(app)  # /favicon.ico → app/static/portal/favicon.svg
     register_headers(app)
     register_access_log(app)
     register_health(app)  # /health, /ready (app/views/health.py)

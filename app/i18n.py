@@ -7,6 +7,7 @@ import os
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask import current_app, request
 from flask_babel import get_locale
 
 from app.paths import ROOT
@@ -22,6 +23,17 @@ def request_language() -> str:
     except Exception:  # outside an app context  # noqa: BLE001
         locale = None
     return "en" if locale is not None and locale.language == "en" else "zh"
+
+
+def api_language() -> str:
+    """An API call's language: FAB's `_l_=en`, else the Accept-Language header, else the
+    portal's default (zh); an API call has no session to keep a choice in."""
+    languages = list(current_app.config["LANGUAGES"])
+    chosen = request.args.get("_l_", "")
+    if chosen in languages:
+        return chosen
+    best = request.accept_languages.best_match(languages)
+    return str(best or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def compiled(po_path: str) -> bytes:

@@ -47,6 +47,12 @@ def test_init_is_idempotent_and_prints_the_generated_admin_password_once(make_ap
     client = app.test_client()
     login(client, "boss", password)
     assert client.get("/users/list/").status_code == 200
+    with app.app_context():
+        boss = app.appbuilder.sm.find_user(username="boss")
+        assert (boss.first_name, boss.last_name) == ("系统管理员", "")
+        assert boss.get_full_name().strip() == "系统管理员"
+    home = client.get("/").get_data(as_text=True)
+    assert "系统管理员" in home and "Portal Admin" not in home  # the navigation bar's user menu
 
 
 def test_init_says_why_it_creates_no_admin_on_a_database_with_other_users(make_app) -> None:

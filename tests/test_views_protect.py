@@ -9,16 +9,15 @@ import threading
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urljoin, urlparse
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask.testing import FlaskClient
 
 from app.portal import portal_of
 from app.views.base import PortalModelView
 from tests.support.app import csrf_token, login
+from tests.support.crawl import crawl
 from tests.support.factories import make_record
 
 PHONES = [f"1390000{n:04d}" for n in range(1, 4)]
@@ -39,38 +38,12 @@ def protected(make_app: Callable[..., Flask]) -> dict[str, Any]:
             "complaints": [c.id for c in complaints], "compensation": compensation.id}
 
 
-def _crawl(client: FlaskClient, start: str = "/", limit: int = 400) -> dict[str, str]:
-    """Every same-site page reachable by GET links from `start` (no logout, no language
-    switch), with the CSV exports linked from lists."""
-    seen: dict[str, str] = {}
-    queue = [start]
-    while queue and len(seen) < limit:
-        url = queue.pop()
-        if url in seen:
-            continue
-        response = client.get(url)
-        body = response.get_data(as_text=True)
-        seen[url] = body
-        if response.status_code != 200 or response.mimetype != "text/html":
-            continue
-        for href in re.findall(r'href="([^"#]+)"', body):
-            href = href.replace("&amp;", "&")
-            target = urlparse(urljoin(url, href))
-            if target.netloc not in ("", "portal.test") or target.path.startswith(
-                    ("/logout", "/lang/", "/static", "/appbuilder/static")):
-                continue
-            path = target.path + ("?" + target.query if target.query else "")
-            if path not in seen:
-                queue.append(path)
-    return seen
-
-
 @pytest.mark.parametrize("user", ["auditor", "staff", "supervisor"])
 def test_no_page_of_a_full_walk_contains_a_value_the_user_may_not_see(
         protected: dict[str, Any], user: str) -> None:
     client = protected["app"].test_client()
     login(client, user)
-    pages = _crawl(client)
+    pages = crawl(client)
     customer_pages = [u for u in pages if u.startswith("/customerview/")]
     assert any("/show/" in u for u in customer_pages)
     assert any("/edit/" in u for u in customer_pages) or user == "auditor"

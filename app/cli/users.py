@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 
 from app.cli.base import load_app, pass_info
 
+ADMIN_NAME = "系统管理员"  # the first admin's name on the screens (was "Portal Admin")
+
 
 def ensure_admin(app: Flask, say: Any) -> None:
     """Create the first admin from PORTAL_ADMIN_USER/PASSWORD, or print a generated password
@@ -41,7 +43,9 @@ def ensure_admin(app: Flask, say: Any) -> None:
                 "PORTAL_ADMIN_PASSWORD is refused: %(reasons)s Set a stronger one, or leave it "
                 "empty to get a generated password; no account was created.",
                 reasons=" ".join(problems)))
-        user = sm.add_user(username, "Portal", "Admin", f"{username}@localhost.localdomain",
+        # Shown wherever a user is named (FAB's get_full_name: "first last"), in Chinese
+        # like the rest of the screens; a database with an admin already is not rewritten.
+        user = sm.add_user(username, ADMIN_NAME, "", f"{username}@localhost.localdomain",
                            sm.find_role(app.config["AUTH_ROLE_ADMIN"]), password=password)
         if not user:
             raise click.ClickException(f"could not create the admin user '{username}'")

@@ -46,6 +46,7 @@ from app.views.audit_details import (
     sections,
 )
 from app.views.audit_verify import verdict_text
+from app.views.cells import every_cell
 
 EXPORT_LIMIT = 100_000
 PAGE = 100  # events per page of a record's history and a user's activity
@@ -128,9 +129,10 @@ class AuditEventView(ModelView):
     base_order = ("seq", "desc")
     page_size = 50
     label_columns = LABELS
-    formatters_columns = {"at": _when, "roles": _roles, "action": action_label,
-                          "outcome": outcome_label,
-                          "form": lambda key: form_label(_spec(), key)}
+    formatters_columns = every_cell({"at": _when, "roles": _roles, "action": action_label,
+                                     "outcome": outcome_label,
+                                     "form": lambda key: form_label(_spec(), key)},
+                                    list_columns + show_columns)  # "—" for no value
     search_form_extra_fields = {**{c: _select(c) for c in SELECTS},
                                 "at": LocalDateTimeField(LABELS["at"], validators=[Optional()])}
 

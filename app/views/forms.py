@@ -18,6 +18,7 @@ from app.spec import FieldSpec, FormSpec, forms_in_menu_order
 from app.views.api.endpoints import register_apis
 from app.views.audit import register_audit_views
 from app.views.base import PortalInterface, PortalModelView
+from app.views.cells import every_cell
 from app.views.lookup import register_lookup_view
 from app.views.mywork import register_my_work_view
 from app.views.protect import VERSION_FIELD, ProtectedViewMixin, masked_formatter
@@ -48,6 +49,7 @@ def build_view(parts: FormParts, portal: Portal) -> type:
     formatters.update(system_formatters(form))
     formatters.update({f.key: masked_formatter(f, formatters.get(f.key))
                        for f in form.fields if f.sensitive})
+    show_columns = keys + system + ["created_by", "created_on", "changed_by", "changed_on"]
     attrs: dict[str, Any] = {
         "__form__": form,
         "datamodel": datamodel,
@@ -56,15 +58,14 @@ def build_view(parts: FormParts, portal: Portal) -> type:
         "add_title": lazy(form.label),
         "edit_title": lazy(form.label),
         "list_columns": shown,
-        "show_columns": keys + system + ["created_by", "created_on", "changed_by",
-                                         "changed_on"],
+        "show_columns": show_columns,
         "add_columns": keys,
         "edit_columns": keys + [VERSION_FIELD],
         "search_columns": list(form.search_columns),
         "order_columns": list(parts.order_columns),
         "label_columns": labels,
         "description_columns": {f.key: lazy(f.help) for f in form.fields if f.help},
-        "formatters_columns": formatters,
+        "formatters_columns": every_cell(formatters, shown + show_columns),  # "—" for none
         "search_form_extra_fields": search_fields(form, searchable),
         "export_formatters": {f.key: field_type(f.type).export(f) for f in searchable},
         "referrers": parts.referrers,

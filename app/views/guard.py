@@ -16,14 +16,13 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import Flask, abort, current_app, g, render_template, request
+from flask import Flask, abort, current_app, request
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric
 from werkzeug.exceptions import HTTPException
 
 from app.fieldtypes.columns import Money
-from app.security.headers import bind_url_adapter
+from app.views.errors import error_page
 
 # FAB's own parsing (flask_appbuilder/urltools.py): unanchored re.findall, first match, and
 # int() on every page_*/psize_* value whatever view it names. The guard reads the query
@@ -236,10 +235,5 @@ def register_guard(app: Flask) -> None:
 
     @app.errorhandler(400)
     def _bad_request(error: HTTPException) -> tuple[str, int]:
-        appbuilder = current_app.extensions["appbuilder"]
-        bind_url_adapter()  # a 400 raised before routing has none; the layout needs url_for
-        if "user" not in g:  # CSRF errors abort before FAB's before_request sets it
-            g.user = current_user
-        return render_template("portal/error.html", appbuilder=appbuilder,
-                               base_template=appbuilder.base_template, code=400,
-                               message=error.description), 400
+        # Also before routing (no URL adapter) and for CSRF errors (before FAB knows the user).
+        return error_page(400, error.description), 400

@@ -51,7 +51,7 @@ def formatters(form: FormSpec) -> dict[str, Any]:
             if name.endswith("_breached"):
                 out[name] = lambda value: Markup(
                     '<span class="label label-danger">{0}</span>').format(_l("Overdue")) \
-                    if value else ""
+                    if value else _l("No")
             elif name.endswith("_due"):
                 out[name] = due_cell
             else:
