@@ -5,28 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask
 
 from app.portal import portal_of
 from tests.support.app import login
 from tests.support.factories import make_record
-
-
-def statements_of(app: Flask, client: Any, url: str) -> tuple[int, list[str]]:
-    with app.app_context():
-        engine = app.extensions["migrate"].db.engine
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        status = client.get(url).status_code
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    return status, seen
+from tests.support.statements import statements_of
 
 
 def test_a_page_reads_the_roles_permissions_once(app: Flask) -> None:

@@ -13,6 +13,7 @@ from flask import Flask
 from app.portal import portal_of
 from tests.support.app import login
 from tests.support.factories import bulk_records
+from tests.support.statements import statements_of
 
 # the most statements each page may run (session, user, roles, groups, permissions, then
 # the page's own reads, then the audit append: 3)
@@ -22,19 +23,8 @@ LIMITS = {"/complaintview/list/": 12, "/customerview/list/": 12, "/complaintview
 
 
 def statements(app: Flask, client: Any, url: str) -> list[str]:
-    with app.app_context():
-        engine = app.extensions["migrate"].db.engine
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = client.get(url)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    assert response.status_code == 200, (url, response.status_code)
+    status, seen = statements_of(app, client, url)
+    assert status == 200, (url, status)
     return seen
 
 
