@@ -33,6 +33,7 @@ from load.seed import recreate_database, seed, write_plan  # noqa: E402
 from tests.support.servers import Gunicorn, Proxy, ensure_haproxy, free_port  # noqa: E402
 
 LOCUSTFILE = HERE / "load" / "locustfile.py"
+SIGN_IN_SLACK = 10  # seconds the last users may take to sign in after the ramp
 
 
 def server_env(url: str, redis_url: str, secret: str) -> dict[str, str]:
@@ -58,7 +59,7 @@ def start_locust(host: str, args: argparse.Namespace, plan: Path, folder: Path, 
     cmd = [str(Path(sys.executable).parent / "locust"), "-f", str(LOCUSTFILE), "--headless",
            "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{seconds}s",
            "--host", host, "--csv", str(prefix), "--only-summary", "--stop-timeout", "15",
-           "--loglevel", "WARNING", "--reset-stats"]
+           "--loglevel", "WARNING"]
     log = open(folder / f"{tag}-locust.log", "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     return proc, prefix, result
@@ -66,9 +67,9 @@ def start_locust(host: str, args: argparse.Namespace, plan: Path, folder: Path, 
 
 def run_locust(host: str, args: argparse.Namespace, plan: Path, folder: Path, tag: str
                ) -> tuple[dict[str, Any], dict[str, Any]]:
-    # Statistics are reset once every user is started (and signing in): `time` seconds of
-    # full load are measured after the ramp.
-    ramp = int(args.users / args.spawn_rate) + 1
+    # Statistics are reset once every user has signed in (benchmarks/load/locustfile.py):
+    # about `time` seconds of full load are measured after the ramp and its sign-ins.
+    ramp = int(args.users / args.spawn_rate) + 1 + SIGN_IN_SLACK
     proc, prefix, result = start_locust(host, args, plan, folder, tag, args.time + ramp)
     proc.wait()
     return report.read_stats(prefix), json.loads(result.read_text(encoding="utf-8"))
