@@ -21,6 +21,7 @@ ROOT = os.path.dirname(HERE)
 GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "Bench-scale-pw-2026"
+SLOW = 2.0  # seconds: a warm-up request this slow ends the warm-up
 TIMEOUT = 300  # seconds a single request may take (a page listing every customer is slow)
 
 
@@ -125,12 +126,14 @@ class Client:
 
 
 def measure(client: Client, make: Callable[[int], Request], n: int, warmup: int,
-            budget: float, min_samples: int = 5) -> Sample:
+            budget: float, min_samples: int = 3) -> Sample:
     """`warmup` untimed requests, then up to n timed ones, sequentially; stops early once
-    `budget` seconds are spent and `min_samples` are taken (slow pages at 1M)."""
+    `budget` seconds are spent and `min_samples` are taken (slow pages at 1M). A warm-up
+    request slower than SLOW seconds ends the warm-up: the page is slow, not cold."""
     sample = Sample()
     began = time.monotonic()
-    for i in range(warmup + n):
+    i = warmed = 0
+    while len(sample.times) < n:
         req = make(i)
         start = time.perf_counter()
         try:
@@ -138,15 +141,18 @@ def measure(client: Client, make: Callable[[int], Request], n: int, warmup: int,
         except requests.RequestException as exc:
             sample.missing = f"error: {type(exc).__name__}"
             return sample
-        ms = (time.perf_counter() - start) * 1000
+        seconds = time.perf_counter() - start
         if reply.status_code == 404 and i == 0:
             sample.missing = "n/a"
             return sample
         if reply.status_code not in req.expect:
             sample.missing = f"error: HTTP {reply.status_code} on {req.method} {req.url}"
             return sample
-        if i >= warmup:
-            sample.times.append(ms)
-            if len(sample.times) >= min_samples and time.monotonic() - began > budget:
-                break
+        i += 1
+        if warmed < warmup:
+            warmed = warmup if seconds > SLOW else warmed + 1
+            continue
+        sample.times.append(seconds * 1000)
+        if len(sample.times) >= min_samples and time.monotonic() - began > budget:
+            break
     return sample
