@@ -42,6 +42,15 @@ SERVERS = {  # name -> (gunicorn app, view route, view class, has the portal's e
 }
 
 
+def _max_offset() -> int:
+    """The rows a portal list pages through (app/views/guard.py; beyond them: 400)."""
+    try:
+        from app.views.guard import MAX_OFFSET
+    except ImportError:
+        return 10**9
+    return int(MAX_OFFSET)
+
+
 def _facts(t: Target) -> dict[str, Any]:
     """What the requests need from the data: a customer with complaints, the staff user."""
     import sqlalchemy as sa
@@ -74,7 +83,8 @@ def requests_for(server: str, t: Target, facts: dict[str, Any],
                  pool: list[tuple[int, int]]) -> dict[str, Callable[[int], Request]]:
     _, route, view, portal = SERVERS[server]
     size, cust = t.size, facts["customer"]
-    last = max(0, (facts["total"] - 1) // PAGE_SIZE)  # FAB's pages count from 0
+    # FAB's pages count from 0: the last one, or the deepest the portal's guard allows
+    last = min(max(0, (facts["total"] - 1) // PAGE_SIZE), _max_offset() // PAGE_SIZE - 1)
     create = {"customer": str(cust), "channel": "phone", "product_name": "压测产品",
               "occurred_at": "2024-03-02 10:30:00", "description": "包装破损，无法正常使用。",
               "category": "quality", "severity": "normal", "priority": "normal",

@@ -140,6 +140,25 @@ def _portal_setup(url: str) -> int:
     return staff_id
 
 
+def _portal_upgrade(url: str, say: Any) -> None:
+    """A reused database follows the portal's current schema (new indexes, columns): the
+    portal's own migration, as `flask portal migrate` would apply it."""
+    sys.path.insert(0, HERE)
+    from bench_config import SHIPPED_CONFIG, overrides
+
+    from app import create_app
+    from app.schema.upgrade import upgrade
+
+    app = create_app(overrides(SHIPPED_CONFIG, url))
+    result = upgrade(app, applied_by="benchmarks/scale.py")
+    if result.applied:
+        say(f"  schema brought up to date: {result.revision}")
+    elif result.reason in ("risky", "refused"):
+        say(f"  schema differs and was not changed ({result.reason}):\n{result.plan.text()}")
+    with app.app_context():
+        app.extensions["migrate"].db.engine.dispose()
+
+
 # -- SQLite ---------------------------------------------------------------------------------
 def _seed_sqlite(t: Target) -> None:
     import sqlite3
@@ -276,6 +295,7 @@ def prepare(t: Target, pg_url: str, say: Any) -> Target:
     security tables (in a process of its own: FAB's metadata must not hold the portal's)."""
     if _seeded(t, pg_url):
         say(f"{t.kind} {size_label(t.size)}: reusing the seeded database")
+        _portal_upgrade(t.portal_url, say)
         return t
     say(f"{t.kind} {size_label(t.size)}: seeding {t.size:,} customers and complaints ...")
     began = time.perf_counter()
