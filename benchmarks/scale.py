@@ -24,6 +24,7 @@ import sys
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -103,8 +104,9 @@ def requests_for(server: str, t: Target, facts: dict[str, Any],
         "create": lambda _i: Request("POST", f"{route}/add", data=create, expect=(302,)),
     }
     if portal:
-        out["quick search"] = fixed("/search/?q=产品123")
-        out["reference search"] = fixed("/lookup/complaint/customer?q=客户00012")
+        out["quick search"] = fixed("/search/?" + urlencode({"q": "产品123"}))
+        out["reference search"] = fixed("/lookup/complaint/customer?"
+                                        + urlencode({"q": "客户00012"}))
         out["transition"] = lambda i: Request(
             "POST", f"/api/v1/complaint/{pool[i][0]}/transition/accept", bearer=True,
             json={"version": pool[i][1], "values": {"handler": facts["staff"]}})
@@ -125,31 +127,47 @@ def _env(server: str, t: Target) -> dict[str, str]:
             else "1"}
 
 
-def run_server(server: str, t: Target, facts: dict[str, Any], args: argparse.Namespace,
-               say: Callable[[str], None]) -> dict[str, Sample]:
-    app_spec, route, _, portal = SERVERS[server]
-    log = os.path.join(args.data_dir, f"gunicorn-{t.kind}-{size_label(t.size)}-{server}.log")
-    srv = Server(app_spec, _env(server, t), log)
-    out: dict[str, Sample] = {}
+def run_servers(servers: list[str], t: Target, facts: dict[str, Any],
+                args: argparse.Namespace, say: Callable[[str], None]
+                ) -> dict[str, dict[str, Sample]]:
+    """Start every server at once, then time each page on all of them, interleaved."""
+    out: dict[str, dict[str, Sample]] = {s: {} for s in servers}
+    started: dict[str, Server] = {}
     try:
-        srv.wait("/health" if portal else "/login/")
-        client = Client(srv.base, f"{route}/add", api=portal)
-        pool = _registered(t, args.requests + args.warmup)
-        makers = requests_for(server, t, facts, pool)
+        clients = {}
+        for server in servers:
+            app_spec, route, _, portal = SERVERS[server]
+            log = os.path.join(args.data_dir,
+                               f"gunicorn-{t.kind}-{size_label(t.size)}-{server}.log")
+            started[server] = Server(app_spec, _env(server, t), log)
+        for server, srv in started.items():
+            _, route, _, portal = SERVERS[server]
+            srv.wait("/health" if portal else "/login/")
+            clients[server] = Client(srv.port, f"{route}/add", api=portal)
+        rounds = args.requests + args.warmup
+        pool = _registered(t, rounds * len(servers))  # each transition consumes a record
+        makers = {s: requests_for(s, t, facts, pool[k::len(servers)])
+                  for k, s in enumerate(servers)}
         for page in PAGES:
-            if page not in makers:
-                continue
+            names = [s for s in servers if page in makers[s]]
             began = time.monotonic()
-            n = min(args.requests, len(pool) - args.warmup) if page == "transition" \
-                else args.requests
-            out[page] = measure(client, makers[page], n, args.warmup, args.budget)
-            s = out[page]
-            say(f"  {server:8} {page:16} " + (s.missing or f"p50 {s.pct(50):7.1f} ms "
-                f"(n={len(s.times)}, {time.monotonic() - began:.0f} s)"))
+            n = args.requests
+            if page == "transition":
+                n = min(n, len(pool) // len(servers) - args.warmup)
+            samples = measure([(clients[s], makers[s][page]) for s in names], n,
+                              args.warmup, args.budget)
+            for name, sample in zip(names, samples, strict=True):
+                out[name][page] = sample
+            say(f"  {page:16} " + "  ".join(
+                f"{name} " + (sample.missing or f"{sample.pct(50):.1f} ms")
+                for name, sample in zip(names, samples, strict=True))
+                + f"  (n={max(len(x.times) for x in samples)}, "
+                  f"{time.monotonic() - began:.0f} s)")
     except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
-        say(f"  {server}: {type(exc).__name__}: {exc} (log: {log})")
+        say(f"  {type(exc).__name__}: {exc} (logs: {args.data_dir}/gunicorn-*.log)")
     finally:
-        srv.stop()
+        for srv in started.values():
+            srv.stop()
     return out
 
 
@@ -207,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     servers = ["portal", "baseline"] + ([] if args.no_audit_run else ["noaudit"])
     say = lambda text: print(text, flush=True)  # noqa: E731
     say(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs; gunicorn 2 workers "
-        f"x 1 thread; {args.requests} requests per page after {args.warmup} warm-up")
+        f"x 1 thread per server; {args.requests} requests per page and server after "
+        f"{args.warmup} warm-up, the servers ({', '.join(servers)}) interleaved")
     say(code_under_test())
     report: list[str] = []
     for kind in kinds:
@@ -229,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_count:
                 counts[size] = {s: count_statements(s, t, facts)
                                 for s in ("portal", "baseline")}
-            results[size] = {s: run_server(s, t, facts, args, say) for s in servers}
+            results[size] = run_servers(servers, t, facts, args, say)
         lines = table(kind, PAGES, [s for s in sizes if s in results], results)
         if counts:
             lines += statements(kind, counts)

@@ -1,8 +1,11 @@
 """Serving and measuring for benchmarks/scale.py: gunicorn (the repository's gunicorn.conf.py),
-a signed-in requests.Session, N sequential requests per page after a warm-up, percentiles."""
+a signed-in HTTP client (the standard library's: `requests` is no dependency of the portal),
+N sequential requests per page after a warm-up, percentiles."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import re
 import socket
@@ -12,9 +15,9 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from typing import Any
-
-import requests
+from urllib.parse import urlencode
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -62,7 +65,6 @@ class Server:
     def __init__(self, app_spec: str, env: dict[str, str], log_path: str,
                  workers: int = 2) -> None:
         self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
         full = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1",
                 "PORTAL_WORKERS": str(workers), "PORTAL_THREADS": "1",
                 "PORTAL_TIMEOUT": str(TIMEOUT + 30)}
@@ -79,12 +81,12 @@ class Server:
                 raise RuntimeError(f"gunicorn exited ({self.proc.returncode}); see "
                                    f"{self.log.name}")
             try:
-                if requests.get(self.base + path, timeout=5).status_code == 200:
+                if Client.fetch(self.port, "GET", path, timeout=5).status == 200:
                     return
-            except requests.RequestException:
+            except OSError:
                 pass
             time.sleep(0.3)
-        raise RuntimeError(f"{self.base}{path} did not answer in {timeout:.0f} s")
+        raise RuntimeError(f"port {self.port}{path} did not answer in {timeout:.0f} s")
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -96,63 +98,110 @@ class Server:
         self.log.close()
 
 
-class Client:
-    """A browser-like session signed in as admin, with a CSRF token from the add page and,
-    for the portal's API, a JWT."""
+@dataclass
+class Reply:
+    status: int
+    text: str
+    headers: http.client.HTTPMessage
 
-    def __init__(self, base: str, add_page: str, api: bool) -> None:
-        self.base = base
-        self.http = requests.Session()
-        page = self.http.get(base + "/login/", timeout=TIMEOUT).text
-        token = CSRF_RE.search(page).group(1)
-        reply = self.http.post(base + "/login/", data={
-            "username": "admin", "password": PASSWORD, "csrf_token": token},
-            allow_redirects=False, timeout=TIMEOUT)
-        if reply.status_code != 302:
-            raise RuntimeError(f"login at {base} failed: {reply.status_code}")
-        page = self.http.get(base + add_page, timeout=TIMEOUT).text
-        self.csrf = CSRF_RE.search(page).group(1)
+
+class Client:
+    """A browser-like session signed in as admin (its cookies), with a CSRF token from the add
+    page and, for the portal's API, a JWT. One connection per request: gunicorn's sync
+    workers close it after each answer anyway."""
+
+    def __init__(self, port: int, add_page: str, api: bool) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        token = self._csrf("/login/")
+        reply = self.send(Request("POST", "/login/", data={
+            "username": "admin", "password": PASSWORD, "csrf_token": token}))
+        if reply.status != 302:
+            raise RuntimeError(f"login on port {port} failed: HTTP {reply.status}")
+        self.csrf = self._csrf(add_page)
         self.jwt = ""
         if api:
-            reply = self.http.post(base + "/api/v1/security/login", json={
-                "username": "admin", "password": PASSWORD, "provider": "db"}, timeout=TIMEOUT)
-            self.jwt = reply.json().get("access_token", "")
+            reply = self.send(Request("POST", "/api/v1/security/login", json={
+                "username": "admin", "password": PASSWORD, "provider": "db"}))
+            self.jwt = json.loads(reply.text).get("access_token", "")
 
-    def send(self, req: Request) -> requests.Response:
-        headers = {"Authorization": f"Bearer {self.jwt}"} if req.bearer else None
-        data = None if req.data is None else {**req.data, "csrf_token": self.csrf}
-        return self.http.request(req.method, self.base + req.url, data=data, json=req.json,
-                                 headers=headers, allow_redirects=False, timeout=TIMEOUT)
+    def _csrf(self, path: str) -> str:
+        page = self.send(Request("GET", path))
+        match = CSRF_RE.search(page.text)
+        if not match:
+            raise RuntimeError(f"no csrf_token on {path} (HTTP {page.status})")
+        return match.group(1)
 
-
-def measure(client: Client, make: Callable[[int], Request], n: int, warmup: int,
-            budget: float, min_samples: int = 3) -> Sample:
-    """`warmup` untimed requests, then up to n timed ones, sequentially; stops early once
-    `budget` seconds are spent and `min_samples` are taken (slow pages at 1M). A warm-up
-    request slower than SLOW seconds ends the warm-up: the page is slow, not cold."""
-    sample = Sample()
-    began = time.monotonic()
-    i = warmed = 0
-    while len(sample.times) < n:
-        req = make(i)
-        start = time.perf_counter()
+    @staticmethod
+    def fetch(port: int, method: str, path: str, body: bytes | None = None,
+              headers: dict[str, str] | None = None, timeout: float = TIMEOUT) -> Reply:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         try:
-            reply = client.send(req)
-        except requests.RequestException as exc:
-            sample.missing = f"error: {type(exc).__name__}"
-            return sample
-        seconds = time.perf_counter() - start
-        if reply.status_code == 404 and i == 0:
-            sample.missing = "n/a"
-            return sample
-        if reply.status_code not in req.expect:
-            sample.missing = f"error: HTTP {reply.status_code} on {req.method} {req.url}"
-            return sample
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            text = response.read().decode("utf-8", "replace")
+            return Reply(response.status, text, response.headers)
+        finally:
+            conn.close()
+
+    def send(self, req: Request) -> Reply:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if req.bearer:
+            headers["Authorization"] = f"Bearer {self.jwt}"
+        if req.json is not None:
+            body, headers["Content-Type"] = json.dumps(req.json).encode(), "application/json"
+        elif req.data is not None:
+            data = {**req.data, "csrf_token": req.data.get("csrf_token") or self.csrf}
+            body = urlencode(data).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        reply = self.fetch(self.port, req.method, req.url, body, headers)
+        for value in reply.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(value).items():
+                self.cookies[name] = morsel.value
+        return reply
+
+
+def _timed(client: Client, req: Request, sample: Sample) -> float:
+    """One request: its seconds, or -1 with the reason in `sample.missing`."""
+    start = time.perf_counter()
+    try:
+        reply = client.send(req)
+    except Exception as exc:  # noqa: BLE001 - reported in the table, the run goes on
+        sample.missing = f"error: {type(exc).__name__}: {exc}"
+        return -1
+    seconds = time.perf_counter() - start
+    if reply.status == 404 and not sample.times:
+        sample.missing = "n/a"
+    elif reply.status not in req.expect:
+        sample.missing = f"error: HTTP {reply.status} on {req.method} {req.url}"
+    return -1 if sample.missing else seconds
+
+
+def measure(runs: list[tuple[Client, Callable[[int], Request]]], n: int, warmup: int,
+            budget: float, min_samples: int = 3) -> list[Sample]:
+    """The same page on several servers, interleaved request by request (so the host's load
+    drifts over all of them alike): `warmup` untimed rounds, then up to n timed ones; stops
+    early once `budget` seconds are spent and `min_samples` rounds are timed (slow pages at
+    1M). A warm-up round slower than SLOW seconds ends the warm-up: the page is slow, not
+    cold. A server answering 404 has no such page ("n/a")."""
+    samples = [Sample() for _ in runs]
+    began = time.monotonic()
+    i = warmed = timed = 0
+    while timed < n and any(not s.missing for s in samples):
+        slowest = 0.0
+        for (client, make), sample in zip(runs, samples, strict=True):
+            if sample.missing:
+                continue
+            seconds = _timed(client, make(i), sample)
+            slowest = max(slowest, seconds)
+            if seconds >= 0 and warmed >= warmup:
+                sample.times.append(seconds * 1000)
         i += 1
         if warmed < warmup:
-            warmed = warmup if seconds > SLOW else warmed + 1
+            warmed = warmup if slowest > SLOW else warmed + 1
             continue
-        sample.times.append(seconds * 1000)
-        if len(sample.times) >= min_samples and time.monotonic() - began > budget:
+        timed += 1
+        if timed >= min_samples and time.monotonic() - began > budget:
             break
-    return sample
+    return samples
