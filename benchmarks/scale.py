@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import scale_http  # noqa: E402
 from scale_http import HERE, Client, Request, Sample, Server, measure  # noqa: E402
 from scale_report import statements, table  # noqa: E402
 from scale_seed import Target, ensure_pg_database, parse_size, prepare, size_label, target  # noqa: E402
@@ -211,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=3, help="untimed requests per page first")
     p.add_argument("--budget", type=float, default=30.0,
                    help="seconds per page after which timing stops (at least 5 requests)")
+    p.add_argument("--timeout", type=float, default=120.0,
+                   help="seconds one request may take; slower prints 'timeout'")
     p.add_argument("--pg-url", default=os.environ.get(
         "BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/bench_scale"))
     p.add_argument("--data-dir", default="/tmp/portal-bench-scale",
@@ -222,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted(parse_size(s) for s in args.sizes.split(",") if s.strip())
     kinds = [k.strip() for k in args.db.split(",") if k.strip()]
     os.makedirs(args.data_dir, exist_ok=True)
+    scale_http.TIMEOUT = args.timeout
     servers = ["portal", "baseline"] + ([] if args.no_audit_run else ["noaudit"])
     say = lambda text: print(text, flush=True)  # noqa: E731
     say(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs; gunicorn 2 workers "

@@ -25,7 +25,8 @@ GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "Bench-scale-pw-2026"
 SLOW = 2.0  # seconds: a warm-up request this slow ends the warm-up
-TIMEOUT = 300  # seconds a single request may take (a page listing every customer is slow)
+# Seconds a single request may take (scale.py --timeout); slower is reported as "timeout".
+TIMEOUT = 120
 
 
 @dataclass
@@ -67,7 +68,7 @@ class Server:
         self.port = free_port()
         full = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1",
                 "PORTAL_WORKERS": str(workers), "PORTAL_THREADS": "1",
-                "PORTAL_TIMEOUT": str(TIMEOUT + 30)}
+                "PORTAL_TIMEOUT": str(int(TIMEOUT) + 30)}
         self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [GUNICORN, "-c", os.path.join(ROOT, "gunicorn.conf.py"), "--pythonpath", HERE,
@@ -134,8 +135,8 @@ class Client:
 
     @staticmethod
     def fetch(port: int, method: str, path: str, body: bytes | None = None,
-              headers: dict[str, str] | None = None, timeout: float = TIMEOUT) -> Reply:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+              headers: dict[str, str] | None = None, timeout: float = 0) -> Reply:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout or TIMEOUT)
         try:
             conn.request(method, path, body=body, headers=headers or {})
             response = conn.getresponse()
@@ -167,6 +168,9 @@ def _timed(client: Client, req: Request, sample: Sample) -> float:
     start = time.perf_counter()
     try:
         reply = client.send(req)
+    except TimeoutError:
+        sample.missing = f"timeout (>{TIMEOUT:.0f} s)"
+        return -1
     except Exception as exc:  # noqa: BLE001 - reported in the table, the run goes on
         sample.missing = f"error: {type(exc).__name__}: {exc}"
         return -1
@@ -182,9 +186,10 @@ def measure(runs: list[tuple[Client, Callable[[int], Request]]], n: int, warmup:
             budget: float, min_samples: int = 3) -> list[Sample]:
     """The same page on several servers, interleaved request by request (so the host's load
     drifts over all of them alike): `warmup` untimed rounds, then up to n timed ones; stops
-    early once `budget` seconds are spent and `min_samples` rounds are timed (slow pages at
-    1M). A warm-up round slower than SLOW seconds ends the warm-up: the page is slow, not
-    cold. A server answering 404 has no such page ("n/a")."""
+    early once `budget` seconds are spent and `min_samples` rounds are timed, or after one
+    timed round once 3 x `budget` are spent (pages taking minutes at 1M). A warm-up round
+    slower than SLOW seconds ends the warm-up: the page is slow, not cold. A server answering
+    404 has no such page ("n/a")."""
     samples = [Sample() for _ in runs]
     began = time.monotonic()
     i = warmed = timed = 0
@@ -202,6 +207,7 @@ def measure(runs: list[tuple[Client, Callable[[int], Request]]], n: int, warmup:
             warmed = warmup if slowest > SLOW else warmed + 1
             continue
         timed += 1
-        if timed >= min_samples and time.monotonic() - began > budget:
+        spent = time.monotonic() - began
+        if (timed >= min_samples and spent > budget) or spent > 3 * budget:
             break
     return samples

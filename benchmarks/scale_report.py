@@ -21,7 +21,7 @@ def _ppp(s: Sample | None) -> str:
     if s is None:
         return "-"
     if s.missing:
-        return s.missing if s.missing == "n/a" else "error"
+        return s.missing if s.missing == "n/a" or s.missing.startswith("timeout") else "error"
     return "/".join(_ms(s.pct(p)) for p in (50, 95, 99))
 
 
