@@ -185,29 +185,32 @@ def _timed(client: Client, req: Request, sample: Sample) -> float:
 def measure(runs: list[tuple[Client, Callable[[int], Request]]], n: int, warmup: int,
             budget: float, min_samples: int = 3) -> list[Sample]:
     """The same page on several servers, interleaved request by request (so the host's load
-    drifts over all of them alike): `warmup` untimed rounds, then up to n timed ones; stops
-    early once `budget` seconds are spent and `min_samples` rounds are timed, or after one
-    timed round once 3 x `budget` are spent (pages taking minutes at 1M). A warm-up round
-    slower than SLOW seconds ends the warm-up: the page is slow, not cold. A server answering
-    404 has no such page ("n/a")."""
+    drifts over all of them alike): `warmup` untimed requests each, then up to n timed ones.
+    A server drops out once its own requests took `budget` seconds and it has `min_samples`
+    timings, or 3 x `budget` and one timing (pages taking minutes at 1M), so a slow server
+    does not cut a fast one's sample short. A warm-up request slower than SLOW seconds ends
+    that server's warm-up: the page is slow, not cold. A server answering 404 has no such
+    page ("n/a")."""
     samples = [Sample() for _ in runs]
-    began = time.monotonic()
-    i = warmed = timed = 0
-    while timed < n and any(not s.missing for s in samples):
-        slowest = 0.0
-        for (client, make), sample in zip(runs, samples, strict=True):
-            if sample.missing:
+    spent = [0.0] * len(runs)
+    warmed = [0] * len(runs)
+    done = [False] * len(runs)
+    i = 0
+    while not all(done):
+        for k, ((client, make), sample) in enumerate(zip(runs, samples, strict=True)):
+            if done[k]:
                 continue
             seconds = _timed(client, make(i), sample)
-            slowest = max(slowest, seconds)
-            if seconds >= 0 and warmed >= warmup:
-                sample.times.append(seconds * 1000)
+            if seconds < 0:
+                done[k] = True
+                continue
+            if warmed[k] < warmup:
+                warmed[k] = warmup if seconds > SLOW else warmed[k] + 1
+                continue
+            sample.times.append(seconds * 1000)
+            spent[k] += seconds
+            done[k] = (len(sample.times) >= n
+                       or (len(sample.times) >= min_samples and spent[k] > budget)
+                       or spent[k] > 3 * budget)
         i += 1
-        if warmed < warmup:
-            warmed = warmup if slowest > SLOW else warmed + 1
-            continue
-        timed += 1
-        spent = time.monotonic() - began
-        if (timed >= min_samples and spent > budget) or spent > 3 * budget:
-            break
     return samples
