@@ -69,14 +69,21 @@ def _facts(t: Target) -> dict[str, Any]:
 
 
 def _registered(t: Target, k: int) -> list[tuple[int, int]]:
-    """k complaints still in the initial state (each transition consumes one)."""
+    """k complaints still in the initial state. Each transition consumes one: when a reused
+    database runs short, accepted ones are put back (state, handler; the version moves on)."""
     import sqlalchemy as sa
 
+    pick = ("select id, version from form_complaint where state = 'registered' "
+            "order by id limit :k")
     engine = sa.create_engine(t.portal_url)
-    with engine.connect() as conn:
-        rows = conn.execute(sa.text(
-            "select id, version from form_complaint where state = 'registered' "
-            "order by id limit :k"), {"k": k}).all()
+    with engine.begin() as conn:
+        rows = conn.execute(sa.text(pick), {"k": k}).all()
+        if len(rows) < k:
+            conn.execute(sa.text(
+                "update form_complaint set state = 'registered', handler_id = null, "
+                "version = version + 1 where id in (select id from form_complaint where "
+                "state = 'accepted' order by id limit :n)"), {"n": k - len(rows)})
+            rows = conn.execute(sa.text(pick), {"k": k}).all()
     engine.dispose()
     return [(int(a), int(b)) for a, b in rows]
 
