@@ -20,9 +20,11 @@ def _ms(value: float | None) -> str:
 def _ppp(s: Sample | None) -> str:
     if s is None:
         return "-"
-    if s.missing:
+    if s.missing and not s.times:
         return s.missing if s.missing == "n/a" or s.missing.startswith("timeout") else "error"
-    return "/".join(_ms(s.pct(p)) for p in (50, 95, 99))
+    figures = "/".join(_ms(s.pct(p)) for p in (50, 95, 99))
+    return figures + (" then timeout" if s.missing.startswith("timeout") else
+                      " then error" if s.missing else "")
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
