@@ -7,7 +7,7 @@ BENCH_STAMP := $(VENV)/.bench-installed
 PG_URL ?= postgresql://127.0.0.1:5432/test
 
 .PHONY: run test test-sqlite test-postgres lint browser-deps proxy-deps bench bench-load \
-        bench-load-faults docs translations clean
+        bench-load-faults bench-scale docs translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,12 @@ bench-load: $(BENCH_STAMP) proxy-deps
 # The same work while PostgreSQL restarts, Redis stops and a worker is killed (own clusters).
 bench-load-faults: $(BENCH_STAMP)
 	$(PY) benchmarks/load_test.py --faults
+
+# Not in CI: seeds 1k and 100k complaints and customers on SQLite and PostgreSQL (database
+# bench_scale, created when missing; --pg-url) and times the pages over HTTP against gunicorn.
+# Add 1M with BENCH_SCALE_ARGS="--sizes 1k,100k,1m" (seeded once in minutes, then reused).
+bench-scale: $(STAMP)
+	$(PY) benchmarks/scale.py $(BENCH_SCALE_ARGS)
 
 docs: $(STAMP)
 	$(PY) -m app.config.docs --write
