@@ -25,6 +25,7 @@ from app.security.access import current_access, scope_clause
 from app.spec import FieldSpec, FormSpec
 
 PAGE = 20  # matches per answer
+CANDIDATES = 1_000  # matching rows read, in no order, before ordering them
 MAX_PAGES = 10  # deeper than 200 matches: type more
 MAX_TEXT = 100  # characters of search text
 TRIGRAM = 3  # pg_trgm needs a whole trigram to use its index
@@ -129,8 +130,16 @@ def _record_matches(field: FieldSpec, text: str) -> tuple[Any, list]:
                         if f.type == "phone"]
         if not matches:  # nothing to match on: no records rather than every one
             return query.filter(model.id.is_(None)), [model.id]
-        query = query.filter(or_(*matches))
+        query = query.filter(model.id.in_(candidates(query, model, or_(*matches))))
     return query, ([name, model.id] if name is not None else [model.id.desc()])
+
+
+def candidates(query: Any, model: Any, where: Any) -> Any:
+    """The ids of at most CANDIDATES rows of `query` matching `where`, found by the match's
+    own indexes (trigram, B-tree, phone) in no order: the caller orders those few. Ordered
+    by itself, the database walked its name or id index testing every row when few match
+    (tens of milliseconds at 100,000 rows, growing with the table)."""
+    return query.filter(where).with_entities(model.id).limit(CANDIDATES).subquery().select()
 
 
 def _name_column(model: Any, form: FormSpec) -> Any:

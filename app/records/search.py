@@ -7,8 +7,9 @@ scope, a few newest matches per form. A form's record matches when
   trigram index, prefix on SQLite) its record name or a searchable text field.
 
 Each match shows its record name and the matched or listed fields, sensitive ones masked
-(revealing one is done, and audited, on the record page). Every query is bounded
-(`PER_FORM` + 1 rows, on indexes).
+(revealing one is done, and audited, on the record page). Every query is bounded: at most
+CANDIDATES matching ids are read through the match's indexes, the newest of those shown
+(app/records/lookup.py `candidates`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from flask import current_app
 
 from app.fieldtypes.registry import field_type, mask
 from app.portal import portal_of
-from app.records.lookup import MAX_ID, MAX_TEXT, name_match, phone_text
+from app.records.lookup import MAX_ID, MAX_TEXT, candidates, name_match, phone_text
 from app.schema.trigram import TEXT_TYPES
 from app.security.access import current_access, scope_clause
 from app.spec import FieldSpec, FormSpec
@@ -83,11 +84,12 @@ def quick_search(text: str, forms: list[FormSpec]) -> list[FormHits]:
         where = clause(model, form, text)
         if where is None:
             continue
-        query = session.query(model).filter(where)
+        query = session.query(model)
         scope = scope_clause(model, form, access)
         if scope is not None:
             query = query.filter(scope)
-        rows = query.order_by(model.id.desc()).limit(PER_FORM + 1).all()
+        rows = (session.query(model).filter(model.id.in_(candidates(query, model, where)))
+                .order_by(model.id.desc()).limit(PER_FORM + 1).all())
         if rows:
             out.append(FormHits(form, [hit(form, row) for row in rows[:PER_FORM]],
                                 len(rows) > PER_FORM))
