@@ -102,6 +102,12 @@ def build_settings(instance_path: str, overrides: dict[str, Any] | None = None) 
         "PORTAL_PROXY_COUNT": _count("PORTAL_PROXY_COUNT", env.get("PORTAL_PROXY_COUNT")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # The cookie is written when the session changes, not on every response: a page's
+        # parallel requests (its static files, a lookup) wrote back the session they had read,
+        # and one finishing after the page dropped the page's new CSRF token ("The CSRF
+        # session token is missing" on the next save). Its expiry is the lifetime cap, set
+        # at sign-in; the idle timeout is kept on the server (app/security/sessions.py).
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PORTAL_MAX_PAGE_SIZE": 100,

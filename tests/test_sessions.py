@@ -261,3 +261,15 @@ def test_session_cookie_is_ignored_by_non_browser_apis_but_not_by_the_menu(app: 
     assert menu.status_code == 200
     with client.session_transaction() as session:
         assert session.get(TOKEN_KEY)  # an API call does not touch the browser session
+
+
+def test_requests_that_change_nothing_write_no_session_cookie(app: Flask) -> None:
+    """A page's parallel requests (its scripts, a lookup) wrote back the session they had
+    read: one finishing after the page dropped the page's new CSRF token."""
+    client = app.test_client()
+    login(client, "staff")
+    for url in ("/static/portal/lookup.js", "/lookup/complaint/customer?q=x", "/mywork/"):
+        response = client.get(url)
+        response.close()  # a static file's stream
+        assert response.status_code == 200, url
+        assert "Set-Cookie" not in response.headers, url
