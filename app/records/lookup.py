@@ -41,14 +41,14 @@ class Option:
     text: str
 
 
-def _session() -> Any:
+def session() -> Any:
     return current_app.extensions["appbuilder"].session
 
 
 def name_match(column: Any, text: str) -> Any:
     """`column` matches the search text: substring on PostgreSQL (3+ characters), prefix
     elsewhere. LIKE wildcards in the text are taken literally."""
-    if _session().get_bind().dialect.name == "postgresql" and len(text) >= TRIGRAM:
+    if session().get_bind().dialect.name == "postgresql" and len(text) >= TRIGRAM:
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return column.ilike(f"%{escaped}%", escape="\\")
     return and_(column >= text, column < text + _TOP)
@@ -63,7 +63,8 @@ def target_form(field: FieldSpec) -> FormSpec:
     return portal_of().spec.form(field.form)  # type: ignore[arg-type]
 
 
-def _scoped(query: Any, model: Any, form: FormSpec) -> Any:
+def scoped(query: Any, model: Any, form: FormSpec) -> Any:
+    """`query` kept to the records of `form` in the signed-in user's row scope."""
     clause = scope_clause(model, form, current_access())
     return query if clause is None else query.filter(clause)
 
@@ -71,7 +72,7 @@ def _scoped(query: Any, model: Any, form: FormSpec) -> Any:
 def _users_query(field: FieldSpec) -> Any:
     """Active users a user field may offer: with one of its `roles`, a role inheriting one,
     or an admin role (as transitions allow admins always) when the YAML lists any."""
-    query = _session().query(User).filter(User.active.is_(True))
+    query = session().query(User).filter(User.active.is_(True))
     if field.roles:
         names = [r.key for r in portal_of().spec.roles
                  if r.admin or r.key in field.roles or set(r.ancestors) & set(field.roles)]
@@ -91,7 +92,7 @@ def fetch(field: FieldSpec, pk: Any) -> Any:
         return _users_query(field).filter(User.id == ident).one_or_none()
     form = target_form(field)
     model = portal_of().model(form.key)
-    return _scoped(_session().query(model), model, form).filter(
+    return scoped(session().query(model), model, form).filter(
         model.id == ident).one_or_none()
 
 
@@ -120,7 +121,7 @@ def _user_matches(field: FieldSpec, text: str) -> tuple[Any, list]:
 def _record_matches(field: FieldSpec, text: str) -> tuple[Any, list]:
     form = target_form(field)
     model = portal_of().model(form.key)
-    query = _scoped(_session().query(model), model, form)
+    query = scoped(session().query(model), model, form)
     name = _name_column(model, form)
     if text:
         matches = [name_match(name, text)] if name is not None else []

@@ -18,13 +18,21 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
+from sqlalchemy import or_
 
 from app.fieldtypes.registry import field_type, mask
 from app.portal import portal_of
-from app.records.lookup import MAX_ID, MAX_TEXT, candidates, name_match, phone_text
+from app.records.lookup import (
+    MAX_ID,
+    MAX_TEXT,
+    candidates,
+    name_match,
+    phone_text,
+    scoped,
+    session,
+)
+from app.schema import trigram
 from app.schema.trigram import TEXT_TYPES
-from app.security.access import current_access, scope_clause
 from app.spec import FieldSpec, FormSpec
 
 PER_FORM = 8
@@ -48,14 +56,11 @@ class FormHits:
 
 def match_fields(form: FormSpec) -> list[FieldSpec]:
     """The fields a text can match: searchable text and phone fields, and the record name."""
-    keys = set(form.search_columns) | ({form.display} if form.display else set())
-    return [f for f in form.fields if f.key in keys and f.type in (*TEXT_TYPES, "phone")]
+    return [f for f in trigram.searched(form) if f.type in (*TEXT_TYPES, "phone")]
 
 
 def clause(model: Any, form: FormSpec, text: str) -> Any:
     """SQL condition for the records of `form` matching `text`; None: none can."""
-    from sqlalchemy import or_
-
     conditions = []
     number = NUMBER.match(text)
     if number and int(number.group(1)) <= MAX_ID:
@@ -76,19 +81,14 @@ def quick_search(text: str, forms: list[FormSpec]) -> list[FormHits]:
     text = text.strip()[:MAX_TEXT]
     if not text:
         return []
-    session = current_app.extensions["appbuilder"].session
-    access = current_access()
     out = []
     for form in forms:
         model = portal_of().model(form.key)
         where = clause(model, form, text)
         if where is None:
             continue
-        query = session.query(model)
-        scope = scope_clause(model, form, access)
-        if scope is not None:
-            query = query.filter(scope)
-        rows = (session.query(model).filter(model.id.in_(candidates(query, model, where)))
+        found = candidates(scoped(session().query(model), model, form), model, where)
+        rows = (session().query(model).filter(model.id.in_(found))
                 .order_by(model.id.desc()).limit(PER_FORM + 1).all())
         if rows:
             out.append(FormHits(form, [hit(form, row) for row in rows[:PER_FORM]],

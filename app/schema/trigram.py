@@ -12,16 +12,20 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from app.spec import FormSpec
+from app.spec import FieldSpec, FormSpec
 
 TEXT_TYPES = ("string", "text", "email")
 
 
-def columns(form: FormSpec) -> list[str]:
-    """The columns a substring search reads: text fields among the search columns, and the
-    record name."""
+def searched(form: FormSpec) -> list[FieldSpec]:
+    """The fields text searches look at: the search columns and the record name."""
     keys = set(form.search_columns) | ({form.display} if form.display else set())
-    return [f.column for f in form.fields if f.key in keys and f.type in TEXT_TYPES]
+    return [f for f in form.fields if f.key in keys]
+
+
+def columns(form: FormSpec) -> list[str]:
+    """The columns a substring search reads: the searched text fields."""
+    return [f.column for f in searched(form) if f.type in TEXT_TYPES]
 
 
 def index_name(table: str, column: str) -> str:
