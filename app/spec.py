@@ -17,6 +17,8 @@ SLA_COLUMNS = ("sla_response_due", "sla_responded_on", "sla_resolution_due", "sl
 
 # Types whose column holds the id of a record (another form's, or a user's).
 ID_TYPES = ("reference", "user")
+# Types whose value the portal gives on save (never entered, never edited).
+GIVEN_TYPES = ("autonumber",)
 
 # Which language a Label shows when none is asked for: the app sets this to the request's
 # (app/i18n.py); the spec itself knows no request.
@@ -77,6 +79,12 @@ class FieldSpec:
     choices: tuple[Choice, ...] = ()
     form: str | None = None
     renamed_from: str | None = None
+    format: str | None = None  # an autonumber's template, e.g. "TS-{date:%Y%m%d}-{seq:4}"
+
+    @property
+    def given(self) -> bool:
+        """The portal gives the value on save (an autonumber): no form ever enters it."""
+        return self.type in GIVEN_TYPES
 
     @property
     def stores_id(self) -> bool:
@@ -189,6 +197,7 @@ class FormSpec:
     search_columns: tuple[str, ...]
     order_columns: tuple[str, ...]
     display: str | None = None
+    title: Label | None = None  # how a record is named, e.g. "{ticket_no} {customer}"
     icon: str = "fa-table"
     order: int = 100
     description: Label | None = None
@@ -213,6 +222,11 @@ class FormSpec:
 
     def field(self, key: str) -> FieldSpec:
         return next(f for f in self.fields if f.key == key)
+
+    @property
+    def entered(self) -> tuple[FieldSpec, ...]:
+        """The fields people (screens, API, imports) enter: all but those given on save."""
+        return tuple(f for f in self.fields if not f.given)
 
 
 @dataclass(frozen=True)

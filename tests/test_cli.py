@@ -34,7 +34,7 @@ def test_init_is_idempotent_and_prints_the_generated_admin_password_once(make_ap
     runner = app.test_cli_runner()
     first = runner.invoke(args=["portal", "init"])
     assert first.exit_code == 0, first.output
-    assert "  + create table form_complaint (16 fields)" in first.output
+    assert "  + create table form_complaint (17 fields)" in first.output
     line = next(x for x in first.output.splitlines() if x.startswith("first admin created"))
     password = line.split("password '")[1].split("'")[0]
     assert len(password) >= 16
@@ -131,7 +131,7 @@ def test_real_flask_command_finds_the_app_and_reports_config_errors(tmp_path: Pa
         result = _flask(args, env)
         assert result.returncode == 1, (args, result.stdout, result.stderr)
         assert "Traceback" not in result.stderr + result.stdout
-        assert ("forms/complaint.yaml:78:14 PORTAL-E040 fields[11].default: 'urgentt' is not "
+        assert ("forms/complaint.yaml:83:14 PORTAL-E040 fields[12].default: 'urgentt' is not "
                 "one of the choices (low, normal, urgent)") in result.stderr
         assert "1 problem found; the portal was not started and the database was not " \
                "touched." in result.stderr

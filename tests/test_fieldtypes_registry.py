@@ -59,7 +59,7 @@ def submit(field: FieldSpec, posted: list[str]) -> Any:
 
 
 def test_every_type_is_in_the_registry_and_documented() -> None:
-    assert set(SAMPLES) | {"reference", "user"} == set(FIELD_TYPES)
+    assert set(SAMPLES) | {"reference", "user", "autonumber"} == set(FIELD_TYPES)
     text = DOCS.read_text(encoding="utf-8")
     assert [t for t in FIELD_TYPES if f"`{t}`" not in text] == []
 

@@ -3,6 +3,8 @@ customer exactly, a name its record; within scope, masked, a few per form."""
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 
 from app.portal import portal_of
@@ -28,12 +30,16 @@ def test_a_name_or_searchable_text_finds_records_in_every_form(app: Flask) -> No
     spec = portal_of(app).spec
     make_record(app, spec.form("customer"), name="娇韵诗蓓专柜", company="某公司")
     make_record(app, spec.form("complaint"), product_name="娇韵诗蓓面霜")
-    assert names(app, "娇韵诗") == {"customer": ["娇韵诗蓓专柜"], "complaint": ["娇韵诗蓓面霜"]}
+    found = names(app, "娇韵诗")
+    assert sorted(found) == ["complaint", "customer"] and found["customer"] == ["娇韵诗蓓专柜"]
+    [complaint] = found["complaint"]  # named by its title: number, customer, product
+    assert re.fullmatch(r"TS-\d{8}-\d{4} \S+ 娇韵诗蓓面霜", complaint), complaint
 
 
 def test_a_number_finds_the_record_with_that_id(app: Flask) -> None:
     record = make_record(app, portal_of(app).spec.form("complaint"), product_name="面膜")
-    assert names(app, f"#{record.id}")["complaint"] == ["面膜"]
+    [name] = names(app, f"#{record.id}")["complaint"]
+    assert name.startswith(f"{record.ticket_no} ") and name.endswith(" 面膜")
 
 
 def test_matches_are_capped_per_form_newest_first(app: Flask) -> None:

@@ -27,7 +27,7 @@ def indexes(app: Flask, table: str) -> set[str]:
 def test_the_columns_are_searchable_text_and_the_record_name(app: Flask) -> None:
     spec = portal_of(app).spec
     assert trigram.columns(spec.form("customer")) == ["name", "company"]
-    assert trigram.columns(spec.form("complaint")) == ["product_name", "batch_no"]
+    assert trigram.columns(spec.form("complaint")) == ["ticket_no", "product_name", "batch_no"]
     assert trigram.index_name("form_customer", "name") == "ix_form_customer_name_trgm"
 
 

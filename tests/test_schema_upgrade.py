@@ -37,7 +37,8 @@ def test_new_database_gets_portal_tables_through_alembic_and_form_tables(make_ap
     tables = _tables(app)
     assert {"ab_user", "ab_role", "ab_permission_view_role", "alembic_version",
             "portal_schema_form", "portal_schema_field", "portal_schema_migration",
-            "portal_team", "portal_team_member", "portal_session", "portal_audit_event"} <= tables
+            "portal_team", "portal_team_member", "portal_session", "portal_audit_event",
+            "portal_sequence"} <= tables
     assert {"form_customer", "form_complaint", "form_compensation",
             "form_satisfaction_survey"} <= tables
     with app.app_context():
@@ -45,17 +46,17 @@ def test_new_database_gets_portal_tables_through_alembic_and_form_tables(make_ap
         heads = set(session.execute(sa.text("select version_num from alembic_version")
                                     ).scalars())
     # two heads: the portal's own chain, and the forms branch (which depends on 0002)
-    assert heads == {result.revision, "0004"}
+    assert heads == {result.revision, "0005"}
     revision = Path(app.config["PORTAL_REVISIONS_DIR"]) / f"{result.revision}.py"
     text = revision.read_text(encoding="utf-8")
-    assert "  + create table form_complaint (16 fields)" in text  # the plan, for review
+    assert "  + create table form_complaint (17 fields)" in text  # the plan, for review
     assert "branch_labels = ('forms',)" in text and "depends_on = '0002'" in text
     with app.app_context():
         session = app.appbuilder.session
         logged = session.execute(sa.text("select revision, applied_by, plan from "
                                          "portal_schema_migration")).all()
     assert [(r.revision, r.applied_by) for r in logged] == [(result.revision, "flask portal")]
-    assert "create table form_complaint (16 fields)" in logged[0].plan
+    assert "create table form_complaint (17 fields)" in logged[0].plan
     second = upgrade(app)
     assert not second.applied and second.reason == "nothing to do"
     assert second.plan.text() == "The database matches the configuration; nothing to do."

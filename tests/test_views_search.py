@@ -27,7 +27,7 @@ def test_results_link_to_their_records_and_the_search_is_audited(app: Flask) -> 
     login(client, "admin")
     page = client.get("/search/?q=玻色因精华").get_data(as_text=True)
     assert f'href="/complaintview/show/{record.id}"' in page
-    assert "<strong>玻色因精华液X9</strong>" in page
+    assert f"<strong>{record.ticket_no} " in page and " 玻色因精华液X9</strong>" in page
     [event] = events_after(app, seq, "search")
     assert (event.username, details(event)) == ("admin", {"q": "玻色因精华", "rows": 1})
     empty = client.get("/search/?q=不存在的东西").get_data(as_text=True)

@@ -68,6 +68,10 @@ FIELD = (
     Key("form", "key", "Referenced form of a reference field."),
     Key("renamed_from", "key", "The field's previous key: the migration renames its column and "
         "keeps the data."),
+    Key("format", "string", "An autonumber's template: text, {date:%Y%m%d} (the creation "
+        "date; %Y %y %m %d) and one {seq:N} (a counter of N digits, restarting when the text "
+        "around it changes), e.g. TS-{date:%Y%m%d}-{seq:4}. Given on save, unique, never "
+        "edited; records created before the field was added have none."),
 )
 FIELD_OVERRIDE = tuple(
     Key(k.name, k.kind, k.help, required=(k.name == "key"), default=k.default, allowed=k.allowed)
@@ -82,8 +86,13 @@ FORM = (
     Key("order", "integer", "Position within its menu category (smaller first, then by key).",
         default=100),
     Key("description", "label", "One line shown above the list."),
-    Key("display", "key", "Field that names a record in reference selects; "
-        "defaults to the first string field."),
+    Key("display", "key", "Field that names a record when no title is declared; also the "
+        "order of reference selects. Defaults to the first string field."),
+    Key("title", "label", "How a record is named in selects, related lists, 我的待办, the "
+        "audit and page titles: field keys in braces with text between, e.g. "
+        "'{ticket_no} {customer} {product_name}' (a reference shows its record's name, a "
+        "choice its label, a sensitive value masked, an empty one nothing). Defaults to "
+        "the display field. A mapping {zh: …, en: …} when its text differs by language."),
     Key("fields", "list:field", "The form's fields, in screen order.", required=True),
     Key("list_columns", "keys", "Columns of the list screen (instead of per-field list)."),
     Key("search_columns", "keys", "Search filters (instead of per-field searchable)."),

@@ -10,6 +10,8 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, MetaData, String, false, true
 from sqlalchemy.orm import declarative_base, relationship
 
+from app.db.numbers import number_on_insert
+from app.db.titles import display_name, title
 from app.db.users import current_user_id
 from app.fieldtypes.registry import field_type
 from app.spec import SLA_COLUMNS, STATE_COLUMN, FieldSpec, FormSpec, PortalSpec
@@ -48,16 +50,6 @@ def build_models(spec: PortalSpec) -> FormModels:
     return FormModels(metadata, models)
 
 
-def _display(self: Any) -> str:
-    spec: FormSpec = type(self).__form__
-    if spec.display:
-        field = spec.field(spec.display)
-        value = getattr(self, field.key, None)
-        if value is not None and value != "":
-            return field.choice_label(value) if field.type == "choice" else str(value)
-    return f"#{self.id}"
-
-
 def _build_class(base: Any, form: FormSpec, spec: PortalSpec) -> type:
     user_id = User.__table__.c.id
     version = Column("version", Integer, nullable=False, default=1)
@@ -79,7 +71,8 @@ def _build_class(base: Any, form: FormSpec, spec: PortalSpec) -> type:
         "changed_by_fk": changed_by,
         "created_by": relationship(User, foreign_keys=[created_by]),
         "changed_by": relationship(User, foreign_keys=[changed_by]),
-        "__str__": _display,
+        "__str__": title,  # the form's title template (app/db/titles.py)
+        "__display__": display_name,  # its display field: what imports look records up by
         "__repr__": lambda self: f"<{form.class_name} {self.id}>",
     }
     attrs.update(workflow_columns(form))
@@ -107,7 +100,9 @@ def _build_class(base: Any, form: FormSpec, spec: PortalSpec) -> type:
             attrs[field.key] = Column(field.key, kind, nullable=not field.required,
                                       unique=field.unique, index=field.indexed or None,
                                       server_default=default)
-    return type(form.class_name, (base,), attrs)
+    model = type(form.class_name, (base,), attrs)
+    number_on_insert(model, form)  # autonumbers given on save (app/db/numbers.py)
+    return model
 
 
 def workflow_columns(form: FormSpec) -> dict[str, Column]:

@@ -57,7 +57,7 @@ _DECIMAL_BASE: dict[str, Any] = {
 }
 _RECORD_BASE: dict[str, Any] = {
     "column": columns.integer, "form_field": forms.record_field, "from_json": values.record_in,
-    "to_json": values.plain_out, "convert": convert.unchanged, "export": values.as_text,
+    "to_json": values.plain_out, "convert": convert.unchanged, "export": values.record_name,
     "blank": ("__None",),  # what FAB's select posts for "no record"
     "sortable": False, "server_default": False,
 }
@@ -108,6 +108,11 @@ TYPES: tuple[FieldType, ...] = (
     FieldType("reference", **_RECORD_BASE, options=("form",)),
     FieldType("user", **_RECORD_BASE, parse_default=defaults.user_default,
               options=("assignee", "roles")),
+    # Given on save from its `format` (app/fieldtypes/autonumber.py, app/db/numbers.py),
+    # unique, never entered: no form, import or API request sets it.
+    FieldType("autonumber", columns.sized(64), forms.text_field, values.text_in,
+              values.plain_out, convert.to_text, values.as_text, read_cell=values.text_cell,
+              options=("format",), display=True, server_default=False),
 )
 REGISTRY: dict[str, FieldType] = {t.name: t for t in TYPES}
 FIELD_TYPES: tuple[str, ...] = tuple(REGISTRY)

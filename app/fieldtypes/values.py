@@ -159,6 +159,12 @@ def as_text(field: FieldSpec) -> Formatter:
     return str
 
 
+def record_name(field: FieldSpec) -> Formatter:
+    """A referenced record in an export: by the name an import looks it up by (its display
+    field, app/db/titles.py), not its longer title."""
+    return lambda record: str(getattr(record, "__display__", record.__str__)())
+
+
 # -- a cell of an imported file → the JSON value the API takes -----------------------------
 # Whatever cannot be read is handed on as text, so the API's own message names the problem.
 def fold(text: str) -> str:

@@ -49,7 +49,7 @@ def build_field(field: FieldSpec, datamodel: Any, form_key: str = "") -> Any:
 
 
 def build_form(form: FormSpec, datamodel: Any) -> type:
-    attrs = {f.key: build_field(f, datamodel, form.key) for f in form.fields}
+    attrs = {f.key: build_field(f, datamodel, form.key) for f in form.entered}
     return type(f"{form.class_name}RecordForm", (RecordForm,), attrs)
 
 

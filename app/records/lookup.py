@@ -17,8 +17,9 @@ from typing import Any
 
 from flask import current_app
 from flask_appbuilder.security.sqla.models import Role, User
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, select
 
+from app.db.titles import title_fields
 from app.fieldtypes.registry import mask
 from app.portal import portal_of
 from app.security.access import current_access, scope_clause
@@ -31,6 +32,7 @@ MAX_TEXT = 100  # characters of search text
 TRIGRAM = 3  # pg_trgm needs a whole trigram to use its index
 MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger one is no record (and PostgreSQL
 #                     refuses to compare with it)
+NAME_TYPES = ("string", "phone", "email", "autonumber")  # texts a name search matches
 PHONE_TEXT = re.compile(r"^\+?[\d\s-]{5,}$")
 _TOP = "\U0010ffff"  # above every character: `col < text + _TOP` closes a prefix range
 
@@ -124,15 +126,22 @@ def _record_matches(field: FieldSpec, text: str) -> tuple[Any, list]:
     query = scoped(session().query(model), model, form)
     name = _name_column(model, form)
     if text:
-        matches = [name_match(name, text)] if name is not None else []
+        matches = [name_match(getattr(model, f.column), text) for f in name_fields(form)]
         phone = phone_text(text)
         if phone:
             matches += [getattr(model, f.column) == phone for f in form.fields
                         if f.type == "phone"]
         if not matches:  # nothing to match on: no records rather than every one
             return query.filter(model.id.is_(None)), [model.id]
-        query = query.filter(model.id.in_(candidates(query, model, or_(*matches))))
+        found = candidates(query, model, or_(*matches))
+        query = query.filter(model.id.in_(select(found.c.id)))
     return query, ([name, model.id] if name is not None else [model.id.desc()])
+
+
+def name_fields(form: FormSpec) -> list[FieldSpec]:
+    """The fields a record is found by its name on: the text fields of its title (or its
+    display field), never a sensitive one."""
+    return [f for f in title_fields(form) if f.type in NAME_TYPES and not f.sensitive]
 
 
 def candidates(query: Any, model: Any, where: Any) -> Any:
@@ -140,7 +149,7 @@ def candidates(query: Any, model: Any, where: Any) -> Any:
     own indexes (trigram, B-tree, phone) in no order: the caller orders those few. Ordered
     by itself, the database walked its name or id index testing every row when few match
     (tens of milliseconds at 100,000 rows, growing with the table)."""
-    return query.filter(where).with_entities(model.id).limit(CANDIDATES).subquery().select()
+    return query.filter(where).with_entities(model.id).limit(CANDIDATES).subquery()
 
 
 def _name_column(model: Any, form: FormSpec) -> Any:
@@ -148,27 +157,21 @@ def _name_column(model: Any, form: FormSpec) -> Any:
     if not form.display:
         return None
     field = form.field(form.display)
-    if field.type not in ("string", "phone", "email"):
+    if field.type not in NAME_TYPES:
         return None
     return getattr(model, field.column)
 
 
 def option(field: FieldSpec, row: Any) -> Option:
-    """How a record is offered: its name, then its phone, so that two customers of one name
-    differ; a sensitive one masked (revealing is done, audited, on the record page)."""
+    """How a record is offered: its title, then its phone when the title has none, so that
+    two customers of one name differ; a sensitive one masked (revealing is done, audited, on
+    the record page)."""
     if field.type == "user":
         full = row.get_full_name().strip()
         return Option(row.id, f"{full} ({row.username})" if full else row.username)
     form = target_form(field)
-    shown = ([form.field(form.display)] if form.display else []) + [
-        f for f in form.fields if f.type == "phone" and f.key != form.display]
-    parts = []
-    for f in shown:
-        value = getattr(row, f.key, None)
-        if value in (None, ""):
-            continue
-        if f.sensitive:
-            parts.append(mask(f, value))
-        else:
-            parts.append(str(row) if f.key == form.display else str(value))
-    return Option(row.id, " · ".join(parts) or str(row))
+    named = {f.key for f in title_fields(form)}
+    parts = [str(row)] + [mask(f, value) if f.sensitive else str(value)
+                          for f in form.fields if f.type == "phone" and f.key not in named
+                          for value in [getattr(row, f.key, None)] if value not in (None, "")]
+    return Option(row.id, " · ".join(parts))

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 
 from app.fieldtypes.registry import field_type, mask
 from app.portal import portal_of
@@ -88,8 +88,11 @@ def quick_search(text: str, forms: list[FormSpec]) -> list[FormHits]:
         if where is None:
             continue
         found = candidates(scoped(session().query(model), model, form), model, where)
-        rows = (session().query(model).filter(model.id.in_(found))
-                .order_by(model.id.desc()).limit(PER_FORM + 1).all())
+        # The newest among the candidates, chosen inside them: ordered outside, PostgreSQL
+        # walked the whole primary key backwards to merge with them (100 ms at 1M rows).
+        newest = select(found.c.id).order_by(found.c.id.desc()).limit(PER_FORM + 1)
+        rows = (session().query(model).filter(model.id.in_(newest))
+                .order_by(model.id.desc()).all())
         if rows:
             out.append(FormHits(form, [hit(form, row) for row in rows[:PER_FORM]],
                                 len(rows) > PER_FORM))

@@ -12,14 +12,16 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from app.db.titles import title_fields
 from app.spec import FieldSpec, FormSpec
 
-TEXT_TYPES = ("string", "text", "email")
+TEXT_TYPES = ("string", "text", "email", "autonumber")
 
 
 def searched(form: FormSpec) -> list[FieldSpec]:
-    """The fields text searches look at: the search columns and the record name."""
-    keys = set(form.search_columns) | ({form.display} if form.display else set())
+    """The fields text searches look at: the search columns and the record's name (the
+    fields of its title, or its display field)."""
+    keys = set(form.search_columns) | {f.key for f in title_fields(form)}
     return [f for f in form.fields if f.key in keys]
 
 

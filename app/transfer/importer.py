@@ -179,9 +179,11 @@ def map_header(form: FormSpec, header: list[str], where: str
     """The field of each column (None: ignored), or every header problem at once."""
     names: dict[str, FieldSpec] = {}
     for pick in (lambda f: f.key, lambda f: f.label.zh, lambda f: f.label.en):
-        for f in form.fields:
+        for f in form.entered:
             names.setdefault(fold(pick(f)), f)
-    system = system_names()
+    system = system_names() | {fold(pick(f)) for f in form.fields if f.given  # numbers
+                               for pick in (lambda f: f.key, lambda f: f.label.zh,
+                                            lambda f: f.label.en)}
     while header and not header[-1].strip():
         header = header[:-1]  # spreadsheets add empty columns at the end
     columns: list[FieldSpec | None] = []
@@ -201,7 +203,7 @@ def map_header(form: FormSpec, header: list[str], where: str
         else:
             seen[found.key] = name
     if unknown:
-        allowed = ", ".join(f"{f.key} = {f.label.zh} = {f.label.en}" for f in form.fields)
+        allowed = ", ".join(f"{f.key} = {f.label.zh} = {f.label.en}" for f in form.entered)
         problems.append(f"unknown column(s) {', '.join(repr(u) for u in unknown)}; allowed "
                         f"(key, Chinese or English label): {allowed}")
     missing = [f for f in form.fields if f.required and f.default is None

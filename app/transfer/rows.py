@@ -56,7 +56,7 @@ class RowChecker:
                                                       domain="wtforms")
         self.defaults = {f.key: default_value(f, user.id) for f in form.fields
                          if f.default is not None and f.key not in present}
-        self.seen: dict[str, dict[Any, int]] = {f.key: {} for f in form.fields if f.unique}
+        self.seen: dict[str, dict[Any, int]] = {f.key: {} for f in form.entered if f.unique}
         self.cache: dict[tuple[str, str], Any] = {}  # an object, or why not
         self.objects: dict[tuple[Any, int], Any] = {(User, user.id): user}
         # A reference to this same form finds only records from before the import, so a
@@ -76,7 +76,7 @@ class RowChecker:
                     values[spec_field.key] = self.value(spec_field, text.strip())
                 except CellRefused as exc:
                     errors[spec_field.key] = [str(exc)]
-        fields = list(self.form.fields)
+        fields = list(self.form.entered)
         data = formdata([f for f in fields if f.key not in errors], values, errors)
         # One form, processed anew for each row: building 15-20 bound fields per row
         # doubled the time of a large import (process() resets every field's data, raw
@@ -108,7 +108,7 @@ class RowChecker:
 
     def build(self, wtform: Any) -> Any:
         item = self.model()
-        for f in self.form.fields:
+        for f in self.form.entered:
             wtform[f.key].populate_obj(item, f.key)
         item.created_by_fk = item.changed_by_fk = self.user.id
         return item
@@ -162,7 +162,7 @@ class RowChecker:
         if not target.display:
             return []
         shown = target.field(target.display)
-        value: Any = text if field_type(shown.type).text else None
+        value: Any = text if field_type(shown.type).text or shown.given else None
         if shown.type == "choice":
             value = dict(choice_names(shown)).get(fold(text))
         elif shown.type in ("integer", "rating") and re.fullmatch(r"[+-]?\d{1,10}", text):

@@ -8,7 +8,7 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, current_app, g, has_request_context, request
+from flask import Response, current_app, g, has_request_context, redirect, request, url_for
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.exceptions import DatabaseException
@@ -18,7 +18,6 @@ from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import log as audit
@@ -27,6 +26,7 @@ from app.fieldtypes.spreadsheet import to_csv_cell
 from app.security.access import current_access
 from app.sla.deadlines import CLOCKS, overdue
 from app.views.protect import ProtectedViewMixin, conflict_message
+from app.views.related import prefill_references, related_panels
 from app.views.workflow import WorkflowViewMixin
 from app.views.workflow_columns import Deadline, add_overdue_filters
 
@@ -51,14 +51,11 @@ class PortalInterface(SQLAInterface):
     def delete(self, item: Any, commit: bool = True) -> None:
         self._guard(super().delete, item, commit)
 
-    eager: tuple[str, ...] = ()  # relationships a list shows: one query a page, not a row
+    loaders: tuple[Any, ...] = ()  # what a list shows of other records: a query a page
 
     def apply_all(self, query: Any, *args: Any, **kwargs: Any) -> Any:
         query = super().apply_all(query, *args, **kwargs)
-        if self.eager:
-            query = query.options(*[selectinload(getattr(self.obj, key))
-                                    for key in self.eager])
-        return query
+        return query.options(*self.loaders) if self.loaders else query
 
     def get(self, id: Any, filters: Any = None, *args: Any, **kwargs: Any) -> Any:
         """FAB's, read once per request for the same record and filters (the record page
@@ -160,6 +157,36 @@ class PortalModelView(ProtectedViewMixin, WorkflowViewMixin, ModelView):
             if count:
                 raise ValueError(_("Cannot delete: %(count)d %(form)s record(s) still refer "
                                    "to it.", count=count, form=referrer.form.label.get()))
+
+    # -- the record page and the add screen -------------------------------------------
+    def related(self, pk: Any) -> list[Any]:
+        """The related records panels of the record page (app/views/related.py)."""
+        record = self.datamodel.get(pk, self._base_filters)
+        return [] if record is None else related_panels(self.referrers, record)
+
+    def record_title(self, pk: Any) -> str:
+        record = self.datamodel.get(pk, self._base_filters)
+        return "" if record is None else str(record)
+
+    def _get_add_widget(self, form: Any, exclude_cols: Any = None, widgets: Any = None
+                        ) -> Any:
+        """FAB's, with references named in the address filled in (?customer=12)."""
+        if request.method == "GET":
+            prefill_references(self.__form__, form)
+        return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+
+    def post_add(self, item: Any) -> None:
+        super().post_add(item)
+        g.portal_added = item.id
+
+    def post_add_redirect(self) -> Any:
+        """After saving a new record, its page (where its number, workflow and related
+        records are), when the user may open it; else FAB's (back to the list)."""
+        added = g.get("portal_added")
+        if added is not None and self.appbuilder.sm.has_access(
+                "can_show", self.class_permission_name):
+            return redirect(url_for(f"{self.endpoint}.show", pk=added))
+        return super().post_add_redirect()
 
     @expose("/list/")
     @has_access

@@ -7,6 +7,7 @@ from typing import Any
 
 from wtforms.validators import Optional
 
+from app.db.titles import reference_loaders
 from app.fieldtypes.forms import lazy, search_select
 from app.fieldtypes.record_select import RecordSelectField
 from app.fieldtypes.registry import field_type
@@ -36,12 +37,15 @@ def build_view(parts: FormParts, portal: Portal) -> type:
     datamodel = PortalInterface(parts.model)
     keys = [f.key for f in form.fields]
     shown = list_columns(form, keys)
-    datamodel.eager = tuple(f.key for f in form.fields if f.stores_id and f.key in shown)
+    # The references a list shows, and what their titles name: one query a page, not a row.
+    datamodel.loaders = tuple(reference_loaders(parts.model, form, shown,
+                                                portal.models.models))
     system = list(parts.workflow_columns)  # workflow state, SLA deadlines: shown, never edited
     state = state_field(form)
     searchable = list(form.fields) + ([state] if state else [])
     fields = record_form(parts, portal)  # the same fields as the API's and the import's
-    extra = {f.key: getattr(fields, f.key) for f in form.fields}
+    entered = [f.key for f in form.entered]  # an autonumber is shown, never entered
+    extra = {key: getattr(fields, key) for key in entered}
     labels = {f.key: lazy(f.label) for f in form.fields}
     labels.update(SYSTEM_LABELS)
     labels.update({k: v for k, v in WORKFLOW_LABELS.items() if k in system})
@@ -59,8 +63,8 @@ def build_view(parts: FormParts, portal: Portal) -> type:
         "edit_title": lazy(form.label),
         "list_columns": shown,
         "show_columns": show_columns,
-        "add_columns": keys,
-        "edit_columns": keys + [VERSION_FIELD],
+        "add_columns": entered,
+        "edit_columns": entered + [VERSION_FIELD],
         "search_columns": list(form.search_columns),
         "order_columns": list(parts.order_columns),
         "label_columns": labels,

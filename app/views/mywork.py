@@ -20,7 +20,6 @@ from markupsafe import Markup
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from app.fieldtypes.registry import mask
 from app.portal import portal_of
 from app.records.labels import WORKFLOW_LABELS
 from app.security.access import Access, current_access, request_user, scope_clause
@@ -122,10 +121,7 @@ class Collector:
         section.rows.append(self.row(form, record))
 
     def row(self, form: FormSpec, record: Any) -> dict[str, Any]:
-        name = str(record)
-        if form.display and form.field(form.display).sensitive and \
-                not self.access.can_reveal(form.key, form.display):
-            name = mask(form.field(form.display), getattr(record, form.display, None))
+        name = str(record)  # its title (app/db/titles.py), sensitive parts masked
         actions = []
         for offer in self.offers(form, record):
             label = offer.transition.label.get()

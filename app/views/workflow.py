@@ -22,7 +22,6 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import HiddenField, TextAreaField
 
-from app.fieldtypes.registry import mask
 from app.fieldtypes.validators import INT_MAX, NoControlCharacters
 from app.portal import portal_of
 from app.security.access import current_access, request_user
@@ -117,15 +116,10 @@ class WorkflowViewMixin:
         return badge(self.__form__, key)
 
     def record_name(self, record: Any) -> str:
-        """'#id name': the number and its display field (masked if sensitive)."""
-        form = self.__form__
-        shown = form.field(form.display) if form.display else None
+        """'#id title': the number and the record's title (app/db/titles.py: sensitive parts
+        masked)."""
         name = str(record)
-        if shown is not None and shown.sensitive and not current_access().can_reveal(
-                form.key, shown.key):
-            value = getattr(record, shown.key, None)
-            name = mask(shown, value) if value not in (None, "") else ""
-        return f"#{record.id}" if name in ("", f"#{record.id}") else f"#{record.id} {name}"
+        return name if name == f"#{record.id}" else f"#{record.id} {name}"
 
     def dialog_form_class(self, record: Any, t: TransitionSpec) -> tuple[type, list[str]]:
         """A small WTForm per transition: the view's own fields for the required ones still

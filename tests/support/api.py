@@ -79,7 +79,7 @@ def json_body(app: Flask, form: Any, owner: str) -> dict[str, Any]:
     spec = portal_of(app).spec
     n = next(_counter)
     body: dict[str, Any] = {}
-    for field in form.fields:
+    for field in form.entered:
         if field.type == "reference":
             body[field.key] = make_record(app, spec.form(field.form), _owner=owner).id
         elif field.type == "user":

@@ -320,4 +320,4 @@ def field_value(field: FieldSpec, targets: Targets,
 def form_values(draw: Any, form: FormSpec, targets: Targets) -> dict[str, Value]:
     """A value for every field; about a third of the posts are entirely valid."""
     kinds = VALID if draw(st.integers(0, 2)) == 0 else MIXED
-    return {f.key: draw(field_value(f, targets, kinds)) for f in form.fields}
+    return {f.key: draw(field_value(f, targets, kinds)) for f in form.entered}

@@ -13,6 +13,7 @@ from app.config.keys import CHOICE_RE
 from app.config.lint.common import _a, item_path, to_label
 from app.config.lint.roles import RoleRules
 from app.config.lint.sla import SlaRules
+from app.config.lint.titles import TitleRules, placeholders
 from app.config.lint.workflow import WorkflowRules
 from app.config.loader import RawConfig, keypath
 from app.config.source import LDict, format_path
@@ -60,7 +61,7 @@ def indexable(field: FieldSpec) -> bool:
             and (field.max_length or 0) <= 255 and field.type != "text")
 
 
-class Linter(RoleRules, WorkflowRules, SlaRules):
+class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules):
     def __init__(self, raw: RawConfig) -> None:
         self.raw = raw
         self.problems: list[Problem] = []
@@ -184,15 +185,19 @@ class Linter(RoleRules, WorkflowRules, SlaRules):
         if not 1 <= page_size <= 500:
             self.add("PORTAL-E043", raw, "page_size", f"{page_size} is out of range",
                      "allowed: 1 to 500")
+        title = self.check_title(raw, keys, fields)
         if len(self.problems) > before:
             return None
-        queried = {*search, *order, order_by.lstrip("-")}
+        # Searched, sorted and named by (the reference lookups match a record's name):
+        named = placeholders(title.zh + title.en) if title else []
+        queried = {*search, *order, order_by.lstrip("-"), *named, *([display] if display else [])}
         fields = [replace(f, indexed=True) if f.key in queried and indexable(f) else f
                   for f in fields]
         return FormSpec(
             key=raw["key"], label=to_label(raw["label"]), category=raw["category"],
             fields=tuple(fields), list_columns=tuple(lists), search_columns=tuple(search),
-            order_columns=tuple(order), display=display, icon=raw.get("icon", "fa-table"),
+            order_columns=tuple(order), display=display, title=title,
+            icon=raw.get("icon", "fa-table"),
             order=raw.get("order", 100),
             description=to_label(raw["description"]) if "description" in raw else None,
             order_by=order_by, page_size=page_size, workflow=workflow, sla=sla,
@@ -241,6 +246,7 @@ class Linter(RoleRules, WorkflowRules, SlaRules):
                 self.add("PORTAL-E042", raw, "pattern",
                          f"'{raw['pattern']}' is not a valid regular expression ({exc})",
                          "patterns use Python's re syntax; the whole value must match")
+        number_format = self.check_format(raw, ftype)
         default = None
         if "default" in raw and len(self.problems) == before:
             try:
@@ -253,7 +259,8 @@ class Linter(RoleRules, WorkflowRules, SlaRules):
             return None
         return FieldSpec(
             key=raw["key"], label=to_label(raw["label"]), type=ftype,
-            required=raw.get("required", False), unique=raw.get("unique", False),
+            required=raw.get("required", False),
+            unique=raw.get("unique", False) or ftype == "autonumber",
             default=default, min_length=raw.get("min_length"),
             max_length=raw.get("max_length", 200 if ftype == "string" else None),
             min=raw.get("min", 1 if ftype == "rating" else None),
@@ -266,7 +273,8 @@ class Linter(RoleRules, WorkflowRules, SlaRules):
             searchable=raw.get("searchable", False), indexed=raw.get("indexed", False),
             list=raw.get("list", False), sensitive=raw.get("sensitive", False),
             assignee=raw.get("assignee", False), roles=self.role_refs(raw, "roles"),
-            choices=choices, form=target, renamed_from=raw.get("renamed_from"))
+            choices=choices, form=target, renamed_from=raw.get("renamed_from"),
+            format=number_format)
 
     def role_refs(self, data: LDict, key: str) -> tuple[str, ...]:
         """The role keys listed under `key`; an undeclared one is PORTAL-E032."""

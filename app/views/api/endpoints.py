@@ -206,7 +206,7 @@ class PortalModelApi(WorkflowApiMixin, ModelRestApi):
             body.pop(key, None)
         errors = self._unknown(body)
         user = request_user()
-        fields = list(self.form.fields)
+        fields = list(self.form.entered)
         values = {f.key: default_value(f, getattr(user, "id", None)) for f in fields
                   if f.default is not None and f.key not in body}
         values.update(body)
@@ -240,12 +240,15 @@ class PortalModelApi(WorkflowApiMixin, ModelRestApi):
                 raise ApiError(409, conflict_message(item))
         for key in IGNORED_KEYS:
             body.pop(key, None)
+        for field in self.form.fields:
+            if field.given and field.key in body and body[field.key] == getattr(item, field.key):
+                del body[field.key]  # a record sent back as it was read
         errors = self._unknown(body)
         for field in self.form.fields:
             if field.sensitive and field.key in body and unchanged_sensitive(
                     field, body[field.key], getattr(item, field.key)):
                 del body[field.key]  # kept, as when the edit screen's input is left empty
-        fields = [f for f in self.form.fields if f.key in body]
+        fields = [f for f in self.form.entered if f.key in body]
         wtform = checked_form(self.form_class, self.form, item, fields, body, errors)
         for field in fields:
             wtform[field.key].populate_obj(item, field.key)
@@ -280,8 +283,8 @@ class PortalModelApi(WorkflowApiMixin, ModelRestApi):
         readonly = current_access().readonly_fields(self.form.key)
         sm = self.appbuilder.sm
         meta = {
-            "add_columns": [describe(f) for f in self.form.fields],
-            "edit_columns": [describe(f, f.key in readonly) for f in self.form.fields],
+            "add_columns": [describe(f) for f in self.form.entered],
+            "edit_columns": [describe(f, f.key in readonly) for f in self.form.entered],
             "filters": {col: [{"name": str(flt.name), "operator": flt.arg_name}
                               for flt in flts]
                         for col, flts in self._filters.get_search_filters().items()},

@@ -49,10 +49,13 @@ class WorkflowApiMixin:
 
     def _unknown(self, body: dict[str, Any]) -> dict[str, list[str]]:
         """Keys of a record body that are not fields: the workflow's columns are read-only."""
-        known = {f.key for f in self.__form__.fields}
+        known = {f.key for f in self.__form__.entered}
+        given = {f.key for f in self.__form__.fields if f.given}
         system = workflow_columns(self.__form__)
         return {key: [_("Read-only: the workflow changes it, through its transitions.")
-                      if key in system else _("Unknown field.")]
+                      if key in system else _("Read-only: the portal gives it when the "
+                                              "record is saved.")
+                      if key in given else _("Unknown field.")]
                 for key in body if key not in known}
 
     @expose(PK + "/transitions", methods=["GET"])
