@@ -178,6 +178,7 @@ class CalendarSpec:
     weekend: tuple[int, ...] = (5, 6)  # date.weekday() numbers
     holidays: tuple[CalendarDay, ...] = ()
     workdays: tuple[CalendarDay, ...] = ()  # weekend days worked instead
+    hours: tuple[tuple[int, int], ...] = ()  # office hours (minutes from 00:00); (): all day
 
     def is_working_day(self, day: dt.date) -> bool:
         if any(d.date == day for d in self.workdays):

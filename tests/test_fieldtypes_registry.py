@@ -92,7 +92,8 @@ def test_records_are_looked_up_not_read_from_cells() -> None:
 def test_no_value_posts_what_the_browser_posts(app: Flask) -> None:
     with app.test_request_context():
         assert to_formdata(spec("reference", form="customer"), None) == ["__None"]
-        assert to_formdata(spec("boolean"), None) == []
+        assert to_formdata(spec("boolean"), None) == [""]  # not answered
+        assert to_formdata(spec("boolean"), False) == ["0"]
         assert to_formdata(spec("multi_choice"), None) == []
         assert to_formdata(spec("string"), None) == [""]
         with pytest.raises(FieldError, match="此项为必填项。"):
@@ -113,3 +114,35 @@ def test_the_linter_reads_its_type_rules_from_the_registry() -> None:
     assert OPTION_TYPES["form"] == ("reference",)
     assert [t for t in FIELD_TYPES if not field_type(t).unique] == [
         "text", "boolean", "multi_choice"]
+
+
+def test_a_yes_no_question_is_unanswered_until_answered(app: Flask) -> None:
+    """客户满意 showed 否 before any callback: a yes/no is 是, 否 or — (None)."""
+    with app.test_request_context():
+        assert submit(spec("boolean"), [""]) is None
+        assert submit(spec("boolean"), ["1"]) is True and submit(spec("boolean"), ["y"]) is True
+        assert submit(spec("boolean"), ["0"]) is False
+        context = FieldContext(datamodel=None, fetch=lambda f: lambda pk: None,
+                               label=lambda f: str)
+        form_class = type("One", (RecordForm,), {
+            "x": build_field(spec("boolean", required=True), context)})
+        form = form_class(formdata=MultiDict([("x", "")]))
+        assert not form.validate() and form.errors == {"x": ["此项为必填项。"]}
+        bad = form_class(formdata=MultiDict([("x", "maybe")]))
+        assert not bad.validate() and "x" in bad.errors
+
+
+def test_required_selects_start_with_nothing_chosen(app: Flask) -> None:
+    """A required choice without a YAML default, and a required rating, render a blank first
+    option selected: the first choice or one star were saved unseen."""
+    context = FieldContext(datamodel=None, fetch=lambda f: lambda pk: None, label=lambda f: str)
+    with app.test_request_context():
+        for field in (spec("choice", required=True), spec("rating", required=True)):
+            form_class = type("One", (RecordForm,), {"x": build_field(field, context)})
+            html = str(form_class()["x"])
+            assert '<option selected value="">—</option>' in html, html
+            empty = form_class(formdata=MultiDict([("x", "")]))
+            assert not empty.validate() and empty.errors == {"x": ["此项为必填项。"]}
+        chosen = spec("choice", required=True, default="b")
+        form_class = type("One", (RecordForm,), {"x": build_field(chosen, context)})
+        assert '<option selected value="b">' in str(form_class()["x"])

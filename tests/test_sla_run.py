@@ -277,3 +277,13 @@ def test_a_year_without_holidays_in_the_calendar_is_warned_about(app: Flask) -> 
     assert sla_run.working_week(CalendarSpec(weekend=(6,))) == "Monday–Saturday"
     assert sla_run.working_week(CalendarSpec(weekend=(4, 5))) == (
         "Monday, Tuesday, Wednesday, Thursday, Sunday")
+
+
+def test_a_sunday_night_urgent_complaint_is_due_in_mondays_office_hours(app: Flask) -> None:
+    """config/calendar.yaml's office hours (09:00–12:00, 13:30–18:00): the urgent first
+    response (2h) registered on Sunday at 22:00 was due Monday at 02:00; the resolution (1d)
+    is due at the end of Monday's office hours."""
+    rec = complaint(app, "2026-12-06 22:00", priority="urgent")
+    assert row(app, rec.id)["due"] == (at("2026-12-07 11:00"), at("2026-12-07 18:00"))
+    lunch = complaint(app, "2026-12-07 11:30", priority="urgent")  # 30 min, then 13:30 on
+    assert row(app, lunch.id)["due"] == (at("2026-12-07 15:00"), at("2026-12-08 11:30"))

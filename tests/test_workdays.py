@@ -143,3 +143,30 @@ def test_calendar_covers() -> None:
     assert not calendar_covers(PLAIN, 2026)
     only_workday = CalendarSpec(workdays=(CalendarDay(dt.date(2027, 1, 4)),))
     assert calendar_covers(only_workday, 2027)
+
+
+OFFICE = CalendarSpec(weekend=(5, 6), hours=((9 * 60, 12 * 60), (13 * 60 + 30, 18 * 60)))
+
+
+@pytest.mark.parametrize(("start", "duration", "expected"), [
+    ("2026-12-06 22:00", "4h", "2026-12-07 14:30"),  # Sunday night: Monday's office hours
+    ("2026-12-07 09:00", "3h", "2026-12-07 12:00"),  # ends as the morning ends, not 13:30
+    ("2026-12-07 11:00", "2h", "2026-12-07 14:30"),  # across the lunch break
+    ("2026-12-07 12:30", "1h", "2026-12-07 14:30"),  # starting in the lunch break
+    ("2026-12-07 07:00", "30m", "2026-12-07 09:30"),  # before opening
+    ("2026-12-04 17:00", "2h", "2026-12-07 10:00"),  # Friday evening into Monday
+    ("2026-12-04 10:00", "1d", "2026-12-07 10:00"),  # a day is a working day
+    ("2026-12-04 19:00", "1d", "2026-12-07 18:00"),  # from after hours: Monday's close
+    ("2026-12-06 10:00", "1d", "2026-12-07 18:00"),  # from a Sunday: Monday's close
+    ("2026-12-07 09:00", "1d", "2026-12-07 18:00"),  # a whole working day
+    ("2026-12-07 17:00", "3d", "2026-12-10 17:00"),
+    ("2026-12-07 17:00", "1d 1h", "2026-12-08 18:00"),
+    ("2026-12-05 10:00", "8h", "2026-12-08 09:30"),  # Saturday: 7.5 h on Monday, then Tuesday
+])
+def test_office_hours_count_office_time_only(start: str, duration: str, expected: str) -> None:
+    assert due_at(at(start), parse_duration(duration), OFFICE, True) == at(expected)
+
+
+def test_office_hours_do_not_change_calendar_time() -> None:
+    assert due_at(at("2026-12-06 22:00"), parse_duration("4h"), OFFICE, False) == \
+        at("2026-12-07 02:00")

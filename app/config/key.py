@@ -33,5 +33,6 @@ KINDS = {
     "field_lists": "a mapping of form key → list of field keys",
     "date": "a date written YYYY-MM-DD",
     "states": "a state key, a list of state keys, or '*'",
+    "times": "a list of office hours, each written 'HH:MM-HH:MM' (e.g. '09:00-12:00')",
 }
 

@@ -276,10 +276,10 @@ class Checker:
             return self.check_grants(value, where, path)
         if kind in ("scopes", "field_lists", "field_refs"):
             return self.check_role_map(value, kind, where, path)
-        if kind == "keys":
+        if kind in ("keys", "times"):
             if not isinstance(value, LList) or not all(isinstance(v, str) for v in value):
                 self.add("PORTAL-E011", where, path,
-                         f"expected {KINDS['keys']}, found {_type_name(value)}")
+                         f"expected {KINDS[kind]}, found {_type_name(value)}")
                 return False
             return True
         return self.check_scalar(value, spec, where, path)

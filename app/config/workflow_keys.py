@@ -93,6 +93,10 @@ CALENDAR_FILE = (
         "on them."),
     Key("workdays", "list:calendar_day", "Make-up workdays (调休上班): weekend days worked "
         "instead of a holiday."),
+    Key("hours", "times", "Office hours of a working day, e.g. ['09:00-12:00', "
+        "'13:30-18:00']: working-day deadlines then count office time only (a day, `d`, is "
+        "one working day's office hours; `h` and `m` are office time). Without it the "
+        "whole working day counts, 00:00 to 24:00."),
 )
 CALENDAR_DAY = (
     Key("date", "date", "The day (YYYY-MM-DD).", required=True),

@@ -21,7 +21,6 @@ from flask_appbuilder.validators import Unique
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    BooleanField,
     DateField,
     DateTimeLocalField,
     DecimalField,
@@ -180,7 +179,8 @@ def number_field(field: FieldSpec, ctx: FieldContext, kind: Any) -> Any:
 
 
 def rating_field(field: FieldSpec, ctx: FieldContext, kind: Any) -> Any:
-    blank = [] if field.required else [SelectChoice("", "—")]
+    """Nothing chosen until someone answers (a required rating started at one star)."""
+    blank = [SelectChoice("", "—")]
     return SelectField(choices=blank + stars(field), coerce=_int_or_none,
                        widget=Select2Widget(), validators=_required(field, text=False),
                        **common_kwargs(field, kind))
@@ -199,12 +199,34 @@ def datetime_field(field: FieldSpec, ctx: FieldContext, kind: Any) -> Any:
     return LocalDateTimeField(validators=_required(field, text=False), **common_kwargs(field, kind))
 
 
+TRUE_POSTS = ("1", "y", "true", "on")  # "y" and "on": what a checkbox posted
+FALSE_POSTS = ("0", "n", "false", "off")
+
+
+def yes_no_or_none(value: Any) -> bool | None:
+    """A yes/no answer from a post or the database: None while nobody answered."""
+    if value is None or value == "" or isinstance(value, bool):
+        return value if value != "" else None
+    if value in TRUE_POSTS:
+        return True
+    if value in FALSE_POSTS:
+        return False
+    raise ValueError(value)
+
+
 def boolean_field(field: FieldSpec, ctx: FieldContext, kind: Any) -> Any:
-    return BooleanField(**common_kwargs(field, kind))
+    """是 / 否, or — while not answered: a question nobody asked yet is not 否 (客户满意
+    before the callback). Required: one of the two must be chosen."""
+    return SelectField(choices=[SelectChoice("", "—"), SelectChoice("1", _l("Yes")),
+                                SelectChoice("0", _l("No"))],
+                       coerce=yes_no_or_none, widget=Select2Widget(),
+                       validators=_required(field, text=False), **common_kwargs(field, kind))
 
 
 def choice_field(field: FieldSpec, ctx: FieldContext, kind: Any) -> Any:
-    blank = [] if field.required else [SelectChoice("", "—")]
+    """Nothing chosen unless the YAML sets a default: a required choice (a compensation's
+    kind) started at its first choice, which a hurried user saved unseen."""
+    blank = [SelectChoice("", "—")]
     return SelectField(choices=lambda: blank + choice_options(field), coerce=_str_or_none,
                        widget=Select2Widget(), validators=_required(field, text=False),
                        **common_kwargs(field, kind))

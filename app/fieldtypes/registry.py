@@ -83,7 +83,7 @@ TYPES: tuple[FieldType, ...] = (
               evaluate_default=defaults.now_or_constant, read_cell=values.datetime_cell,
               server_default=False),
     FieldType("boolean", columns.boolean, forms.boolean_field, values.boolean_in,
-              values.plain_out, convert.to_boolean, values.yes_no, blank=(),
+              values.plain_out, convert.to_boolean, values.yes_no,
               parse_default=defaults.boolean_default, show=values.yes_no,
               read_cell=values.boolean_cell, unique=False),
     FieldType("choice", columns.sized(64), forms.choice_field, values.choice_in,

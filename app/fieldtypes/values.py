@@ -63,7 +63,7 @@ def decimal_in(field: FieldSpec, value: Any) -> list[str]:
 def boolean_in(field: FieldSpec, value: Any) -> list[str]:
     if not isinstance(value, bool):
         raise FieldError(_("Enter true or false."))
-    return ["y"] if value else []
+    return ["1"] if value else ["0"]
 
 
 def date_in(field: FieldSpec, value: Any) -> list[str]:

@@ -17,6 +17,11 @@ How a deadline is counted:
   (shown as Thursday 00:00). A deadline that ends exactly at the end of a working day stays at
   that midnight: ``2h`` from Friday 22:00 is due Friday 24:00 (Saturday 00:00).
 - Times are the server's local time, without a time zone.
+- With office hours (`hours` in config/calendar.yaml, e.g. 09:00–12:00 and 13:30–18:00) the
+  clock runs only within them on working days: a day (``d``) is one working day, ``h`` and
+  ``m`` are office time. ``4h`` from Sunday 22:00 is due Monday 14:30; ``1d`` from Friday
+  10:00 is due Monday 10:00; ``1d`` from Friday 19:00 or Sunday is due Monday 18:00 (a deadline that
+  ends as a period ends stays there: ``3h`` from Monday 09:00 is due 12:00, not 13:30).
 
 A calendar with no working day at all (every weekday a weekend, no make-up workdays) cannot
 give a deadline: it fails with "the calendar has no working day within a year of <date>".
@@ -93,6 +98,8 @@ def due_at(
         raise ValueError("a duration must not be negative")
     if calendar is None or not working_days:
         return start + dt.timedelta(seconds=seconds)
+    if calendar.hours:
+        return office_due_at(start, seconds, calendar)
     cal = working_calendar(calendar)
     day = start.date()
     offset = start - _midnight(start, day)
@@ -103,6 +110,40 @@ def due_at(
         remaining -= dt.timedelta(days=1) - offset
         day, offset = cal.next_working_day(day + dt.timedelta(days=1)), dt.timedelta()
     return _midnight(start, day) + offset + remaining
+
+
+def office_due_at(start: dt.datetime, seconds: int, calendar: CalendarSpec) -> dt.datetime:
+    """due_at with office hours: whole days (`d`) are working days, the rest office time."""
+    cal = working_calendar(calendar)
+    periods = [(a * 60, b * 60) for a, b in calendar.hours]  # seconds from 00:00
+    length = sum(b - a for a, b in periods)  # office seconds in a working day
+    days, rest = divmod(seconds, 86400)
+    day = start.date()
+    if cal.is_working_day(day):
+        clock = (start - _midnight(start, day)).total_seconds()
+        done = sum(max(0.0, min(b, clock) - a) for a, b in periods)  # office time before it
+    else:
+        day, done = cal.next_working_day(day), 0.0
+    if done >= length and (days or rest):  # after hours: as from the next working day
+        day, done = cal.next_working_day(day + dt.timedelta(days=1)), 0.0
+    if done == 0 and days:  # a whole day from the opening ends as that day's hours end
+        days, done = days - 1, float(length)
+    for _ in range(days):
+        day = cal.next_working_day(day + dt.timedelta(days=1))
+    while rest > length - done:
+        rest -= int(length - done)
+        day, done = cal.next_working_day(day + dt.timedelta(days=1)), 0.0
+    return _midnight(start, day) + dt.timedelta(seconds=_clock(periods, done + rest))
+
+
+def _clock(periods: list[tuple[int, int]], office: float) -> float:
+    """The time of day (seconds from 00:00) when `office` seconds of office time have passed:
+    the end of a period rather than the start of the next when it falls between them."""
+    for start, end in periods:
+        if office <= end - start:
+            return start + office
+        office -= end - start
+    return float(periods[-1][1])
 
 
 def calendar_covers(calendar: CalendarSpec, year: int) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from app.fieldtypes.forms import FALSE_POSTS, TRUE_POSTS
 from app.spec import FieldSpec, FormSpec
 
 _unique = itertools.count(1)
@@ -247,8 +248,14 @@ def datetime_value(draw: Any, field: FieldSpec, kinds: tuple[str, ...] = MIXED) 
 
 @st.composite
 def boolean_value(draw: Any, field: FieldSpec, kinds: tuple[str, ...] = MIXED) -> Value:
-    posted = draw(st.one_of(st.sampled_from(["y", "", "false", None]), hostile_text))
-    return Value(posted, "valid", posted not in (None, "", "false"))
+    """是 (1, y, true, on), 否 (0, n, false, off), not answered (blank: None); anything else
+    is no answer the select offers."""
+    posted = draw(st.one_of(st.sampled_from(["y", "1", "0", "", "false"]), hostile_text))
+    if posted == "":
+        return Value(posted, "invalid" if field.required else "valid", None)
+    if posted in TRUE_POSTS or posted in FALSE_POSTS:
+        return Value(posted, "valid", posted in TRUE_POSTS)
+    return Value(posted, "invalid")
 
 
 @st.composite

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from typing import Any
 
 from app.config.durations import parse_duration
@@ -11,6 +12,8 @@ from app.config.errors import Problem
 from app.config.source import LDict
 from app.config.workflow_keys import WEEKDAYS
 from app.spec import CalendarDay, CalendarSpec, FieldSpec, SlaSpec, SlaTarget, WorkflowSpec
+
+HOURS_RE = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")  # 09:00-12:00
 
 MAX_RANGE_DAYS = 31  # a longer holiday range is a typo in a year or month
 
@@ -158,7 +161,35 @@ class SlaRules:
                 self.add("PORTAL-E069", item, "date", f"{day.date} is both a holiday and a "
                          "make-up workday", "remove it from one of the two lists")
         return CalendarSpec(tuple(sorted(set(weekend))), tuple(holidays),
-                            tuple(d for d, _ in workdays))
+                            tuple(d for d, _ in workdays), hours=self.office_hours(craw))
+
+    def office_hours(self, craw: LDict) -> tuple[tuple[int, int], ...]:
+        """`hours` as (start, end) minutes from 00:00, in order and apart (PORTAL-E069)."""
+        out: list[tuple[int, int]] = []
+        values: Any = craw.get("hours") or []
+        for i, text in enumerate(values):
+            where = values.where(i)
+            match = HOURS_RE.fullmatch(text.strip())
+            start = end = -1
+            if match:
+                h1, m1, h2, m2 = (int(g) for g in match.groups())
+                start, end = h1 * 60 + m1, h2 * 60 + m2
+            if not match or not (0 <= start < end <= 24 * 60) or m1 > 59 or m2 > 59:
+                problem = (f"'{text}' is not a period of office hours" if not match or
+                           m1 > 59 or m2 > 59 or end > 24 * 60
+                           else f"'{text}' ends before it starts")
+                self.problems.append(Problem(
+                    "PORTAL-E069", where.file, where.line, where.column, f"hours[{i}]",
+                    problem, "write 'HH:MM-HH:MM' within the day, e.g. '09:00-12:00'"))
+                continue
+            if out and start < out[-1][1]:
+                self.problems.append(Problem(
+                    "PORTAL-E069", where.file, where.line, where.column, f"hours[{i}]",
+                    f"'{text}' starts before the period above it ends",
+                    "list the periods of a day in order, without overlaps"))
+                continue
+            out.append((start, end))
+        return tuple(out)
 
     def calendar_days(self, craw: LDict, key: str) -> list[tuple[CalendarDay, LDict]]:
         out: list[tuple[CalendarDay, LDict]] = []
