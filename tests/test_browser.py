@@ -6,6 +6,7 @@ Needs /usr/bin/chromium (`apt-get install chromium`); skips with that hint other
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from tests.support.browser import (
     chromium_path,
     login,
     new_page,
+    overflowing,
     running_portal,
     type_date,
 )
@@ -263,3 +265,36 @@ def test_staff_finds_a_customer_by_phone_as_they_type_and_by_quick_search(
     hits.first.click()
     page.wait_for_load_state()
     assert "/customerview/show/" in page.url
+
+
+def test_on_a_phone_forms_and_record_pages_fit_the_screen(chromium: Any, portal: Portal,
+                                                          tmp_path: Path) -> None:
+    """At 390 px every add form and a record page are one column: no input, select or
+    value reaches past the screen (FAB's add form was 670 px wide inside 356). The record
+    page opened after saving has its number, an edit button and its related records."""
+    page = new_page(chromium, portal, width=390)
+    try:
+        login(page, portal)
+        add_customer(page, "手机端客户", "13700001234")
+        assert "/customerview/show/" in page.url
+        page.locator(".portal-related-add", has_text="新增投诉登记").click()
+        page.wait_for_load_state()
+        assert overflowing(page) == []
+        assert "手机端客户" in page.locator("select#customer + .select2-container").inner_text()
+        page.fill("#product_name", "手机端面霜")
+        page.fill("#occurred_at", "2026-12-05T10:00")
+        page.fill("#description", "用后皮肤发红发痒")
+        page.locator("#model_form button[type=submit]").click()
+        page.wait_for_load_state()
+        assert "/complaintview/show/" in page.url
+        title = page.locator("#portal-record-title").inner_text()
+        assert re.fullmatch(r"TS-\d{8}-\d{4} 手机端客户 手机端面霜", title), title
+        assert page.locator("#portal-edit").is_visible()
+        assert overflowing(page) == []
+        page.screenshot(path=str(tmp_path / "phone_complaint.png"), full_page=True)
+        for form in ("customer", "complaint", "compensation", "satisfactionsurvey"):
+            page.goto(f"/{form}view/add")
+            assert page.locator("#model_form").count() == 1, form
+            assert overflowing(page) == [], form
+    finally:
+        page.context.close()

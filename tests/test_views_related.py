@@ -107,3 +107,23 @@ def test_the_record_page_costs_the_same_with_3_or_30_related_records(app: Flask)
     _, small = statements_of(app, client, f"/customerview/show/{few.id}")
     _, large = statements_of(app, client, f"/customerview/show/{many.id}")
     assert len(large) == len(small) + 1  # the bounded count, once more than 5
+
+
+def test_the_record_page_offers_edit_only_where_the_user_may_edit(app: Flask) -> None:
+    spec = portal_of(app).spec
+    complaint = make_record(app, spec.form("complaint"), "staff", product_name="可编辑霜")
+    staff = app.test_client()
+    login(staff, "staff")
+    page = staff.get(f"/complaintview/show/{complaint.id}").get_data(as_text=True)
+    assert f'id="portal-edit" href="/complaintview/edit/{complaint.id}"' in page
+    auditor = app.test_client()
+    login(auditor, "auditor")
+    page = auditor.get(f"/complaintview/show/{complaint.id}").get_data(as_text=True)
+    assert "可编辑霜" in page and 'id="portal-edit"' not in page  # read-only role
+    locked = make_record(app, spec.form("compensation"), "staff", complaint=complaint.id)
+    with app.app_context():  # 待主管审批: locked, moved on by its workflow only
+        app.appbuilder.session.get(portal_of(app).model("compensation"),
+                                   locked.id).state = "submitted"
+        app.appbuilder.session.commit()
+    page = staff.get(f"/compensationview/show/{locked.id}").get_data(as_text=True)
+    assert "待主管审批" in page and 'id="portal-edit"' not in page

@@ -25,7 +25,7 @@ from app.fieldtypes.registry import mask
 from app.fieldtypes.spreadsheet import to_csv_cell
 from app.security.access import current_access
 from app.sla.deadlines import CLOCKS, overdue
-from app.views.protect import ProtectedViewMixin, conflict_message
+from app.views.protect import ProtectedViewMixin, conflict_message, locked_state
 from app.views.related import prefill_references, related_panels
 from app.views.workflow import WorkflowViewMixin
 from app.views.workflow_columns import Deadline, add_overdue_filters
@@ -163,6 +163,12 @@ class PortalModelView(ProtectedViewMixin, WorkflowViewMixin, ModelView):
         """The related records panels of the record page (app/views/related.py)."""
         record = self.datamodel.get(pk, self._base_filters)
         return [] if record is None else related_panels(self.referrers, record)
+
+    def can_edit_record(self, pk: Any) -> bool:
+        """The record page offers 编辑: the user may edit, and its state is not locked."""
+        record = self.datamodel.get(pk, self._base_filters)
+        return record is not None and locked_state(self.__form__, record) is None and bool(
+            self.appbuilder.sm.has_access("can_edit", self.class_permission_name))
 
     def record_title(self, pk: Any) -> str:
         record = self.datamodel.get(pk, self._base_filters)

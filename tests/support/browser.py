@@ -210,10 +210,13 @@ def browser(executable_path: str | None = None) -> Iterator[Any]:
             chromium.close()
 
 
-def new_page(chromium: Any, portal: Portal, timeout_ms: int = 10_000) -> Any:
-    """A page in a fresh context (no cookies) that resolves relative URLs on the portal."""
+def new_page(chromium: Any, portal: Portal, timeout_ms: int = 10_000,
+             width: int = 1280) -> Any:
+    """A page in a fresh context (no cookies) that resolves relative URLs on the portal;
+    `width` 390 is a phone."""
     context = chromium.new_context(base_url=portal.base_url, locale="zh-CN",
-                                   viewport={"width": 1280, "height": 900})
+                                   viewport={"width": width, "height": 900},
+                                   is_mobile=width < 768, has_touch=width < 768)
     context.set_default_timeout(timeout_ms)
     return context.new_page()
 
@@ -249,3 +252,15 @@ def alert_texts(page: Any) -> list[str]:
     """The texts of the page's alerts: FAB's flashed messages ("记录已添加") and the error
     box under each invalid field (without the close button's ×)."""
     return [text.replace("×", "").strip() for text in page.locator(".alert").all_inner_texts()]
+
+
+OVERFLOW_JS = """() => [...document.querySelectorAll(
+    '#model_form input:not([type=hidden]), #model_form select, #model_form textarea,'
+    + ' #model_form .select2-container, .panel-body table td, .portal-related')]
+  .filter(e => e.offsetParent !== null && e.getBoundingClientRect().right > innerWidth + 1)
+  .map(e => e.id || e.name || e.className)"""
+
+
+def overflowing(page: Any) -> list[str]:
+    """Form elements and record rows reaching past the right edge of the viewport."""
+    return list(page.evaluate(OVERFLOW_JS))
