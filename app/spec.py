@@ -80,6 +80,7 @@ class FieldSpec:
     form: str | None = None
     renamed_from: str | None = None
     format: str | None = None  # an autonumber's template, e.g. "TS-{date:%Y%m%d}-{seq:4}"
+    on_add: bool = True  # on the add form (false: filled in later, e.g. the resolution)
 
     @property
     def given(self) -> bool:
@@ -189,6 +190,17 @@ class CalendarSpec:
 
 
 @dataclass(frozen=True)
+class SectionSpec:
+    """A group of a form's fields on its add, edit and record pages (客户信息, 处理 …)."""
+
+    key: str
+    label: Label
+    fields: tuple[str, ...]
+    columns: int = 1  # 2: side by side on a wide screen (one column on a phone)
+    states: tuple[str, ...] = ()  # only in these workflow states (edit and record page)
+
+
+@dataclass(frozen=True)
 class FormSpec:
     key: str
     label: Label
@@ -206,6 +218,7 @@ class FormSpec:
     page_size: int = 20
     workflow: WorkflowSpec | None = None
     sla: SlaSpec | None = None
+    sections: tuple[SectionSpec, ...] = ()  # () : one untitled group of every field
     source: str = field(default="", repr=False, compare=False)
 
     @property

@@ -68,6 +68,9 @@ FIELD = (
     Key("form", "key", "Referenced form of a reference field."),
     Key("renamed_from", "key", "The field's previous key: the migration renames its column and "
         "keeps the data."),
+    Key("on_add", "boolean", "Shown on the add form; false for what is filled in later "
+        "(a handler's resolution, the customer's satisfaction). A required field left off "
+        "needs a default.", default=True),
     Key("format", "string", "An autonumber's template: text, {date:%Y%m%d} (the creation "
         "date; %Y %y %m %d) and one {seq:N} (a counter of N digits, restarting when the text "
         "around it changes), e.g. TS-{date:%Y%m%d}-{seq:4}. Given on save, unique, never "
@@ -104,6 +107,18 @@ FORM = (
         "(see docs/workflows.md)."),
     Key("sla", "section:sla", "Response and resolution deadlines per priority; needs a "
         "workflow."),
+    Key("sections", "list:section", "Groups of fields on the add, edit and record pages "
+        "(客户信息 / 产品信息 / 问题 / 处理), in order; fields in none come last, untitled."),
+)
+SECTION = (
+    Key("key", "key", "Identifier of the section, unique in the form.", required=True),
+    Key("label", "label", "Its heading.", required=True),
+    Key("fields", "keys", "Its fields, in order; each field in one section at most.",
+        required=True),
+    Key("columns", "integer", "1, or 2 to set fields side by side on a wide screen (one "
+        "column on a phone; long text spans both).", default=1),
+    Key("states", "keys", "Only in these workflow states (record page and edit form); on "
+        "the add form only if the initial state is among them."),
 )
 FORM_OVERRIDE = tuple(
     Key(k.name, k.kind, k.help, default=k.default, allowed=k.allowed)
@@ -166,7 +181,7 @@ PACK = (
 SECTIONS: dict[str, tuple[Key, ...]] = {
     "form": FORM, "field": FIELD, "choice": CHOICE, "label": LABEL,
     "category": CATEGORY, "menu_file": MENU_FILE, "role": ROLE, "roles_file": ROLES_FILE,
-    "pack": PACK, "form_override": FORM_OVERRIDE,
+    "pack": PACK, "form_override": FORM_OVERRIDE, "section": SECTION,
     "field_override": FIELD_OVERRIDE, "role_override": ROLE_OVERRIDE,
     **WORKFLOW_SECTIONS,
 }
@@ -181,6 +196,7 @@ SECTION_TITLES = {
     "roles_file": "Roles file (config/roles.yaml)",
     "role": "Role (an item of roles)",
     "pack": "Industry pack (config/industries/<name>/pack.yaml)",
+    "section": "Section (an item of a form's sections)",
     "form_override": "Form override (a value of a pack's forms mapping)",
     "field_override": "Field override (an item of a form override's fields)",
     "role_override": "Role override (an item of a pack's roles)",

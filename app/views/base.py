@@ -21,12 +21,15 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import log as audit
-from app.fieldtypes.registry import mask
+from app.db.users import current_user_id
+from app.fieldtypes.registry import default_of, mask
 from app.fieldtypes.spreadsheet import to_csv_cell
+from app.records.forms import default_value
 from app.security.access import current_access
 from app.sla.deadlines import CLOCKS, overdue
 from app.views.protect import ProtectedViewMixin, conflict_message, locked_state
 from app.views.related import prefill_references, related_panels
+from app.views.sections import SectionsViewMixin
 from app.views.workflow import WorkflowViewMixin
 from app.views.workflow_columns import Deadline, add_overdue_filters
 
@@ -126,7 +129,7 @@ class PortalInterface(SQLAInterface):
             raise DatabaseException(message) from exc
 
 
-class PortalModelView(ProtectedViewMixin, WorkflowViewMixin, ModelView):
+class PortalModelView(SectionsViewMixin, ProtectedViewMixin, WorkflowViewMixin, ModelView):
     """Generated per form; class attributes are filled in by app/views/forms.py."""
 
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete",
@@ -180,6 +183,19 @@ class PortalModelView(ProtectedViewMixin, WorkflowViewMixin, ModelView):
         if request.method == "GET":
             prefill_references(self.__form__, form)
         return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+
+    def pre_add(self, item: Any) -> None:
+        """Fields the add form leaves out (`on_add: false`, sections of later states) take
+        their YAML defaults, as the API and imports give them."""
+        super().pre_add(item)
+        for field in self.__form__.entered:
+            if field.key in self.add_columns or field.default is None:
+                continue
+            if field.stores_id:
+                if getattr(item, field.column, None) is None:
+                    setattr(item, field.column, default_value(field, current_user_id()))
+            elif getattr(item, field.key, None) is None:
+                setattr(item, field.key, default_of(field))
 
     def post_add(self, item: Any) -> None:
         super().post_add(item)

@@ -25,6 +25,7 @@ from app.views.mywork import register_my_work_view
 from app.views.protect import VERSION_FIELD, ProtectedViewMixin, masked_formatter
 from app.views.schema import register_schema_view
 from app.views.search import register_search_view
+from app.views.sections import hidden_in
 from app.views.teams import register_team_view
 from app.views.workflow_columns import formatters as system_formatters
 from app.views.workflow_columns import state_field
@@ -45,6 +46,8 @@ def build_view(parts: FormParts, portal: Portal) -> type:
     searchable = list(form.fields) + ([state] if state else [])
     fields = record_form(parts, portal)  # the same fields as the API's and the import's
     entered = [f.key for f in form.entered]  # an autonumber is shown, never entered
+    on_add = [f.key for f in form.entered  # `on_add: false`, sections of later states: not
+              if f.on_add and f.key not in hidden_in(form, None)]  # on the add form
     extra = {key: getattr(fields, key) for key in entered}
     labels = {f.key: lazy(f.label) for f in form.fields}
     labels.update(SYSTEM_LABELS)
@@ -63,7 +66,7 @@ def build_view(parts: FormParts, portal: Portal) -> type:
         "edit_title": lazy(form.label),
         "list_columns": shown,
         "show_columns": show_columns,
-        "add_columns": entered,
+        "add_columns": on_add,
         "edit_columns": entered + [VERSION_FIELD],
         "search_columns": list(form.search_columns),
         "order_columns": list(parts.order_columns),

@@ -73,23 +73,28 @@ class ProtectedViewMixin:
         if base is None or not has_request_context():
             return base
         readonly = current_access().readonly_fields(self.__form__.key)
+        hidden = self.hidden_on_edit()  # sections of other workflow states: left as stored
         cache = self.__dict__.setdefault("_edit_forms", {})
-        if readonly not in cache:
+        if (readonly, hidden) not in cache:
             view = self
             attrs: dict[str, Any] = {key: ReadOnlyField(self.label_columns.get(key, key),
                                                         display=self._display(key))
                                      for key in readonly}
+            attrs.update({key: None for key in hidden})
 
             def refresh(cls: Any, obj: Any = None) -> Any:
                 return cls(obj=view.stored_item())
 
             attrs["refresh"] = classmethod(refresh)
-            cache[readonly] = type("PortalEditForm", (base,), attrs)
-        return cache[readonly]
+            cache[(readonly, hidden)] = type("PortalEditForm", (base,), attrs)
+        return cache[(readonly, hidden)]
 
     @edit_form.setter
     def edit_form(self, value: Any) -> None:
         self.__dict__["_edit_form_base"] = value
+
+    def hidden_on_edit(self) -> frozenset[str]:  # app/views/sections.py
+        return frozenset()
 
     def stored_item(self) -> Any:
         pk = (request.view_args or {}).get("pk")

@@ -12,6 +12,7 @@ from app.config.errors import Problem
 from app.config.keys import CHOICE_RE
 from app.config.lint.common import _a, item_path, to_label
 from app.config.lint.roles import RoleRules
+from app.config.lint.sections import SectionRules
 from app.config.lint.sla import SlaRules
 from app.config.lint.titles import TitleRules, placeholders
 from app.config.lint.workflow import WorkflowRules
@@ -61,7 +62,7 @@ def indexable(field: FieldSpec) -> bool:
             and (field.max_length or 0) <= 255 and field.type != "text")
 
 
-class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules):
+class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules):
     def __init__(self, raw: RawConfig) -> None:
         self.raw = raw
         self.problems: list[Problem] = []
@@ -186,6 +187,7 @@ class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules):
             self.add("PORTAL-E043", raw, "page_size", f"{page_size} is out of range",
                      "allowed: 1 to 500")
         title = self.check_title(raw, keys, fields)
+        sections = self.build_sections(raw, keys, fields, workflow)
         if len(self.problems) > before:
             return None
         # Searched, sorted and named by (the reference lookups match a record's name):
@@ -201,6 +203,7 @@ class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules):
             order=raw.get("order", 100),
             description=to_label(raw["description"]) if "description" in raw else None,
             order_by=order_by, page_size=page_size, workflow=workflow, sla=sla,
+            sections=sections,
             source=raw.loc.file)
 
     def column_list(self, raw: LDict, key: str, keys: list[str], flag: str | None,
@@ -274,7 +277,7 @@ class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules):
             list=raw.get("list", False), sensitive=raw.get("sensitive", False),
             assignee=raw.get("assignee", False), roles=self.role_refs(raw, "roles"),
             choices=choices, form=target, renamed_from=raw.get("renamed_from"),
-            format=number_format)
+            format=number_format, on_add=raw.get("on_add", True))
 
     def role_refs(self, data: LDict, key: str) -> tuple[str, ...]:
         """The role keys listed under `key`; an undeclared one is PORTAL-E032."""
