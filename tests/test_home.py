@@ -55,3 +55,32 @@ def test_menu_order_follows_yaml_and_security_comes_last(app) -> None:
                                       "Security"]  # 我的待办 first (app/views/mywork.py)
     assert [c.name for c in menu[4].childs] == ["audit_log", "audit_verify"]
     assert [c.name for c in menu[2].childs] == ["complaint", "compensation"]
+
+
+def test_the_home_page_shows_what_waits_for_the_user(make_app) -> None:
+    """A fresh portal: the supervisor's home lists the compensation waiting for approval,
+    with its title and a working 批准 button; the auditor, who approves nothing, is told."""
+    from decimal import Decimal
+
+    from app.portal import portal_of
+    from tests.support.factories import make_record
+
+    app = make_app()
+    spec = portal_of(app).spec
+    record = make_record(app, spec.form("compensation"), "staff", amount=Decimal("260"),
+                         kind="gift")
+    with app.app_context():
+        app.appbuilder.session.get(portal_of(app).model("compensation"),
+                                   record.id).state = "submitted"
+        app.appbuilder.session.commit()
+    client = app.test_client()
+    login(client, "supervisor")
+    page = client.get("/").get_data(as_text=True)
+    home = page[page.index('id="home-waiting"'):]
+    assert 'id="home-waiting-count">1<' in home
+    assert 'data-section="approve"' in home and "赠品 260.00元 · TS-" in home
+    assert f'href="/compensationview/transition/{record.id}/approve">主管批准</a>' in home
+    auditor = app.test_client()
+    login(auditor, "auditor")
+    page = auditor.get("/").get_data(as_text=True)
+    assert "目前没有等待您处理的事项。" in page

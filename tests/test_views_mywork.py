@@ -114,8 +114,11 @@ def test_supervisor_approves_a_small_compensation_of_staff_and_staff_does_not(
     assert f'href="/compensationview/show/{rid}"' in row
     assert "Compensation" in row and 'data-state="submitted"' in row
     assert "Awaiting supervisor" in row
-    assert '<span class="label label-primary mywork-action">Approve</span>' in row
-    assert "Reject" in row  # every button the record page offers
+    # working buttons: each opens the transition's dialog, as on the record page
+    assert (f'<a class="btn btn-xs btn-primary mywork-action" href="/compensationview/'
+            f'transition/{rid}/approve">Approve</a>') in row
+    assert f'href="/compensationview/transition/{rid}/reject">Reject</a>' in row
+    assert " CNY 300.00 · TS-" in row  # named by its title: kind, amount, complaint
     staff = _page(_client(app, "staff"))
     assert not _row(staff, "approve", "compensation", rid)
     # awaiting approval, it waits for the supervisor, not for its proposer (who could cancel)
@@ -270,3 +273,16 @@ def test_my_work_is_the_first_menu_item_of_everyone(app: Flask, username: str) -
     assert app.appbuilder.menu.get_list()[0].name == "my_work"
     page = _page(client)
     assert 'id="mywork-approve"' in page and 'id="mywork-other"' in page
+
+
+def test_the_count_answers_how_many_records_wait(app: Flask) -> None:
+    rid = _compensation(app, "staff", "310", "submitted")
+    client = _client(app, "supervisor")
+    page = _page(client)
+    answer = client.get("/mywork/count")
+    assert answer.status_code == 200 and "no-store" in answer.headers["Cache-Control"]
+    count = answer.get_json()["count"]
+    assert count == page.count('class="mywork-row"') and count >= 1
+    assert f'id="mywork-total" data-count="{count}"' in page
+    assert f'data-id="{rid}"' in page
+    assert app.test_client().get("/mywork/count").status_code in (302, 401)

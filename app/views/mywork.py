@@ -11,9 +11,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import url_for
+from flask import Response, jsonify, url_for
 from flask_appbuilder import BaseView, expose
-from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -127,7 +127,8 @@ class Collector:
             label = offer.transition.label.get()
             if offer.transition.approvals > 1:
                 label += f" ({len(offer.approvals)}/{offer.transition.approvals})"
-            actions.append(label)
+            actions.append({"label": label, "url": url_for(
+                f"{form.view_name}.transition", pk=record.id, key=offer.transition.key)})
         return {"form": form.key, "form_label": form.label.get(), "id": record.id,
                 "name": name, "url": url_for(f"{form.view_name}.show", pk=record.id),
                 "state": badge(form, getattr(record, STATE_COLUMN, None)),
@@ -225,7 +226,24 @@ class MyWorkView(BaseView):
     @has_access
     def list(self) -> str:
         sections = collect(self.appbuilder.session, self.appbuilder.sm)
-        return self.render_template("portal/mywork.html", sections=sections)
+        return self.render_template("portal/mywork.html", sections=sections,
+                                    total=waiting(sections))
+
+    @expose("/count")
+    @has_access
+    @permission_name("list")
+    def count(self) -> Response:
+        """How many records wait for the user: the navigation bar's badge (fetched after
+        the page has loaded, app/static/portal/mywork.js)."""
+        total = waiting(collect(self.appbuilder.session, self.appbuilder.sm))
+        response = jsonify(count=total)
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+
+def waiting(sections: list[Section]) -> int:
+    """Distinct records over the sections (each is listed in one section only)."""
+    return sum(len(s.rows) for s in sections)
 
 
 def register_my_work_view(appbuilder: Any) -> None:
