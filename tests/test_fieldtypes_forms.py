@@ -144,7 +144,7 @@ def test_spaces_are_no_choice(app: Flask) -> None:
     response, before = _post(app, "complaint", {"category": " "})
     assert response.status_code == 302
     assert _stored(app, "complaint", before, "category") is None
-    _refused(app, "compensation", {"kind": " "}, "不是有效的选择。")  # required
+    _refused(app, "compensation", {"kind": " "}, "此项为必填项。")  # required: no choice made
 
 
 def test_an_open_ended_integer_stays_within_its_column(app: Flask) -> None:

@@ -253,8 +253,10 @@ def test_form_posts_save_exactly_or_explain(sites: dict, pack: str | None, form_
         assert status == 403 and after == before
         return
     # Posted values of read-only fields are ignored; a blank sensitive field keeps its value.
+    # Fields the add form leaves for later (`on_add: false`) take no posted value either.
     unchecked = (site.readonly(user, form_key) if screen == "edit" else frozenset()) | {
-        f.key for f in form.fields if f.sensitive and screen == "edit" and not values[f.key].posted}
+        f.key for f in form.fields if f.sensitive and screen == "edit" and not values[f.key].posted
+    } | {f.key for f in form.entered if screen == "add" and not f.on_add}
     invalid = {k for k, v in values.items() if v.tag == "invalid"} - unchecked
     maybe = {k for k, v in values.items() if v.tag == "maybe"} - unchecked
     if status == 200:

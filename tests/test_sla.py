@@ -42,17 +42,19 @@ def test_national_day_holiday_and_the_saturday_make_up_workday(app: Flask) -> No
 
 
 def test_created_on_a_make_up_workday_counts_that_day(app: Flask) -> None:
+    """Office hours 09:00–12:00, 13:30–18:00 (config/calendar.yaml): a day from the opening
+    ends as that day's office hours end."""
     sunday = complaint(app, "2026-09-20 09:00", "urgent")  # 国庆节调休上班
-    assert _dues(app, sunday.id) == (at("2026-09-20 11:00"), at("2026-09-21 09:00"))
+    assert _dues(app, sunday.id) == (at("2026-09-20 11:00"), at("2026-09-20 18:00"))
     saturday = complaint(app, "2026-10-10 16:00")  # Sunday 11 Oct is off again
     assert _dues(app, saturday.id) == (at("2026-10-12 16:00"), at("2026-10-14 16:00"))
 
 
 def test_created_on_a_holiday_starts_at_the_next_working_day(app: Flask) -> None:
-    """Saturday 3 Oct: the clock starts 8 Oct 00:00; 1d ends at its midnight, 3d runs over
-    8, 9 and the make-up Saturday 10 Oct."""
+    """Saturday 3 Oct: the clock starts as 8 Oct opens; 1d ends as its office hours end, 3d
+    runs over 8, 9 and the make-up Saturday 10 Oct."""
     rec = complaint(app, "2026-10-03 14:00")
-    assert _dues(app, rec.id) == (at("2026-10-09 00:00"), at("2026-10-11 00:00"))
+    assert _dues(app, rec.id) == (at("2026-10-08 18:00"), at("2026-10-10 18:00"))
 
 
 def test_urgent_gets_hours_normal_and_low_get_days(app: Flask) -> None:
@@ -63,8 +65,8 @@ def test_urgent_gets_hours_normal_and_low_get_days(app: Flask) -> None:
         "normal": (at("2026-09-15 10:00"), at("2026-09-17 10:00")),
         "low": (at("2026-09-15 10:00"), at("2026-09-17 10:00")),
     }
-    late = complaint(app, "2026-09-11 22:30", "urgent")  # 1h30 on Friday, 30m on Monday
-    assert _dues(app, late.id) == (at("2026-09-14 00:30"), at("2026-09-14 22:30"))
+    late = complaint(app, "2026-09-11 22:30", "urgent")  # after hours: Monday's office time
+    assert _dues(app, late.id) == (at("2026-09-14 11:00"), at("2026-09-14 18:00"))
 
 
 def test_a_priority_change_recomputes_from_the_creation_time(app: Flask) -> None:

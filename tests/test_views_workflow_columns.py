@@ -69,7 +69,7 @@ def test_the_list_shows_badges_and_highlights_overdue_deadlines(app: Flask) -> N
     assert "portal-overdue" in rows[late] and 'data-state="registered"' in rows[late]
     assert "portal-overdue" not in rows[answered]
     assert 'data-state="awaiting_confirmation"' in rows[answered]
-    assert "portal-overdue" not in rows[fresh] and "2099-01-08 09:00" in rows[fresh]
+    assert "portal-overdue" not in rows[fresh] and "2099-01-07 18:00" in rows[fresh]
 
 
 def test_overdue_at_and_state_filters(app: Flask) -> None:

@@ -46,6 +46,7 @@ from app.fieldtypes.record_select import RecordSelectField
 from app.fieldtypes.sensitive import sensitive_field
 from app.fieldtypes.validators import (
     UNKNOWN_CHOICE,
+    Chosen,
     DecimalLimits,
     NoControlCharacters,
     integer_column_range,
@@ -182,7 +183,7 @@ def rating_field(field: FieldSpec, ctx: FieldContext, kind: Any) -> Any:
     """Nothing chosen until someone answers (a required rating started at one star)."""
     blank = [SelectChoice("", "—")]
     return SelectField(choices=blank + stars(field), coerce=_int_or_none,
-                       widget=Select2Widget(), validators=_required(field, text=False),
+                       widget=Select2Widget(), validators=_required(field, False, True),
                        **common_kwargs(field, kind))
 
 
@@ -205,8 +206,10 @@ FALSE_POSTS = ("0", "n", "false", "off")
 
 def yes_no_or_none(value: Any) -> bool | None:
     """A yes/no answer from a post or the database: None while nobody answered."""
-    if value is None or value == "" or isinstance(value, bool):
-        return value if value != "" else None
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and not value.strip():  # blank, or spaces: no answer
+        return None
     if value in TRUE_POSTS:
         return True
     if value in FALSE_POSTS:
@@ -220,7 +223,7 @@ def boolean_field(field: FieldSpec, ctx: FieldContext, kind: Any) -> Any:
     return SelectField(choices=[SelectChoice("", "—"), SelectChoice("1", _l("Yes")),
                                 SelectChoice("0", _l("No"))],
                        coerce=yes_no_or_none, widget=Select2Widget(),
-                       validators=_required(field, text=False), **common_kwargs(field, kind))
+                       validators=_required(field, False, True), **common_kwargs(field, kind))
 
 
 def choice_field(field: FieldSpec, ctx: FieldContext, kind: Any) -> Any:
@@ -228,7 +231,7 @@ def choice_field(field: FieldSpec, ctx: FieldContext, kind: Any) -> Any:
     kind) started at its first choice, which a hurried user saved unseen."""
     blank = [SelectChoice("", "—")]
     return SelectField(choices=lambda: blank + choice_options(field), coerce=_str_or_none,
-                       widget=Select2Widget(), validators=_required(field, text=False),
+                       widget=Select2Widget(), validators=_required(field, False, True),
                        **common_kwargs(field, kind))
 
 
@@ -290,10 +293,12 @@ def _length(field: FieldSpec) -> list:
     return [Length(min=lo, max=hi, message=msg)]
 
 
-def _required(field: FieldSpec, text: bool) -> list:
+def _required(field: FieldSpec, text: bool, select: bool = False) -> list:
     if not field.required:
         return [Optional()]
     msg = _l("This field is required.")
+    if select:
+        return [Chosen(msg)]
     return [DataRequired(message=msg) if text else InputRequired(message=msg)]
 
 

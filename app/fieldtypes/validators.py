@@ -18,6 +18,22 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # an INTEGER column on SQLite and Postgr
 LINE_BREAKS = frozenset("\r\n\t")
 
 
+class Chosen:
+    """A required select (choice, rating, yes/no) holds a choice: its blank first option,
+    or spaces posted for it, are none (InputRequired took ' ' for one, and None was
+    stored into a NOT NULL column). 否 is a choice."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.data is None or (isinstance(field.data, str) and not field.data.strip()):
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
 class NoControlCharacters:
     """Control characters (NUL, escape, C1 codes …) are never typed, only pasted or scripted;
     NUL cannot be stored at all. Line breaks and tabs are fine in multi-line text; a

@@ -251,7 +251,7 @@ def boolean_value(draw: Any, field: FieldSpec, kinds: tuple[str, ...] = MIXED) -
     """是 (1, y, true, on), 否 (0, n, false, off), not answered (blank: None); anything else
     is no answer the select offers."""
     posted = draw(st.one_of(st.sampled_from(["y", "1", "0", "", "false"]), hostile_text))
-    if posted == "":
+    if not posted.strip():  # spaces are no answer either
         return Value(posted, "invalid" if field.required else "valid", None)
     if posted in TRUE_POSTS or posted in FALSE_POSTS:
         return Value(posted, "valid", posted in TRUE_POSTS)

@@ -129,7 +129,7 @@ def same(field: FieldSpec, value: Value, actual: Any) -> bool:
     return bool(actual == value.expected)
 
 
-ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+ROW = re.compile(r"<tr[^>]*>(.*?)</tr>", re.S)
 LABEL_FOR = re.compile(r'<label for="([^"]+)"')
 ALERT = re.compile(r'<div class="alert alert-danger">(.*?)</div>', re.S)
 CJK = re.compile(r"[\u4e00-\u9fff]")
