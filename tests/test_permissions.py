@@ -180,3 +180,19 @@ def test_sync_follows_the_audit_flag(make_app, tmp_path) -> None:
     login(staff, "staff")
     assert auditor.get("/audit/list/").status_code == 403
     assert staff.get("/audit/list/").status_code == 200
+
+
+def test_a_first_start_audits_the_role_sync_as_one_event(make_app) -> None:
+    """276 of 342 events after a first start were permission rows, one each."""
+    import sqlalchemy as sa
+
+    app = make_app()
+    with app.app_context():
+        rows = app.appbuilder.session.execute(sa.text(
+            "select action, form from portal_audit_event")).all()
+    syncs = [r for r in rows if r.action == "role_sync"]
+    assert len(syncs) == 1
+    assert not [r for r in rows if r.form in ("ab_permission_view_role", "ab_role",
+                                              "ab_permission_view", "ab_view_menu",
+                                              "ab_permission")]
+    assert len(rows) < 20, sorted({(r.action, r.form) for r in rows})

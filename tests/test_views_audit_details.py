@@ -137,3 +137,34 @@ def test_a_collection_change_shows_what_was_removed_and_added() -> None:
     [changes] = sections(SPEC, "ab_user", details)
     assert changes.rows == [("roles", "移除：admin", "新增：auditor、staff"),
                             ("groups", "", "新增：x")]
+
+
+def test_workflow_details_show_state_and_transition_labels_not_keys() -> None:
+    """The history showed draft → manager_review, 途径: form and 必填字段 ["handler"]."""
+    details = {"transition": "escalate", "from": "investigating", "to": "escalated",
+               "fields": ["handler", "resolution"], "comment": "超出权限"}
+    [other] = sections(SPEC, "complaint", details)
+    assert other.rows == [("流程操作", "上报主管"), ("原状态", "调查处理中"),
+                          ("新状态", "已上报主管"), ("必填字段", "处理人、处理结果"),
+                          ("意见", "超出权限")]
+    [login] = sections(SPEC, None, {"via": "form"})
+    assert login.rows[0][1] == "登录页面"
+    [unknown] = sections(SPEC, "complaint", {"from": "gone_state"})
+    assert unknown.rows[0][1] == "gone_state"  # a state the workflow no longer has
+
+
+def test_ids_of_users_and_records_are_shown_by_name() -> None:
+    """处理人 → 2: with a resolver (app/views/audit_names.py), names instead of ids."""
+    names = {("user", 2): "王小明", ("reference", 7): "TS-20261206-0007 林女士 面霜"}
+
+    def resolve(field, value):  # noqa: ANN001, ANN202 - the Names callable
+        return names.get((field.type, int(value)))
+
+    [changes] = sections(SPEC, "complaint", {"changes": {"handler": [None, 2]}}, resolve)
+    assert changes.rows == [("处理人", "", "王小明")]
+    [values] = sections(SPEC, "satisfaction_survey", {"values": {"complaint": 7}}, resolve)
+    assert values.rows == [("关联投诉", "TS-20261206-0007 林女士 面霜")]
+    [gone] = sections(SPEC, "complaint", {"changes": {"handler": [3, 2]}}, resolve)
+    assert gone.rows == [("处理人", "#3", "王小明")]  # a user since deleted: its number
+    assert details_text(SPEC, "complaint", {"changes": {"handler": [None, 2]}}, resolve) == \
+        "处理人:  → 王小明"

@@ -16,6 +16,9 @@ Passwords, tokens and login counters are never recorded: a password change shows
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -38,6 +41,32 @@ SKIPPED = frozenset({
 })
 REDACTED = frozenset({"password", "token", "token_hash", "secret", "api_key"})
 HIDDEN = "<redacted>"
+
+
+# Inside `grouped()`: the writes are counted here instead of each getting an event.
+_GROUP: ContextVar[list[tuple[str, str]] | None] = ContextVar("portal_audit_group",
+                                                              default=None)
+
+
+@contextmanager
+def grouped() -> Iterator[list[tuple[str, str]]]:
+    """Count the block's writes, (action, table) each, instead of an event per row: a role
+    sync's hundreds of permission rows become the one event its caller records."""
+    writes: list[tuple[str, str]] = []
+    token = _GROUP.set(writes)
+    try:
+        yield writes
+    finally:
+        _GROUP.reset(token)
+
+
+def _record(session: Session, action: str, form: str, record_id: Any,
+            details: dict) -> None:
+    group = _GROUP.get()
+    if group is not None:
+        group.append((action, form))
+        return
+    audit.record(session, action, form=form, record_id=record_id, details=details)
 
 
 def _active() -> bool:
@@ -137,8 +166,7 @@ def _after_flush(session: Session, _context: Any) -> None:
     for action, obj, details in sorted(events, key=_order):
         state = sa_inspect(obj)
         key = state.identity[0] if state.identity else getattr(obj, "id", None)
-        audit.record(session, action, form=_event_key(state.mapper), record_id=key,
-                     details=details)
+        _record(session, action, _event_key(state.mapper), key, details)
 
 
 def _order(item: tuple[str, Any, dict]) -> tuple:
@@ -168,8 +196,7 @@ def _bulk(state: ORMExecuteState) -> Any:
         for pk, row in sorted(before.items()):
             values = {name: _value(name, row[table.c[k].name]) for k, name in columns
                       if k in table.c}
-            audit.record(state.session, "delete", form=key, record_id=pk,
-                         details={"values": values, "bulk": True})
+            _record(state.session, "delete", key, pk, {"values": values, "bulk": True})
         return result
     after = {row.id: row._mapping for row in conn.execute(
         select(table).where(table.c.id.in_(list(before))))} if before else {}
@@ -182,6 +209,5 @@ def _bulk(state: ORMExecuteState) -> Any:
                    for k, name in columns if k in table.c
                    and row[table.c[k].name] != new[table.c[k].name]}
         if changes:
-            audit.record(state.session, "update", form=key, record_id=pk,
-                         details={"changes": changes, "bulk": True})
+            _record(state.session, "update", key, pk, {"changes": changes, "bulk": True})
     return result

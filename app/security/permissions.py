@@ -7,6 +7,7 @@ left alone and reported, except the public role, which is kept empty.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,6 +15,8 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from app.audit import log as audit
+from app.audit.capture import grouped
 from app.portal import portal_of
 from app.spec import PortalSpec, RoleSpec
 
@@ -47,13 +50,17 @@ AUDIT_PAIRS = (
 )
 
 
+MAX_LINES = 200  # report lines kept in the sync's audit event
+
+
 @dataclass
 class SyncReport:
     changes: list[str] = field(default_factory=list)
     untouched_roles: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        out = self.changes or ["roles and permissions already match roles.yaml; nothing changed"]
+        out = list(self.changes) or [
+            "roles and permissions already match roles.yaml; nothing changed"]
         if self.untouched_roles:
             out.append("roles not in roles.yaml, left unchanged: " +
                        ", ".join(self.untouched_roles))
@@ -94,8 +101,13 @@ def sync_roles(app: Flask) -> SyncReport:
     with app.app_context():
         appbuilder = current_app.extensions["appbuilder"]
         session = appbuilder.session
-        with one_transaction(session):
+        with one_transaction(session), grouped() as writes:
             report = _sync(appbuilder)
+        if writes:  # one event for the whole sync, not one per permission row
+            counts = Counter(f"{table} {action}" for action, table in writes)
+            audit.record(session, "role_sync", details={
+                "rows": len(writes), "tables": dict(sorted(counts.items())),
+                "lines": report.lines()[:MAX_LINES]})
         session.commit()
         return report
 

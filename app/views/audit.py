@@ -45,6 +45,7 @@ from app.views.audit_details import (
     parse_details,
     sections,
 )
+from app.views.audit_names import record_names, record_title
 from app.views.audit_verify import verdict_text
 from app.views.cells import every_cell
 
@@ -150,7 +151,7 @@ class AuditEventView(ModelView):
         spec = _spec()
         shown = masked_details(spec, event.form, parse_details(event.details),
                                current_access())
-        return sections(spec, event.form, shown)
+        return sections(spec, event.form, shown, record_names())
 
     def formats(self) -> dict[str, Any]:
         """How the history and activity pages show an event's columns."""
@@ -190,7 +191,7 @@ class AuditEventView(ModelView):
         events, page, pages = self._events(
             (AuditEvent.form == form) & (AuditEvent.record_id == record_id), AuditEvent.seq)
         title = _l("History of %(form)s %(record)s", form=form_label(_spec(), form),
-                   record=record_id)
+                   record=record_title(_spec(), form, record_id))
         return self.render_template("portal/audit_events.html", title=title, page=page,
                                     pages=pages, events=events, with_record=False,
                                     fmt=self.formats())
@@ -225,6 +226,7 @@ class AuditEventView(ModelView):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow([to_csv_cell(str(LABELS[c])) for c in CSV_COLUMNS])
+        names = record_names()
         for event in rows:
             shown = masked_details(spec, event.form, parse_details(event.details), access)
             # User-Agent, user names, record ids and details are whatever a client sent:
@@ -233,7 +235,7 @@ class AuditEventView(ModelView):
                 event.id, event.seq, _when(event.at), event.username, event.user_id,
                 _roles(event.roles), event.ip, event.user_agent, action_label(event.action),
                 form_label(spec, event.form), event.record_id,
-                outcome_label(event.outcome), details_text(spec, event.form, shown))])
+                outcome_label(event.outcome), details_text(spec, event.form, shown, names))])
         filters = [[flt.column_name, str(flt.name), value]  # as the access log has them
                    for flt, values in self._filters.get_filters_values()
                    for value in (values if isinstance(values, list) else [values])]

@@ -8,6 +8,7 @@ viewer's Access in, a masked copy out.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ ACTIONS = {
     "archive": _l("Audit log archived"), "purge": _l("Retired data purged"),
     "sla_breach": _l("SLA deadline missed"),
     "transition": _l("Workflow step"), "approval": _l("Approved (more approvals needed)"),
+    "role_sync": _l("Roles synchronised with roles.yaml"),
 }
 OUTCOMES = {"ok": _l("Succeeded"), "denied": _l("Refused"), "failed": _l("Failed")}
 # The portal's own tables, as they appear in an event's `form`.
@@ -53,9 +55,14 @@ DETAIL_KEYS = {
     "comment": _l("Comment"), "approvals": _l("Approved by"), "needed": _l("Approvals needed"),
     "fields": _l("Fields required"),
     "boundary_hash": _l("Boundary hash"), "truncated": _l("Truncated"),
-    "endpoint": _l("Endpoint"), "q": _l("Search text"),
+    "endpoint": _l("Endpoint"), "q": _l("Search text"), "tables": _l("Rows written"),
+    "lines": _l("Changes"),
 }
-FIELD_LIST_KEYS = ("columns", "revealed")  # details whose value is a list of field keys
+FIELD_LIST_KEYS = ("columns", "revealed", "fields")  # values that list field keys
+VIA = {"form": _l("Sign-in page"), "api": _l("API"), "import": _l("Import")}
+# How a detail names a referenced record or a user: (field, stored id) → its name, or None
+# (views/audit.py reads them from the database, once per request).
+Names = Callable[[FieldSpec, Any], "str | None"]
 
 
 def action_label(action: str | None) -> str:
@@ -144,12 +151,17 @@ def _label(spec: PortalSpec, form_key: str | None, key: Any) -> str:
     return str(key)
 
 
-def _shown(spec: PortalSpec, form_key: str | None, key: Any, value: Any) -> str:
-    """A stored value as the record screens show it: choice labels, yes/no, plain text."""
+def _shown(spec: PortalSpec, form_key: str | None, key: Any, value: Any,
+           names: Names | None = None) -> str:
+    """A stored value as the record screens show it: choice labels, yes/no, a referenced
+    record by its title and a user by name (not their ids), plain text."""
     if value is None:
         return ""
     form = next((f for f in spec.forms if f.key == form_key), None)
     found = next((f for f in form.fields if f.key == key), None) if form else None
+    if found is not None and found.stores_id and names is not None and not isinstance(
+            value, (list, dict, bool)):
+        return names(found, value) or f"#{value}"
     if found is not None and found.type in ("choice", "multi_choice"):
         values = value if isinstance(value, list) else str(value).split(",")
         return "、".join(found.choice_label(str(v)) for v in values if v != "")
@@ -167,11 +179,13 @@ def _in_form_order(spec: PortalSpec, form_key: str | None, data: dict) -> list:
     return sorted(data.items(), key=lambda kv: order.get(kv[0], len(order)))
 
 
-def _change(spec: PortalSpec, form_key: str | None, key: str, pair: Any) -> tuple[str, ...]:
+def _change(spec: PortalSpec, form_key: str | None, key: str, pair: Any,
+            names: Names | None = None) -> tuple[str, ...]:
     """(label, before, after): a [old, new] pair, or a collection's added and removed."""
     label = _label(spec, form_key, key)
     if isinstance(pair, list) and len(pair) == 2:
-        return label, _shown(spec, form_key, key, pair[0]), _shown(spec, form_key, key, pair[1])
+        return (label, _shown(spec, form_key, key, pair[0], names),
+                _shown(spec, form_key, key, pair[1], names))
     if isinstance(pair, dict) and set(pair) <= {"added", "removed"}:
         def items(name: str) -> str:
             values = pair.get(name) or []
@@ -180,20 +194,32 @@ def _change(spec: PortalSpec, form_key: str | None, key: str, pair: Any) -> tupl
         return (label, str(_l("Removed: %(items)s", items=items("removed"))) if pair.get(
             "removed") else "", str(_l("Added: %(items)s", items=items("added")))
             if pair.get("added") else "")
-    return label, "", _shown(spec, form_key, key, pair)
+    return label, "", _shown(spec, form_key, key, pair, names)
 
 
-def sections(spec: PortalSpec, form_key: str | None, details: dict[str, Any]) -> list[Section]:
-    """The (already masked) details as readable tables, in a fixed order."""
+def _workflow_value(spec: PortalSpec, form_key: str | None, key: str, value: Any) -> Any:
+    """A state or transition key of a workflow detail as its label."""
+    form = next((f for f in spec.forms if f.key == form_key), None)
+    workflow = form.workflow if form is not None else None
+    if workflow is None or not isinstance(value, str):
+        return value
+    found: Any = workflow.transition(value) if key == "transition" else workflow.state(value)
+    return found.label.get() if found is not None else value
+
+
+def sections(spec: PortalSpec, form_key: str | None, details: dict[str, Any],
+             names: Names | None = None) -> list[Section]:
+    """The (already masked) details as readable tables, in a fixed order: labels instead of
+    keys (fields, choices, states, transitions), names instead of ids (with `names`)."""
     out: list[Section] = []
     changes = details.get("changes")
     if isinstance(changes, dict):
-        out.append(Section("changes", [_change(spec, form_key, k, pair) for k, pair
+        out.append(Section("changes", [_change(spec, form_key, k, pair, names) for k, pair
                                        in _in_form_order(spec, form_key, changes)]))
     values = details.get("values")
     if isinstance(values, dict):
         out.append(Section("values", [(_label(spec, form_key, k),
-                                       _shown(spec, form_key, k, v))
+                                       _shown(spec, form_key, k, v, names))
                                       for k, v in _in_form_order(spec, form_key, values)]))
     filters = details.get("filters")
     if isinstance(filters, list):
@@ -210,6 +236,10 @@ def sections(spec: PortalSpec, form_key: str | None, details: dict[str, Any]) ->
             value = _label(spec, form_key, value)
         elif key in FIELD_LIST_KEYS and isinstance(value, list):
             value = "、".join(_label(spec, form_key, v) for v in value)
+        elif key in ("from", "to", "transition"):
+            value = _workflow_value(spec, form_key, key, value)
+        elif key == "via" and value in VIA:
+            value = str(VIA[value])
         name = str(DETAIL_KEYS[key]) if key in DETAIL_KEYS else str(key)
         other.rows.append((name, _shown(spec, None, key, value)))
     if other.rows:
@@ -217,10 +247,11 @@ def sections(spec: PortalSpec, form_key: str | None, details: dict[str, Any]) ->
     return out
 
 
-def details_text(spec: PortalSpec, form_key: str | None, details: dict[str, Any]) -> str:
+def details_text(spec: PortalSpec, form_key: str | None, details: dict[str, Any],
+                 names: Names | None = None) -> str:
     """The sections in one line of text (a CSV cell)."""
     parts = []
-    for section in sections(spec, form_key, details):
+    for section in sections(spec, form_key, details, names):
         for row in section.rows:
             if section.kind == "changes":
                 parts.append(f"{row[0]}: {row[1]} → {row[2]}")
