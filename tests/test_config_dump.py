@@ -139,6 +139,7 @@ def test_dump_shows_the_sla_and_the_calendar() -> None:
 
     assert data["calendar"] == {
         "weekend": ["saturday", "sunday"],
+        "hours": ["09:00-12:00", "13:30-18:00"],
         "holidays": [
             {"date": day("2026-01-01"), "to": day("2026-01-03"), "label": "元旦"},
             {"date": day("2026-02-15"), "to": day("2026-02-23"), "label": "春节"},

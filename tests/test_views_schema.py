@@ -24,7 +24,7 @@ def test_retired_fields_and_the_plan_log_are_shown_to_admins_only(story, make_ap
     cells = [c.strip() for c in re.findall(r"<td>(.*?)</td>", fields)]
     assert cells[:3] == ["customer", "company", "company"] and cells[4] == "45"
     assert "已停用字段" in page and "数据结构" in page
-    assert "retire field company: column company and its values kept" in page
+    assert "停用字段 company：列 company 及其数据保留" in page  # the plan, in Chinese
     assert "公司名称" not in client.get("/customerview/add").get_data(as_text=True)
     staff = stepped.test_client()
     login(staff, "staff")

@@ -31,6 +31,7 @@ from app.spec import (
     Label,
     PortalSpec,
     RoleSpec,
+    SectionSpec,
     SlaSpec,
     StateSpec,
     TransitionSpec,
@@ -144,8 +145,13 @@ def _days(days: tuple[CalendarDay, ...]) -> list[dict]:
 
 
 def _calendar(calendar: CalendarSpec) -> dict:
-    return {"weekend": [WEEKDAYS[d] for d in calendar.weekend],
-            "holidays": _days(calendar.holidays), "workdays": _days(calendar.workdays)}
+    out: dict[str, Any] = {"weekend": [WEEKDAYS[d] for d in calendar.weekend],
+                           "holidays": _days(calendar.holidays),
+                           "workdays": _days(calendar.workdays)}
+    if calendar.hours:
+        out["hours"] = [f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}"
+                        for a, b in calendar.hours]
+    return out
 
 
 def _form(form: FormSpec) -> dict:
@@ -174,6 +180,7 @@ _SHOW: dict[type, Callable[[Any], Any]] = {
     SlaSpec: _sla,
     CalendarSpec: _calendar,
     CategorySpec: lambda c: _attrs(c, always=("key", "label", "icon")),
+    SectionSpec: lambda s: _attrs(s, always=("key", "label", "fields")),
     FormSpec: _form,
     RoleSpec: _role,
 }

@@ -34,6 +34,7 @@ from werkzeug.wrappers import Response
 
 from app.audit import log as audit
 from app.db.unavailable import is_unavailable, unavailable_response
+from app.security import screens
 from app.security.own_password import ResetMyPasswordView
 from app.security.passwords import fab_password_validator, password_problems
 from app.security.permission_cache import RequestPermissionCache
@@ -146,6 +147,12 @@ class PortalSecurityApi(SecurityApi):
 class PortalSecurityManager(RequestPermissionCache, SecurityManager):
     security_api = PortalSecurityApi
     resetmypasswordview = ResetMyPasswordView  # asks for the current password
+    # In words (app/security/screens.py): role labels, grants per screen, 是/否.
+    userdbmodelview = screens.UserDBModelView
+    rolemodelview = screens.RoleModelView
+    permissionmodelview = screens.PermissionModelView
+    viewmenumodelview = screens.ViewMenuModelView
+    permissionviewmodelview = screens.PermissionViewModelView
     # FAB's user statistics chart: a 500 on a bad URL argument, and Google's chart library
     # from the internet, which an intranet lacks and the CSP refuses. Without it, no route,
     # no menu entry, and role sync drops its permissions from older databases.

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import column, func, select, table
 
 from app.schema.state import SchemaMigration, read_state
+from app.views.plan_words import plan_text
 
 
 class SchemaView(BaseView):
@@ -41,7 +42,8 @@ class SchemaView(BaseView):
         log = session.execute(select(SchemaMigration).order_by(
             SchemaMigration.id.desc()).limit(20)).scalars().all()
         return self.render_template("portal/schema.html", retired_forms=retired_forms,
-                                    retired_fields=retired_fields, log=log)
+                                    retired_fields=retired_fields, log=log,
+                                    plan_text=plan_text)
 
 
 def register_schema_view(appbuilder: Any) -> None:

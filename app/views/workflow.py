@@ -129,7 +129,9 @@ class WorkflowViewMixin:
         attrs: dict[str, Any] = {"version": HiddenField()}
         inputs = []
         for key in t.required_fields:
-            unbound = getattr(self.add_form, key, None)
+            # the add form's field, or the edit form's for what the add form leaves for later
+            unbound = getattr(self.add_form, key, None) or getattr(
+                self.__dict__.get("_edit_form_base"), key, None)
             if unbound is None or key in readonly or not is_empty(form, record, key):
                 continue
             attrs[key] = unbound

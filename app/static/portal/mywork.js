@@ -16,7 +16,7 @@
       link.appendChild(badge);
     }
     badge.textContent = count > 99 ? "99+" : String(count);
-    badge.hidden = count === 0;
+    badge.style.display = count === 0 ? "none" : "";  // .badge overrides [hidden]
     badge.setAttribute("data-count", String(count));
   }
 
