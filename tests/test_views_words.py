@@ -105,3 +105,38 @@ def test_every_kind_of_screen_is_walked(site: dict[str, Any]) -> None:
             "/complaintview/edit/N", "/complaintview/transition/N/accept",
             "/mywork/", "/customerview/show/N"} <= kinds["staff"]
     assert {"/audit/list/", "/audit/show/N", "/audit/timeline/complaint/N"} <= kinds["auditor"]
+
+
+# In English, no Chinese but the portal's name and the language menu's own 中文.
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
+ALLOWED_CJK = {"售后服务门户", "中文", "客服一组"}  # and the test users' team (data)
+
+
+def _ascii_values(form: Any) -> dict[str, Any]:
+    """Every text of a record in plain ASCII: what is left in Chinese is the interface's."""
+    return {f.key: f"x{f.key}" for f in form.entered
+            if f.type in ("string", "text") and not f.pattern}
+
+
+@pytest.mark.parametrize("user", ["staff", "supervisor", "admin"])
+def test_in_english_no_page_shows_chinese(make_app: Callable[..., Flask], user: str) -> None:
+    """The reverse walk: English pages (FAB's security screens too, for the admin) with
+    records whose own texts are English."""
+    app = make_app()
+    spec = portal_of(app).spec
+    customer = make_record(app, spec.form("customer"), **_ascii_values(spec.form("customer")))
+    complaint = make_record(app, spec.form("complaint"), customer=customer.id,
+                            **_ascii_values(spec.form("complaint")))
+    for key in ("compensation", "satisfaction_survey"):
+        make_record(app, spec.form(key), complaint=complaint.id,
+                    **_ascii_values(spec.form(key)))
+    client = app.test_client()
+    login(client, user)
+    client.get("/lang/en")
+    pages = crawl(client, limit=200, skip=() if user == "admin" else FAB_SECURITY,
+                  per_kind=2)
+    shown = {url: page for url, page in pages.items() if page.screen}
+    assert len(shown) > 15, sorted(shown)
+    problems = {url: sorted(words) for url, body in shown.items()
+                if (words := set(CJK.findall(visible_text(body))) - ALLOWED_CJK)}
+    assert problems == {}

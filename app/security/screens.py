@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from app.portal import portal_of
+from app.spec import current_lang
 
 PERMISSIONS = {
     "can_list": _l("list"), "can_show": _l("open"), "can_add": _l("add"),
@@ -79,7 +80,8 @@ def grants_in_words(pvs: Any) -> Markup:
             continue
         by_screen.setdefault(screen_name(pv.view_menu.name), []).append(
             permission_name(pv.permission.name))
-    lines = [Markup("{0}：{1}").format(screen, "、".join(sorted(set(words))))
+    colon, comma = ("：", "、") if current_lang() == "zh" else (": ", ", ")
+    lines = [Markup("{0}{1}{2}").format(screen, colon, comma.join(sorted(set(words))))
              for screen, words in sorted(by_screen.items())]
     return Markup("<br>").join(lines)
 
@@ -89,7 +91,8 @@ def yes_no(value: Any) -> str:
 
 
 def roles_in_words(roles: Any) -> str:
-    return "、".join(role_label(r.name) for r in roles or [])
+    return ("、" if current_lang() == "zh" else ", ").join(role_label(r.name)
+                                                         for r in roles or [])
 
 
 # The subclasses keep FAB's class names: endpoints and permission names derive from them.
@@ -103,7 +106,8 @@ def pv_label(pv: Any) -> str:
     """'投诉登记：新增' for one permission on one screen."""
     if pv.permission is None or pv.view_menu is None:
         return str(pv)
-    return f"{screen_name(pv.view_menu.name)}：{permission_name(pv.permission.name)}"
+    colon = "：" if current_lang() == "zh" else ": "
+    return f"{screen_name(pv.view_menu.name)}{colon}{permission_name(pv.permission.name)}"
 
 
 def _permissions_field() -> Any:
