@@ -296,6 +296,9 @@ def test_on_a_phone_forms_and_record_pages_fit_the_screen(chromium: Any, portal:
             page.goto(f"/{form}view/add")
             assert page.locator("#model_form").count() == 1, form
             assert overflowing(page) == [], form
+            page.goto(f"/{form}view/list/")  # a card per row: every column on screen
+            assert overflowing(page) == [], form
+            assert not page.locator("table.table-hover thead").is_visible(), form
         # 我的待办's badge comes after the page (/mywork/count) and matches the page's total
         # (one sign-in for both: the portal limits sign-ins per account and minute).
         page.goto("/mywork/")

@@ -256,7 +256,8 @@ def alert_texts(page: Any) -> list[str]:
 
 OVERFLOW_JS = """() => [...document.querySelectorAll(
     '#model_form input:not([type=hidden]), #model_form select, #model_form textarea,'
-    + ' #model_form .select2-container, .panel-body table td, .portal-related')]
+    + ' #model_form .select2-container, .panel-body table td, .portal-related,'
+    + ' #portal-export, .portal-count')]
   .filter(e => e.offsetParent !== null && e.getBoundingClientRect().right > innerWidth + 1)
   .map(e => e.id || e.name || e.className)"""
 
