@@ -190,6 +190,19 @@ class CalendarSpec:
 
 
 @dataclass(frozen=True)
+class ComputedSpec:
+    """A read-only value worked out from the record on every read (app/config/formulas.py),
+    e.g. hours from registration to resolution: shown, listed, exported, never stored."""
+
+    key: str
+    label: Label
+    formula: Any = field(compare=False, hash=False, repr=False)  # a parsed Expression
+    text: str = ""  # the formula as written
+    list: bool = False  # a column of the list
+    help: Label | None = None
+
+
+@dataclass(frozen=True)
 class SectionSpec:
     """A group of a form's fields on its add, edit and record pages (客户信息, 处理 …)."""
 
@@ -219,6 +232,7 @@ class FormSpec:
     workflow: WorkflowSpec | None = None
     sla: SlaSpec | None = None
     sections: tuple[SectionSpec, ...] = ()  # () : one untitled group of every field
+    computed: tuple[ComputedSpec, ...] = ()
     source: str = field(default="", repr=False, compare=False)
 
     @property

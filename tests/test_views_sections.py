@@ -44,7 +44,8 @@ def test_the_record_page_groups_fields_then_workflow_and_record_columns(app: Fla
     login(client, "staff")
     page = client.get(f"/complaintview/show/{record.id}").get_data(as_text=True)
     assert _legends(page) == ["客户信息", "产品信息", "问题", "处理", "流程与时限", "记录信息"]
-    assert _section_fields(page, "handling") == ["处理人", "处理结果", "客户满意"]
+    assert _section_fields(page, "handling") == ["处理人", "处理时长（小时）", "处理结果",
+                                                 "客户满意"]
     assert _section_fields(page, "workflow")[:3] == ["状态", "首次响应期限", "首次响应时间"]
     assert _section_fields(page, "record") == ["创建人", "创建时间", "修改人", "修改时间"]
 
@@ -55,8 +56,8 @@ def _app_with_states(make_app: Callable[..., Flask], tmp_path: Path) -> Flask:
     shutil.copytree(CONFIG, config, ignore=shutil.ignore_patterns("industries"))
     path = config / "forms" / "complaint.yaml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("fields: [handler, resolution, satisfied]}",
-                        "fields: [handler, resolution, satisfied],\n"
+    text = text.replace("fields: [handler, handling_hours, resolution, satisfied]}",
+                        "fields: [handler, handling_hours, resolution, satisfied],\n"
                         "     states: [investigating, awaiting_confirmation, resolved, closed]}")
     text = text.replace("    type: choice\n    default: normal\n    choices:\n"
                         "      - {value: minor",

@@ -26,6 +26,7 @@ from app.spec import (
     CalendarSpec,
     CategorySpec,
     Choice,
+    ComputedSpec,
     FieldSpec,
     FormSpec,
     Label,
@@ -181,6 +182,9 @@ _SHOW: dict[type, Callable[[Any], Any]] = {
     CalendarSpec: _calendar,
     CategorySpec: lambda c: _attrs(c, always=("key", "label", "icon")),
     SectionSpec: lambda s: _attrs(s, always=("key", "label", "fields")),
+    ComputedSpec: lambda c: {"key": c.key, "label": _label(c.label), "value": c.text,
+                             **({"list": True} if c.list else {}),
+                             **({"help": _label(c.help)} if c.help else {})},
     FormSpec: _form,
     RoleSpec: _role,
 }

@@ -107,8 +107,23 @@ FORM = (
         "(see docs/workflows.md)."),
     Key("sla", "section:sla", "Response and resolution deadlines per priority; needs a "
         "workflow."),
+    Key("computed", "list:computed", "Read-only values worked out from each record when it "
+        "is shown (never stored, so not sortable): shown on the record page and in exports, "
+        "listed where `list: true`."),
     Key("sections", "list:section", "Groups of fields on the add, edit and record pages "
         "(客户信息 / 产品信息 / 问题 / 处理), in order; fields in none come last, untitled."),
+)
+COMPUTED = (
+    Key("key", "key", "Identifier, unique among the form's fields and computed values.",
+        required=True),
+    Key("label", "label", "What it is called on screens.", required=True),
+    Key("value", "string", "The formula: the condition language with `A if CONDITION else "
+        "B`, days(a, b) and hours(a, b) (from a to b, one decimal) and `today`, `now`, e.g. "
+        "hours(created_on, sla_resolved_on) or \"'过期' if days(production_date, today) > "
+        "1095 else '保质期内'\". Fields by key; created_on, changed_on, state and the SLA "
+        "columns too.", required=True),
+    Key("list", "boolean", "A column of the list screen.", default=False),
+    Key("help", "label", "Help text on the record page."),
 )
 SECTION = (
     Key("key", "key", "Identifier of the section, unique in the form.", required=True),
@@ -181,7 +196,7 @@ PACK = (
 SECTIONS: dict[str, tuple[Key, ...]] = {
     "form": FORM, "field": FIELD, "choice": CHOICE, "label": LABEL,
     "category": CATEGORY, "menu_file": MENU_FILE, "role": ROLE, "roles_file": ROLES_FILE,
-    "pack": PACK, "form_override": FORM_OVERRIDE, "section": SECTION,
+    "pack": PACK, "form_override": FORM_OVERRIDE, "section": SECTION, "computed": COMPUTED,
     "field_override": FIELD_OVERRIDE, "role_override": ROLE_OVERRIDE,
     **WORKFLOW_SECTIONS,
 }
@@ -197,6 +212,7 @@ SECTION_TITLES = {
     "role": "Role (an item of roles)",
     "pack": "Industry pack (config/industries/<name>/pack.yaml)",
     "section": "Section (an item of a form's sections)",
+    "computed": "Computed value (an item of a form's computed)",
     "form_override": "Form override (a value of a pack's forms mapping)",
     "field_override": "Field override (an item of a form override's fields)",
     "role_override": "Role override (an item of a pack's roles)",

@@ -10,6 +10,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, MetaData, String, false, true
 from sqlalchemy.orm import declarative_base, relationship
 
+from app.db.computed import computed_attributes
 from app.db.numbers import number_on_insert
 from app.db.titles import display_name, title
 from app.db.users import current_user_id
@@ -76,6 +77,7 @@ def _build_class(base: Any, form: FormSpec, spec: PortalSpec) -> type:
         "__repr__": lambda self: f"<{form.class_name} {self.id}>",
     }
     attrs.update(workflow_columns(form))
+    attrs.update(computed_attributes(form))  # read-only, never stored (app/db/computed.py)
     for field in form.fields:
         if field.stores_id:
             target = (user_id if field.type == "user"

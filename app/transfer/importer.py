@@ -181,7 +181,9 @@ def map_header(form: FormSpec, header: list[str], where: str
     for pick in (lambda f: f.key, lambda f: f.label.zh, lambda f: f.label.en):
         for f in form.entered:
             names.setdefault(fold(pick(f)), f)
-    system = system_names() | {fold(pick(f)) for f in form.fields if f.given  # numbers
+    # Numbers and computed values are the portal's: their columns (in an export) ignored.
+    system = system_names() | {fold(pick(f)) for f in (*[f for f in form.fields if f.given],
+                                                      *form.computed)
                                for pick in (lambda f: f.key, lambda f: f.label.zh,
                                             lambda f: f.label.en)}
     while header and not header[-1].strip():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from decimal import Decimal
 from typing import Any
 
 from wtforms.validators import Optional
@@ -19,7 +20,7 @@ from app.spec import FieldSpec, FormSpec, forms_in_menu_order
 from app.views.api.endpoints import register_apis
 from app.views.audit import register_audit_views
 from app.views.base import PortalInterface, PortalModelView
-from app.views.cells import every_cell
+from app.views.cells import every_cell, yes_no
 from app.views.lookup import register_lookup_view
 from app.views.mywork import register_my_work_view
 from app.views.protect import VERSION_FIELD, ProtectedViewMixin, masked_formatter
@@ -56,7 +57,12 @@ def build_view(parts: FormParts, portal: Portal) -> type:
     formatters.update(system_formatters(form))
     formatters.update({f.key: masked_formatter(f, formatters.get(f.key))
                        for f in form.fields if f.sensitive})
-    show_columns = keys + system + ["created_by", "created_on", "changed_by", "changed_on"]
+    computed = [c.key for c in form.computed]  # worked out on every read (app/db/computed.py)
+    shown += [c.key for c in form.computed if c.list and c.key not in shown]
+    labels.update({c.key: lazy(c.label) for c in form.computed})
+    formatters.update({c.key: computed_text for c in form.computed})
+    show_columns = keys + computed + system + ["created_by", "created_on", "changed_by",
+                                                "changed_on"]
     attrs: dict[str, Any] = {
         "__form__": form,
         "datamodel": datamodel,
@@ -71,7 +77,8 @@ def build_view(parts: FormParts, portal: Portal) -> type:
         "search_columns": list(form.search_columns),
         "order_columns": list(parts.order_columns),
         "label_columns": labels,
-        "description_columns": {f.key: lazy(f.help) for f in form.fields if f.help},
+        "description_columns": {**{f.key: lazy(f.help) for f in form.fields if f.help},
+                                **{c.key: lazy(c.help) for c in form.computed if c.help}},
         "formatters_columns": every_cell(formatters, shown + show_columns),  # "—" for none
         "search_form_extra_fields": search_fields(form, searchable),
         "export_formatters": {f.key: field_type(f.type).export(f) for f in searchable},
@@ -83,6 +90,15 @@ def build_view(parts: FormParts, portal: Portal) -> type:
         "page_size": form.page_size,
     }
     return type(form.view_name, (PortalModelView,), attrs)
+
+
+def computed_text(value: Any) -> Any:
+    """A computed value as text: 26.5, 是/否, the text itself (— when none: every_cell)."""
+    if isinstance(value, bool):
+        return yes_no(value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    return value
 
 
 def search_fields(form: FormSpec, searchable: list[FieldSpec]) -> dict[str, Any]:

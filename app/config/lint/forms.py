@@ -11,6 +11,7 @@ from typing import Any
 from app.config.errors import Problem
 from app.config.keys import CHOICE_RE
 from app.config.lint.common import _a, item_path, to_label
+from app.config.lint.computed import ComputedRules
 from app.config.lint.roles import RoleRules
 from app.config.lint.sections import SectionRules
 from app.config.lint.sla import SlaRules
@@ -62,7 +63,7 @@ def indexable(field: FieldSpec) -> bool:
             and (field.max_length or 0) <= 255 and field.type != "text")
 
 
-class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules):
+class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules, ComputedRules):
     def __init__(self, raw: RawConfig) -> None:
         self.raw = raw
         self.problems: list[Problem] = []
@@ -187,7 +188,10 @@ class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules):
             self.add("PORTAL-E043", raw, "page_size", f"{page_size} is out of range",
                      "allowed: 1 to 500")
         title = self.check_title(raw, keys, fields)
-        sections = self.build_sections(raw, keys, fields, workflow)
+        computed = self.build_computed(raw, fields, set(RESERVED_NAMES) | {
+            "state", *self.workflow_columns(raw)})
+        sections = self.build_sections(raw, keys + [c.key for c in computed], fields,
+                                       workflow)
         if len(self.problems) > before:
             return None
         # Searched, sorted and named by (the reference lookups match a record's name):
@@ -203,7 +207,7 @@ class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules):
             order=raw.get("order", 100),
             description=to_label(raw["description"]) if "description" in raw else None,
             order_by=order_by, page_size=page_size, workflow=workflow, sla=sla,
-            sections=sections,
+            sections=sections, computed=computed,
             source=raw.loc.file)
 
     def column_list(self, raw: LDict, key: str, keys: list[str], flag: str | None,

@@ -110,6 +110,7 @@ class PortalModelApi(WorkflowApiMixin, ModelRestApi):
 
     def _labels(self, columns: list[str]) -> dict[str, str]:
         labels = {f.key: f.label.get() for f in self.form.fields}
+        labels.update({c.key: c.label.get() for c in self.form.computed})
         return {c: labels.get(c) or str(API_LABELS.get(c) or WORKFLOW_LABELS[c])
                 for c in columns}
 
@@ -302,7 +303,8 @@ def build_api(parts: FormParts, portal: Portal) -> type:
     datamodel = PortalInterface(parts.model)
     keys = [f.key for f in form.fields]
     system = list(parts.workflow_columns)  # workflow state and SLA deadlines: read-only
-    columns = ["id", *keys, *system, *[c for c in SYSTEM_OUT if c != "id"]]
+    computed = [c.key for c in form.computed]  # read-only, worked out on every read
+    columns = ["id", *keys, *computed, *system, *[c for c in SYSTEM_OUT if c != "id"]]
     attrs: dict[str, Any] = {
         "__form__": form,
         "__doc__": f"REST API of the form {form.key}.",

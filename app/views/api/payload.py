@@ -83,9 +83,10 @@ def dump_item(item: Any, form: FormSpec, columns: list[str], clear: set[str]) ->
     fields = {f.key: f for f in form.fields}
     for column in columns:
         field = fields.get(column)
-        if field is None:
+        if field is None:  # a system column or a computed value
             value = getattr(item, column)
-            out[column] = value.isoformat() if isinstance(value, dt.date) else value
+            out[column] = value.isoformat() if isinstance(value, dt.date) else str(
+                value) if isinstance(value, Decimal) else value
         elif field.stores_id:
             out[column] = getattr(item, field.column)
         elif field.sensitive and column not in clear:

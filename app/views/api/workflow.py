@@ -51,12 +51,13 @@ class WorkflowApiMixin:
         """Keys of a record body that are not fields: the workflow's columns are read-only."""
         known = {f.key for f in self.__form__.entered}
         given = {f.key for f in self.__form__.fields if f.given}
+        computed = {c.key for c in self.__form__.computed}  # read-only: sent back, ignored
         system = workflow_columns(self.__form__)
         return {key: [_("Read-only: the workflow changes it, through its transitions.")
                       if key in system else _("Read-only: the portal gives it when the "
                                               "record is saved.")
                       if key in given else _("Unknown field.")]
-                for key in body if key not in known}
+                for key in body if key not in known and key not in computed}
 
     @expose(PK + "/transitions", methods=["GET"])
     @localized
