@@ -63,3 +63,35 @@ def test_a_pack_lists_a_computed_value(pack_apps: dict) -> None:
     assert "保质期状态" in listing and "已过保质期" in listing
     page = client.get(f"/complaintview/show/{old.id}").get_data(as_text=True)
     assert "已过保质期" in page
+
+
+def test_a_workflow_condition_may_read_a_computed_value(make_app, tmp_path) -> None:  # noqa: ANN001
+    """A transition offered only once the complaint has been open for a day or more."""
+    import shutil
+
+    from tests.support.app import CONFIG
+    from tests.support.workflow import RoleClient
+
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG, config, ignore=shutil.ignore_patterns("industries"))
+    path = config / "forms" / "complaint.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        '    value: "hours(created_on, sla_resolved_on)"\n',
+        '    value: "hours(created_on, sla_resolved_on)"\n  - key: open_days\n'
+        '    label: 已开启天数\n    value: "days(created_on, now)"\n', 1)
+    text = text.replace("      required_fields: [handler]\n",
+                        "      required_fields: [handler]\n      condition: open_days >= 1\n", 1)
+    path.write_text(text, encoding="utf-8")
+    app = make_app(config)
+    from tests.support.app import PASSWORD, user_id
+
+    fresh = make_record(app, portal_of(app).spec.form("complaint"), "staff")
+    staff = RoleClient(app, "staff", PASSWORD)
+    assert staff.fire("complaint", fresh.id, "accept",
+                      handler=user_id(app, "staff")).status != 302  # open for minutes
+    with app.app_context():
+        row = app.appbuilder.session.get(portal_of(app).model("complaint"), fresh.id)
+        row.created_on = dt.datetime.now() - dt.timedelta(days=2)
+        app.appbuilder.session.commit()
+    assert staff.fire("complaint", fresh.id, "accept",
+                      handler=user_id(app, "staff")).status == 302

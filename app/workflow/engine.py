@@ -79,6 +79,7 @@ def record_values(form: FormSpec, record: Any) -> dict[str, Any]:
     values = {f.key: getattr(record, f.column, None) for f in form.fields}  # ids of refs
     values.update(state=getattr(record, STATE_COLUMN, None), id=record.id,
                   created_by=record.created_by_fk)
+    values.update({c.key: getattr(record, c.key, None) for c in form.computed})
     return values
 
 

@@ -126,6 +126,9 @@ class WorkflowRules:
         # reported as unknown wherever the workflow names it (None: not built).
         by_field: dict[str, FieldSpec | None] = {f["key"]: None for f in raw["fields"]}
         by_field |= {f.key: f for f in fields}
+        conditions = dict(by_field)  # conditions may also read the computed values
+        conditions |= {c["key"]: None for c in raw.get("computed") or []
+                       if isinstance(c, LDict) and c.get("key") not in by_field}
         role_keys = [r["key"] for r in self.raw.roles]
         transitions: list[TransitionSpec] = []
         seen: set[str] = set()
@@ -135,7 +138,8 @@ class WorkflowRules:
                          f"'{traw['key']}'", "transition keys must be unique within a form")
                 continue
             seen.add(traw["key"])
-            built = self.build_transition(traw, keys, finals, by_field, role_keys)
+            built = self.build_transition(traw, keys, finals, by_field, role_keys,
+                                          conditions)
             if built is not None:
                 transitions.append(built)
         requester = wraw.get("requester")
@@ -198,8 +202,9 @@ class WorkflowRules:
         return out
 
     def build_transition(self, traw: LDict, keys: list[str], finals: set[str],
-                         by_field: dict[str, FieldSpec | None],
-                         role_keys: list[str]) -> TransitionSpec | None:
+                         by_field: dict[str, FieldSpec | None], role_keys: list[str],
+                         conditions: dict[str, FieldSpec | None] | None = None
+                         ) -> TransitionSpec | None:
 
         before = len(self.problems)
         if traw["from"] == "*":  # not the target itself: no silent X → X step
@@ -232,7 +237,7 @@ class WorkflowRules:
                     "known: " + ", ".join(by_field)))
         condition = traw.get("condition")
         if condition is not None:
-            self.check_condition(traw, condition, by_field, keys)
+            self.check_condition(traw, condition, conditions or by_field, keys)
         count, approver = 0, None
         approvals = traw.get("approvals")
         if isinstance(approvals, LDict):
