@@ -1,8 +1,9 @@
 """Every user group's day in Chromium, on a desktop (1440 px) and a phone (390 px), against
-the served portal: staff register a complaint (sections, nothing pre-selected, a validation
-error, then its number), find it among the customer's records and propose two
-compensations from it (the complaint filled in); the supervisor and the manager approve
-them from 我的待办; the auditor reads the complaint's history in words. No form element
+the served portal of the base pack and of the cosmetics pack: staff register a complaint
+(sections, nothing pre-selected, a validation error, then its number), find it among the
+customer's records and propose two compensations from it (the complaint filled in); the
+supervisor and the manager approve them from 我的待办; the auditor reads the complaint's
+history in words. No form element
 reaches past the screen. Screenshots of each step go to $PORTAL_SCREENSHOTS (default
 tests/artifacts/screenshots), kept by CI."""
 
@@ -35,15 +36,24 @@ PASSWORD = "Journey-pass-2026"
 SHOTS = Path(os.environ.get("PORTAL_SCREENSHOTS") or
              Path(__file__).parent / "artifacts" / "screenshots")
 WIDTHS = (1440, 390)
+PACKS: dict[str, str] = {}  # a running portal's address → its pack
+LEGENDS = {
+    "base": ["客户信息", "产品信息", "问题", "处理"],
+    "cosmetics": ["客户信息", "产品信息", "购买信息", "问题", "皮肤不良反应", "处理"],
+}
 
 
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+@pytest.fixture(scope="module", params=["base", "cosmetics"])
+def portal(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     if chromium_path() is None:
         pytest.fail("Chromium is missing: run `make browser-deps`")
-    folder = tmp_path_factory.mktemp("journeys")
-    with running_portal(folder, username="staff_a", password=PASSWORD) as running:
-        env = portal_env(folder)
+    folder = tmp_path_factory.mktemp(f"journeys-{request.param}")
+    industry = {"PORTAL_INDUSTRY": request.param if request.param != "base" else ""}
+    with running_portal(folder, industry, username="staff_a",
+                        password=PASSWORD) as running:
+        PACKS[running.base_url] = request.param
+        env = portal_env(folder, industry)
         env["DATABASE_URL"] = running.database_url
         for name, role in (("staff_b", "staff"), ("lead_a", "supervisor"),
                            ("lead_b", "supervisor"), ("boss_a", "manager"),
@@ -64,7 +74,7 @@ def chromium() -> Iterator[Any]:
 
 
 def shot(page: Any, width: int, step: str) -> None:
-    folder = SHOTS / str(width)
+    folder = SHOTS / getattr(page, "pack", "base") / str(width)
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{step}.png"), full_page=True)
 
@@ -77,6 +87,7 @@ def fits(page: Any, width: int, step: str) -> None:
 
 def user_page(chromium: Any, portal: Portal, width: int, username: str) -> Any:
     page = new_page(chromium, portal, width=width)
+    page.pack = PACKS[portal.base_url]  # where its screenshots go
     login(page, portal, username, PASSWORD)
     return page
 
@@ -109,7 +120,7 @@ def test_each_user_groups_journey(chromium: Any, portal: Portal, width: int) -> 
     staff.locator(".portal-related-add", has_text="新增投诉登记").click()
     staff.wait_for_load_state()
     legends = staff.locator("legend.portal-section-title").all_inner_texts()
-    assert legends == ["客户信息", "产品信息", "问题", "处理"]
+    assert legends == LEGENDS[PACKS[portal.base_url]]
     assert customer_name in staff.locator("select#customer + .select2-container").inner_text()
     fits(staff, width, "01-complaint-form")
     staff.fill("#product_name", product)
