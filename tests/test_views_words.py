@@ -61,9 +61,14 @@ def site(make_app: Callable[..., Flask]) -> dict[str, Any]:
     return {"app": app, "accepted": f"/complaintview/show/{handled.id}"}
 
 
+# A record named by its number where its title belongs ("#12": a title came out empty).
+RAW_ID = re.compile(r"(?<![\w/&])#\d+\b")
+
+
 def english_and_python_words(page: str) -> list[str]:
     found = set(WORD_RE.findall(visible_text(page, hidden=RECORDED)))
     found |= {w for w in WORD_RE.findall(visible_text(page)) if w in PYTHON_WORDS}
+    found |= set(RAW_ID.findall(visible_text(page, hidden=RECORDED)))
     return sorted(found)
 
 

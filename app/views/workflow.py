@@ -116,10 +116,9 @@ class WorkflowViewMixin:
         return badge(self.__form__, key)
 
     def record_name(self, record: Any) -> str:
-        """'#id title': the number and the record's title (app/db/titles.py: sensitive parts
-        masked)."""
-        name = str(record)
-        return name if name == f"#{record.id}" else f"#{record.id} {name}"
+        """The record's title (app/db/titles.py: sensitive parts masked; its number only
+        when it has no name at all)."""
+        return str(record)
 
     def dialog_form_class(self, record: Any, t: TransitionSpec) -> tuple[type, list[str]]:
         """A small WTForm per transition: the view's own fields for the required ones still
