@@ -131,8 +131,10 @@ def test_real_flask_command_finds_the_app_and_reports_config_errors(tmp_path: Pa
         result = _flask(args, env)
         assert result.returncode == 1, (args, result.stdout, result.stderr)
         assert "Traceback" not in result.stderr + result.stdout
-        assert ("forms/complaint.yaml:94:14 PORTAL-E040 fields[12].default: 'urgentt' is not "
-                "one of the choices (low, normal, urgent)") in result.stderr
+        line = (config / "forms" / "complaint.yaml").read_text(encoding="utf-8").split(
+            "\n").index("    default: urgentt") + 1
+        assert (f"forms/complaint.yaml:{line}:14 PORTAL-E040 fields[12].default: 'urgentt' "
+                "is not one of the choices (low, normal, urgent)") in result.stderr
         assert "1 problem found; the portal was not started and the database was not " \
                "touched." in result.stderr
     assert not db.exists()
