@@ -127,3 +127,25 @@ def test_the_record_page_offers_edit_only_where_the_user_may_edit(app: Flask) ->
         app.appbuilder.session.commit()
     page = staff.get(f"/compensationview/show/{locked.id}").get_data(as_text=True)
     assert "待主管审批" in page and 'id="portal-edit"' not in page
+
+
+def test_a_customer_page_lists_compensations_and_callbacks_through_complaints(
+        app: Flask) -> None:
+    """客户 360: what refers to the customer's complaints is the customer's too."""
+    spec = portal_of(app).spec
+    customer, complaints = _customer_with_complaints(app, 2, name="两跳客户")
+    comp = make_record(app, spec.form("compensation"), "staff", complaint=complaints[0].id)
+    survey = make_record(app, spec.form("satisfaction_survey"), "staff",
+                         complaint=complaints[1].id)
+    other, _ = _customer_with_complaints(app, 1, name="别的客户")
+    client = app.test_client()
+    login(client, "staff")
+    page = client.get(f"/customerview/show/{customer.id}").get_data(as_text=True)
+    via = page[page.index('id="portal-related-compensation-via-complaint"'):]
+    via = via[:via.index("</ul>")]
+    assert 'data-count="1"' in via and "（经投诉登记）" in via
+    assert f'href="/compensationview/show/{comp.id}"' in via
+    assert "portal-related-add" not in via  # the complaint has to be chosen: no add here
+    assert f'href="/satisfactionsurveyview/show/{survey.id}"' in page
+    page = client.get(f"/customerview/show/{other.id}").get_data(as_text=True)
+    assert f'href="/compensationview/show/{comp.id}"' not in page
