@@ -59,9 +59,9 @@ def related_panels(referrers: Any, record: Any) -> list[RelatedPanel]:
         if _can("can_list", form):
             query = lookup.scoped(session.query(model), model, form).filter(
                 getattr(model, referrer.column) == record.id)
-            out.append(replace(
-                _panel(form, field, query, model, record), list_url=url_for(f"{form.view_name}.list",
-                                 **{f"_flt_0_{field.key}": record.id}),
+            panel = _panel(form, field, query, model, record)
+            out.append(replace(panel, list_url=url_for(
+                f"{form.view_name}.list", **{f"_flt_0_{field.key}": record.id}),
                 add_url=url_for(f"{form.view_name}.add", **{field.key: record.id})
                 if _can("can_add", form) else None))
         for second in portal.form(form.key).referrers:
