@@ -103,3 +103,25 @@ def test_a_posted_id_is_fetched_within_scope(world: dict) -> None:
         assert lookup.fetch(field, ids["theirs"]) is None  # signed out: nothing
     with app.app_context():  # the CLI (an import): every record
         assert lookup.fetch(field, ids["theirs"]).id == ids["theirs"]
+
+
+def test_names_starting_with_the_text_come_first(make_app: Callable[..., Flask]) -> None:
+    """PostgreSQL: those starting with the text, then those containing it (3+ characters),
+    each in name order, paged across the two; SQLite matches the start only."""
+    app = make_app()
+    customer = portal_of(app).spec.form("customer")
+    bulk_records(app, customer, 25, name=lambda i: f"张三丰{i:02d}",
+                 phone=lambda i: f"136{i:08d}")
+    inside = make_record(app, customer, "staff", name="小张三丰", phone="13500000001").id
+    first = answer(app, "supervisor", "/lookup/complaint/customer?q=张三丰")
+    names = [r["text"].split(" · ")[0] for r in first["results"]]
+    assert names == [f"张三丰{i:02d}" for i in range(20)] and first["more"]
+    second = answer(app, "supervisor", "/lookup/complaint/customer?q=张三丰&page=2")
+    names = [r["text"].split(" · ")[0] for r in second["results"]]
+    with app.app_context():
+        postgres = app.extensions["migrate"].db.engine.dialect.name == "postgresql"
+    if postgres:
+        assert names == [f"张三丰{i:02d}" for i in range(20, 25)] + ["小张三丰"]
+        assert second["results"][-1]["id"] == inside
+    else:
+        assert names == [f"张三丰{i:02d}" for i in range(20, 25)]

@@ -29,14 +29,20 @@ def test_the_columns_are_searchable_text_and_the_record_name(app: Flask) -> None
     assert trigram.columns(spec.form("customer")) == ["name", "company"]
     assert trigram.columns(spec.form("complaint")) == ["ticket_no", "product_name", "batch_no"]
     assert trigram.index_name("form_customer", "name") == "ix_form_customer_name_trgm"
+    # record names also get a prefix index: a lookup reads those starting with the text first
+    assert trigram.prefix_columns(spec.form("customer")) == ["name"]
+    assert trigram.prefix_columns(spec.form("complaint")) == ["ticket_no", "product_name"]
+    assert trigram.index_name("form_customer", "name", "prefix") == \
+        "ix_form_customer_name_prefix"
 
 
 def test_the_migration_adds_them_on_postgresql_only(app: Flask) -> None:
     names = indexes(app, "form_customer")
     if dialect(app) == "postgresql":
-        assert {"ix_form_customer_name_trgm", "ix_form_customer_company_trgm"} <= names
+        assert {"ix_form_customer_name_trgm", "ix_form_customer_company_trgm",
+                "ix_form_customer_name_prefix"} <= names
     else:
-        assert not any(n.endswith("_trgm") for n in names)
+        assert not any(n.endswith(("_trgm", "_prefix")) for n in names)
     assert [c.text for c in current_plan(app).changes if c.action == "trigram_index"] == []
 
 
@@ -48,10 +54,13 @@ def test_a_table_without_them_gets_them_by_the_next_migration(make_app: Any) -> 
         engine = app.extensions["migrate"].db.engine
         with engine.begin() as conn:
             conn.execute(sa.text("DROP INDEX ix_form_customer_name_trgm"))
+            conn.execute(sa.text("DROP INDEX ix_form_customer_name_prefix"))
     planned = [c.text for c in current_plan(app).changes if c.action == "trigram_index"]
-    assert planned == ["add trigram index on name (substring search)"]
+    assert planned == ["add trigram index on name (substring search)",
+                       "add prefix index on name (names as typed)"]
     upgrade(app)
-    assert "ix_form_customer_name_trgm" in indexes(app, "form_customer")
+    assert {"ix_form_customer_name_trgm", "ix_form_customer_name_prefix"} <= indexes(
+        app, "form_customer")
 
 
 def test_a_substring_search_reads_the_index(app: Flask) -> None:
@@ -64,3 +73,15 @@ def test_a_substring_search_reads_the_index(app: Flask) -> None:
             plan = "\n".join(r[0] for r in conn.execute(sa.text(
                 "EXPLAIN SELECT id FROM form_customer WHERE name ILIKE '%雅诗兰%'")))
     assert "ix_form_customer_name_trgm" in plan, plan
+
+
+def test_a_name_lookup_reads_the_prefix_index(app: Flask) -> None:
+    if dialect(app) != "postgresql":
+        return
+    with app.app_context():
+        engine = app.extensions["migrate"].db.engine
+        with engine.begin() as conn:
+            conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+            plan = "\n".join(r[0] for r in conn.execute(sa.text(
+                "EXPLAIN SELECT id FROM form_customer WHERE name LIKE '雅诗兰%'")))
+    assert "ix_form_customer_name_prefix" in plan, plan

@@ -81,6 +81,15 @@ def title_fields(form: FormSpec) -> list[FieldSpec]:
     return [f for f in form.fields if f.key in keys]
 
 
+NAME_TYPES = ("string", "phone", "email", "autonumber")  # texts a name search matches
+
+
+def name_fields(form: FormSpec) -> list[FieldSpec]:
+    """The fields a record is found by its name on: the text fields of its title (or its
+    display field), never a sensitive one."""
+    return [f for f in title_fields(form) if f.type in NAME_TYPES and not f.sensitive]
+
+
 def loaders(model: Any, form: FormSpec, models: dict[str, Any], path: Any = None,
             depth: int = 0) -> list[Any]:
     """Loader options that read, with a list of `model` rows, the records and users their

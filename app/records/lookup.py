@@ -17,9 +17,9 @@ from typing import Any
 
 from flask import current_app
 from flask_appbuilder.security.sqla.models import Role, User
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, false, func, or_, select
 
-from app.db.titles import title_fields
+from app.db.titles import NAME_TYPES, name_fields, title_fields
 from app.fieldtypes.registry import mask
 from app.portal import portal_of
 from app.security.access import current_access, scope_clause
@@ -32,7 +32,6 @@ MAX_TEXT = 100  # characters of search text
 TRIGRAM = 3  # pg_trgm needs a whole trigram to use its index
 MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger one is no record (and PostgreSQL
 #                     refuses to compare with it)
-NAME_TYPES = ("string", "phone", "email", "autonumber")  # texts a name search matches
 PHONE_TEXT = re.compile(r"^\+?[\d\s-]{5,}$")
 _TOP = "\U0010ffff"  # above every character: `col < text + _TOP` closes a prefix range
 
@@ -51,9 +50,13 @@ def name_match(column: Any, text: str) -> Any:
     """`column` matches the search text: substring on PostgreSQL (3+ characters), prefix
     elsewhere. LIKE wildcards in the text are taken literally."""
     if session().get_bind().dialect.name == "postgresql" and len(text) >= TRIGRAM:
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return column.ilike(f"%{escaped}%", escape="\\")
+        return column.ilike(f"%{like_escaped(text)}%", escape="\\")
     return and_(column >= text, column < text + _TOP)
+
+
+def like_escaped(text: str) -> str:
+    """The text for a LIKE pattern, its wildcards taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def phone_text(text: str) -> str | None:
@@ -105,6 +108,10 @@ def search(field: FieldSpec, text: str, page: int = 1) -> tuple[list[Option], bo
     page = min(max(page, 1), MAX_PAGES)
     if field.type == "user":
         query, order = _user_matches(field, text)
+    elif text and session().get_bind().dialect.name == "postgresql":
+        rows = _prefix_first(field, text, page)
+        more = len(rows) > PAGE and page < MAX_PAGES
+        return [option(field, row) for row in rows[:PAGE]], more
     else:
         query, order = _record_matches(field, text)
     rows = query.order_by(*order).limit(PAGE + 1).offset((page - 1) * PAGE).all()
@@ -138,10 +145,39 @@ def _record_matches(field: FieldSpec, text: str) -> tuple[Any, list]:
     return query, ([name, model.id] if name is not None else [model.id.desc()])
 
 
-def name_fields(form: FormSpec) -> list[FieldSpec]:
-    """The fields a record is found by its name on: the text fields of its title (or its
-    display field), never a sensitive one."""
-    return [f for f in title_fields(form) if f.type in NAME_TYPES and not f.sensitive]
+def _prefix_first(field: FieldSpec, text: str, page: int) -> list[Any]:
+    """PostgreSQL: the records whose name starts with the text (or whose phone is it) first,
+    through the prefix index, then those containing it (trigram index, 3+ characters); each
+    group in name order. Page 1 of a prefix typed into a big table reads the prefix index
+    only (app/schema/trigram.py)."""
+    form = target_form(field)
+    model = portal_of().model(form.key)
+    base = scoped(session().query(model), model, form)
+    name = _name_column(model, form)
+    order = [name, model.id] if name is not None else [model.id.desc()]
+    starts = [getattr(model, f.column).like(f"{like_escaped(text)}%", escape="\\")
+              for f in name_fields(form)]
+    phone = phone_text(text)
+    if phone:
+        starts += [getattr(model, f.column) == phone for f in form.fields if f.type == "phone"]
+    if not starts:
+        return []
+    first = or_(*starts)
+    offset = (page - 1) * PAGE
+    rows = (base.filter(model.id.in_(select(candidates(base, model, first).c.id)))
+            .order_by(*order).offset(offset).limit(PAGE + 1).all())
+    if len(rows) > PAGE or len(text) < TRIGRAM or not name_fields(form):
+        return rows
+    if rows or offset == 0:
+        shown = offset + len(rows)  # every prefix match is on this page or before it
+    else:
+        found = candidates(base, model, first)
+        shown = int(session().scalar(select(func.count()).select_from(found)) or 0)
+    contains = and_(or_(*[name_match(getattr(model, f.column), text)
+                          for f in name_fields(form)]), ~func.coalesce(first, false()))
+    rest = base.filter(model.id.in_(select(candidates(base, model, contains).c.id)))
+    return rows + rest.order_by(*order).offset(max(0, offset - shown)).limit(
+        PAGE + 1 - len(rows)).all()
 
 
 def candidates(query: Any, model: Any, where: Any) -> Any:

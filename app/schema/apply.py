@@ -108,8 +108,8 @@ def apply_plan(conn: Connection, plan: Plan, models: FormModels, applied_by: str
             operations.invoke(ops.CreateTableOp.from_table(table))
             for index in table.indexes:
                 operations.invoke(ops.CreateIndexOp.from_index(index))
-            for column in trigram.missing(conn, plan.spec.form(change.form), set()):
-                trigram.create(conn, a["table"], column)
+            for column, kind in trigram.missing(conn, plan.spec.form(change.form), set()):
+                trigram.create(conn, a["table"], column, kind)
         elif change.action == "add_column":
             col = models.metadata.tables[a["table"]].c[a["column"]]
             operations.invoke(ops.AddColumnOp(a["table"], detached_column(col),
@@ -121,7 +121,7 @@ def apply_plan(conn: Connection, plan: Plan, models: FormModels, applied_by: str
         elif change.action == "convert_column":
             _convert(conn, operations, models, plan, a, sqlite, progress)
         elif change.action == "trigram_index":
-            trigram.create(conn, a["table"], a["column"])
+            trigram.create(conn, a["table"], a["column"], a.get("kind", "trgm"))
     write_state(conn, next_state(read_state(conn) or {}, plan))
     conn.execute(SchemaMigration.__table__.insert().values(
         revision=revision, applied_on=dt.datetime.now().replace(microsecond=0),

@@ -206,9 +206,11 @@ class Planner:
     def plan_trigram_indexes(self, form: FormSpec, live: set[str]) -> None:
         """PostgreSQL: substring search on search columns and the record name reads a
         trigram index (app/schema/trigram.py)."""
-        for column in trigram.missing(self.conn, form, live):
-            self.add(form.key, "trigram_index", f"add trigram index on {column} (substring "
-                     f"search)", args={"table": form.table, "column": column})
+        for column, kind in trigram.missing(self.conn, form, live):
+            what = ("prefix index on {0} (names as typed)" if kind == "prefix"
+                    else "trigram index on {0} (substring search)").format(column)
+            self.add(form.key, "trigram_index", f"add {what}",
+                     args={"table": form.table, "column": column, "kind": kind})
 
     def plan_new_field(self, form: FormSpec, table: Table, f: FieldSpec, rows: int) -> None:
         column = table.c[f.column]

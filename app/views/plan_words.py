@@ -15,6 +15,7 @@ LINES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), zh) for p
     (r"add (\w+) column (\S+) \((.+)\)", r"新增\1列 \2（\3）"),
     (r"add index on (\S+) \(lists sort by it\)", r"为 \1 建索引（列表按它排序）"),
     (r"add trigram index on (\S+) \(substring search\)", r"为 \1 建三元组索引（模糊搜索）"),
+    (r"add prefix index on (\S+) \(names as typed\)", r"为 \1 建前缀索引（按输入开头查找）"),
     (r"add index on (\S+)", r"为 \1 建索引"),
     (r"drop index on (\S+)", r"删除 \1 的索引"),
     (r"make (\S+) required \(NOT NULL\)", r"\1 改为必填"),
