@@ -103,11 +103,7 @@ def hit(form: FormSpec, row: Any) -> Hit:
     shown = [f for f in match_fields(form) if f.key != form.display]
     shown += [f for f in form.fields if f.key in form.list_columns
               and f.key != form.display and f not in shown]
-    name_field = form.field(form.display) if form.display else None
-    name = str(row)
-    if name_field is not None and name_field.sensitive:
-        name = mask(name_field, getattr(row, name_field.key, None)) or name
-    return Hit(row.id, name, [(f.label.get(), value(form, f, row))
+    return Hit(row.id, str(row), [(f.label.get(), value(form, f, row))
                               for f in shown[:SHOWN]])
 
 

@@ -69,6 +69,24 @@ def fieldsets(form: FormSpec, columns: list[str], state: str | None, record: boo
     return out
 
 
+class _Fieldsets:
+    """One of FAB's `*_fieldsets`, worked out per request from the page's columns (the add
+    page in the initial state, the others in the record's); None at start-up, where FAB
+    reads them to derive columns it already has, and FAB's own assignment is ignored."""
+
+    def __init__(self, columns: str, record: bool) -> None:
+        self.columns, self.record = columns, record
+
+    def __get__(self, view: Any, owner: Any = None) -> Any:
+        if view is None or not has_request_context():
+            return None
+        state = None if self.columns == "add_columns" else view._state() or ""
+        return fieldsets(view.__form__, getattr(view, self.columns), state, self.record)
+
+    def __set__(self, view: Any, value: Any) -> None:
+        pass
+
+
 class SectionsViewMixin:
     """Mixed into PortalModelView: FAB's fieldsets of the three pages, per request."""
 
@@ -86,35 +104,9 @@ class SectionsViewMixin:
         item = self.stored_item()
         return getattr(item, STATE_COLUMN, None) if item is not None else None
 
-    @property
-    def add_fieldsets(self) -> Any:
-        if not has_request_context():
-            return None  # FAB reads them at start-up to derive columns: it has those
-        return fieldsets(self.__form__, self.add_columns, None, record=False)
-
-    @add_fieldsets.setter
-    def add_fieldsets(self, value: Any) -> None:
-        pass  # FAB's start-up sets None
-
-    @property
-    def edit_fieldsets(self) -> Any:
-        if not has_request_context():
-            return None
-        return fieldsets(self.__form__, self.edit_columns, self._state() or "", record=False)
-
-    @edit_fieldsets.setter
-    def edit_fieldsets(self, value: Any) -> None:
-        pass
-
-    @property
-    def show_fieldsets(self) -> Any:
-        if not has_request_context():
-            return None
-        return fieldsets(self.__form__, self.show_columns, self._state() or "", record=True)
-
-    @show_fieldsets.setter
-    def show_fieldsets(self, value: Any) -> None:
-        pass
+    add_fieldsets = _Fieldsets("add_columns", record=False)
+    edit_fieldsets = _Fieldsets("edit_columns", record=False)
+    show_fieldsets = _Fieldsets("show_columns", record=True)
 
     def hidden_on_edit(self) -> frozenset[str]:
         """Fields the edit form leaves out for the record's state (so a save never blanks
