@@ -278,11 +278,87 @@ class RoleSpec:
 
 
 @dataclass(frozen=True)
+class DurationSpec:
+    """Time between two date/time columns of a record, in calendar or working time."""
+
+    start: str  # a field key or system column
+    end: str  # likewise, or 'now'
+    working: bool = False  # only working days and office hours (config/calendar.yaml)
+    unit: str = "hours"  # hours / days
+
+    @property
+    def seconds(self) -> int:
+        """Seconds per unit shown."""
+        return 86_400 if self.unit == "days" else 3_600
+
+
+@dataclass(frozen=True)
+class WidgetSpec:
+    """One tile or chart of a dashboard: a measure over a form's records in the period."""
+
+    key: str
+    label: Label
+    form: str
+    measure: str = "count"  # count sum avg min max p90 rate
+    field_key: str | None = None  # the number measured (a field or computed value)
+    duration: DurationSpec | None = None
+    rate: Any = field(default=None, compare=False, hash=False, repr=False)  # an Expression
+    where: Any = field(default=None, compare=False, hash=False, repr=False)
+    rate_text: str = ""
+    where_text: str = ""
+    date: str = "created_on"
+    period: bool = True  # False: all records, whatever their date
+    group_by: str | None = None  # a field, state, a computed value, or 'value'
+    every: str | None = None  # day / week / month, with a date group_by
+    bins: tuple[float, ...] = ()  # with group_by 'value': upper limits of the groups
+    top: int | None = None
+    chart: str = "tile"
+    compare: bool = True
+    size: str = "small"
+    help: Label | None = None
+
+
+@dataclass(frozen=True)
+class DashboardSpec:
+    key: str
+    label: Label
+    widgets: tuple[WidgetSpec, ...]
+    roles: tuple[str, ...] = ()
+    order: int = 100
+    period: str = "week"
+    description: Label | None = None
+
+    def widget(self, key: str) -> WidgetSpec | None:
+        return next((w for w in self.widgets if w.key == key), None)
+
+
+@dataclass(frozen=True)
+class AlertSpec:
+    """A quality alert rule (质量预警): a group of a form's records counting at least
+    `threshold` within the rolling window raises one alert for the roles named."""
+
+    key: str
+    label: Label
+    form: str
+    group_by: str
+    threshold: int
+    roles: tuple[str, ...]
+    where: Any = field(default=None, compare=False, hash=False, repr=False)  # an Expression
+    where_text: str = ""
+    date: str = "created_on"
+    window: int | None = None  # seconds; None: records as they stand now, one alert a day
+    growth: float | None = None  # and at least this many times the previous window's count
+    help: Label | None = None
+
+
+@dataclass(frozen=True)
 class PortalSpec:
     forms: tuple[FormSpec, ...]
     categories: tuple[CategorySpec, ...]
     roles: tuple[RoleSpec, ...]
     calendar: CalendarSpec = field(default_factory=CalendarSpec)
+    dashboards: tuple[DashboardSpec, ...] = ()
+    alerts: tuple[AlertSpec, ...] = ()
     industry: str | None = None
     industry_label: Label | None = None
     fingerprint: str = field(default="", repr=False, compare=False)
@@ -292,6 +368,12 @@ class PortalSpec:
 
     def category(self, key: str) -> CategorySpec:
         return next(c for c in self.categories if c.key == key)
+
+    def dashboard(self, key: str) -> DashboardSpec | None:
+        return next((d for d in self.dashboards if d.key == key), None)
+
+    def alert(self, key: str) -> AlertSpec | None:
+        return next((a for a in self.alerts if a.key == key), None)
 
 
 def forms_in_menu_order(spec: PortalSpec, category: str) -> list[FormSpec]:

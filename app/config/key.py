@@ -27,6 +27,7 @@ KINDS = {
     "scalar": "a text, number, boolean or date value",
     "label": "a text, or a mapping with zh and en texts",
     "keys": "a list of identifiers",
+    "numbers": "a list of numbers",
     "grants": "a mapping of form key → list of actions, or 'all'",
     "scopes": "a mapping of form key → own, team or all",
     "field_refs": "a list of 'form.field', 'form.*' or '*'",

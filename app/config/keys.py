@@ -11,6 +11,7 @@ import difflib
 import re
 from typing import Any
 
+from app.config.dashboard_keys import DASHBOARD_SECTIONS, DASHBOARD_TITLES
 from app.config.errors import Problem
 from app.config.key import KINDS, Key
 from app.config.source import LDict, LList, format_path
@@ -198,7 +199,7 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
     "category": CATEGORY, "menu_file": MENU_FILE, "role": ROLE, "roles_file": ROLES_FILE,
     "pack": PACK, "form_override": FORM_OVERRIDE, "section": SECTION, "computed": COMPUTED,
     "field_override": FIELD_OVERRIDE, "role_override": ROLE_OVERRIDE,
-    **WORKFLOW_SECTIONS,
+    **WORKFLOW_SECTIONS, **DASHBOARD_SECTIONS,
 }
 
 SECTION_TITLES = {
@@ -216,7 +217,7 @@ SECTION_TITLES = {
     "form_override": "Form override (a value of a pack's forms mapping)",
     "field_override": "Field override (an item of a form override's fields)",
     "role_override": "Role override (an item of a pack's roles)",
-    **WORKFLOW_TITLES,
+    **WORKFLOW_TITLES, **DASHBOARD_TITLES,
 }
 
 
@@ -308,8 +309,10 @@ class Checker:
             return self.check_grants(value, where, path)
         if kind in ("scopes", "field_lists", "field_refs"):
             return self.check_role_map(value, kind, where, path)
-        if kind in ("keys", "times"):
-            if not isinstance(value, LList) or not all(isinstance(v, str) for v in value):
+        if kind in ("keys", "times", "numbers"):
+            item = (int, float) if kind == "numbers" else str
+            if not isinstance(value, LList) or not all(
+                    isinstance(v, item) and not isinstance(v, bool) for v in value):
                 self.add("PORTAL-E011", where, path,
                          f"expected {KINDS[kind]}, found {_type_name(value)}")
                 return False

@@ -20,6 +20,8 @@ class RawConfig:
     categories: list[LDict] = field(default_factory=list)
     roles: list[LDict] = field(default_factory=list)
     calendar: LDict | None = None  # config/calendar.yaml, when present
+    dashboards: list[LDict] = field(default_factory=list)
+    alerts: list[LDict] = field(default_factory=list)
     pack_label: Any = None
     files: list[str] = field(default_factory=list)
 
@@ -93,6 +95,11 @@ class ConfigLoader:
             self.raw.roles.extend(roles["roles"])
         self.raw.calendar = self.read(os.path.join(self.config_dir, "calendar.yaml"),
                                       "calendar_file", required=False)
+        for path in _yaml_files(os.path.join(self.config_dir, "dashboards")):
+            board = self.read(path, "dashboard")
+            if board is not None:
+                self.raw.dashboards.append(board)
+        self.read_alerts(self.config_dir)
         if self.industry:
             self.load_pack()
         return self.raw
@@ -112,6 +119,11 @@ class ConfigLoader:
             form = self.read(path, "form")
             if form is not None:
                 self.raw.forms.append(form)
+        for path in _yaml_files(os.path.join(folder, "dashboards")):
+            board = self.read(path, "dashboard")
+            if board is not None:
+                self.merge_dashboard(board)
+        self.read_alerts(folder)
         if pack is None:
             return
         self.raw.pack_label = pack["label"]
@@ -228,6 +240,41 @@ class ConfigLoader:
             [base[key].path + (i,) for i in range(len(base[key]))] +
             [added.path + (j,) for j in range(len(added))])
         merged[key] = combined
+
+    def read_alerts(self, folder: str) -> None:
+        """Alert rules of alerts/: a pack's rule replaces a base rule of the same key."""
+        for path in _yaml_files(os.path.join(folder, "alerts")):
+            rule = self.read(path, "alert")
+            if rule is None:
+                continue
+            same = [i for i, r in enumerate(self.raw.alerts) if r.get("key") == rule["key"]]
+            if same and folder != self.config_dir:
+                self.raw.alerts[same[0]] = rule
+            else:
+                self.raw.alerts.append(rule)
+
+    def merge_dashboard(self, board: LDict) -> None:
+        """A pack's dashboard: new, or (same key as a base one) its label and settings
+        replaced and its widgets added, or replaced by key."""
+        base = next((b for b in self.raw.dashboards if b.get("key") == board["key"]), None)
+        if base is None:
+            self.raw.dashboards.append(board)
+            return
+        merged = overlay(base, board, skip=("widgets",))
+        widgets = LList(base["widgets"])
+        widgets.loc, widgets.path = base["widgets"].loc, base["widgets"].path
+        widgets.item_locs = list(base["widgets"].item_locs)
+        for i, widget in enumerate(board["widgets"]):
+            at = next((j for j, old in enumerate(widgets) if old.get("key") == widget["key"]),
+                      None)
+            if at is None:
+                widgets.append(widget)
+                widgets.item_locs.append(board["widgets"].where(i))
+            else:
+                widgets[at] = widget
+                widgets.item_locs[at] = board["widgets"].where(i)
+        merged["widgets"] = widgets
+        self.raw.dashboards[self.raw.dashboards.index(base)] = merged
 
     def merge_role(self, role: LDict) -> None:
         base = next((r for r in self.raw.roles if r.get("key") == role["key"]), None)

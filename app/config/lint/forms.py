@@ -10,8 +10,10 @@ from typing import Any
 
 from app.config.errors import Problem
 from app.config.keys import CHOICE_RE
+from app.config.lint.alerts import AlertRules
 from app.config.lint.common import _a, item_path, to_label
 from app.config.lint.computed import ComputedRules
+from app.config.lint.dashboards import DashboardRules
 from app.config.lint.roles import RoleRules
 from app.config.lint.sections import SectionRules
 from app.config.lint.sla import SlaRules
@@ -45,9 +47,9 @@ RESERVED_NAMES = SYSTEM_COLUMNS + ("created_by", "changed_by", "metadata", "regi
 # <Key>View class names (a test compares this with the views an app registers) and the
 # /api/v1/menu/ and /api/v1/security/ paths.
 RESERVED_FORM_KEYS = (
-    "audit_event", "auth_d_b", "locale", "lookup", "menu", "my_work", "permission_model",
-    "permission_view_model", "portal_index", "quick_search", "reset_my_password",
-    "reset_password",
+    "audit_event", "auth_d_b", "dashboard", "locale", "lookup", "menu", "my_work",
+    "permission_model", "permission_view_model", "portal_index", "quick_search",
+    "report", "reset_my_password", "reset_password",
     "role_model", "schema", "security", "team", "user_d_b_model", "user_group_model",
     "user_info_edit", "util", "view_menu_model",
 )
@@ -63,7 +65,8 @@ def indexable(field: FieldSpec) -> bool:
             and (field.max_length or 0) <= 255 and field.type != "text")
 
 
-class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules, ComputedRules):
+class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules, ComputedRules,
+             DashboardRules, AlertRules):
     def __init__(self, raw: RawConfig) -> None:
         self.raw = raw
         self.problems: list[Problem] = []
@@ -91,9 +94,12 @@ class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules, Compu
                              for raw in self.raw.forms) if f is not None]
         roles = self.build_roles(form_keys, forms)
         calendar = self.build_calendar()
+        dashboards = self.build_dashboards(forms, roles)
+        alerts = self.build_alerts(forms, roles)
         if self.problems:
             return None
-        spec = PortalSpec(tuple(forms), tuple(categories), tuple(roles), calendar=calendar)
+        spec = PortalSpec(tuple(forms), tuple(categories), tuple(roles), calendar=calendar,
+                          dashboards=tuple(dashboards), alerts=tuple(alerts))
         return spec
 
     def unique_keys(self, items: list[LDict], what: str, hint: str) -> list[str]:

@@ -1,0 +1,55 @@
+"""Conditions of dashboard widgets (`where`, `rate`): the formula language of computed values
+(app/config/formulas.py) plus has(form), "another form has a record referring to this one"
+(a complaint with a callback). Parsed when the YAML is read; run only as SQL (app/reports/)."""
+
+from __future__ import annotations
+
+import ast
+
+from app.config import expressions as ex
+from app.config import formulas
+from app.config.expressions import ExprError, Expression, Node
+
+
+class _Converter(formulas._Converter):
+    def convert(self, node: ast.expr, list_ok: bool = False) -> Node:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id == "has":
+            at = self.pos(node.lineno, node.col_offset)
+            arg = node.args[0] if len(node.args) == 1 and not node.keywords else None
+            if not isinstance(arg, ast.Name) or not ex.FIELD_NAME.match(arg.id):
+                raise ExprError("has() takes one form key, e.g. has(satisfaction_survey)", at)
+            return Node("has", at, arg.id)
+        if isinstance(node, ast.Call):
+            at = self.pos(node.lineno, node.col_offset)
+            name = node.func.id if isinstance(node.func, ast.Name) else ""
+            if name not in formulas.FUNCTIONS:
+                raise ExprError("only has(form), days(a, b) and hours(a, b) may be called", at,
+                                "e.g. has(satisfaction_survey)")
+        return super().convert(node, list_ok)
+
+
+def parse(text: str) -> Expression:
+    """A widget condition's tree; ExprError for bad syntax or anything outside the language."""
+    if len(text) > ex.MAX_LENGTH:
+        raise ExprError(f"a condition may be at most {ex.MAX_LENGTH} characters", ex.MAX_LENGTH)
+    body = text.lstrip()
+    if not body.strip() or "\x00" in text:
+        raise ExprError("a condition must not be empty or hold null characters", 0)
+    shift = len(text) - len(body)
+    try:
+        tree = ast.parse(body, mode="eval").body
+    except SyntaxError as exc:
+        raise ex._syntax_error(text, shift, body, exc) from None
+    except (ValueError, RecursionError, MemoryError):
+        raise ExprError(ex.TOO_COMPLEX, 0) from None
+    if sum(1 for _ in ast.walk(tree)) > ex.MAX_NODES:
+        raise ExprError(ex.TOO_COMPLEX, 0)
+    root = _Converter(body, shift).convert(tree)
+    names = {n.value for n in ex._walk(root) if n.kind == "name" and "." not in n.value}
+    return Expression(text, root, frozenset(names) - set(formulas.NOW_NAMES))
+
+
+def related_forms(expr: Expression) -> list[Node]:
+    """The has(form) nodes of a condition."""
+    return [n for n in ex._walk(expr.tree) if n.kind == "has"]
