@@ -22,6 +22,7 @@ from app.i18n import request_language
 from app.paths import ROOT
 from app.portal import EXTENSION as PORTAL
 from app.portal import build_portal
+from app.reports import alert_hooks  # noqa: F401  (the alert check after each create)
 from app.schema.state import SchemaForm  # noqa: F401  (registers the state tables)
 from app.security import sessions, teams  # noqa: F401
 from app.security.headers import register_headers

@@ -111,6 +111,9 @@ def build_settings(instance_path: str, overrides: dict[str, Any] | None = None) 
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PORTAL_MAX_PAGE_SIZE": 100,
+        # Seconds a dashboard page's figures are kept per (dashboard, period, scope); 0: off.
+        "PORTAL_DASHBOARD_CACHE_SECONDS": _count(
+            "PORTAL_DASHBOARD_CACHE_SECONDS", env.get("PORTAL_DASHBOARD_CACHE_SECONDS", "60")),
         # Auditing is always on; only a benchmark's override turns it off (no env variable).
         "PORTAL_AUDIT": True,
         # Passwords, login throttling, sessions, JWT (app/security/manager.py; README, Settings).

@@ -51,10 +51,11 @@ def test_menu_order_follows_yaml_and_security_comes_last(app) -> None:
     page = client.get("/").get_data(as_text=True)
     assert page.index("投诉登记") < page.index("补偿审批")  # order: 10 before order: 20
     menu = app.appbuilder.menu.get_list()
-    assert [m.name for m in menu] == ["my_work", "customers", "service", "quality", "Audit",
-                                      "Security"]  # 我的待办 first (app/views/mywork.py)
-    assert [c.name for c in menu[4].childs] == ["audit_log", "audit_verify"]
-    assert [c.name for c in menu[2].childs] == ["complaint", "compensation"]
+    assert [m.name for m in menu] == ["my_work", "Dashboards", "customers", "service",
+                                      "quality", "Audit", "Security"]  # 我的待办, 看板 first
+    assert [c.name for c in menu[5].childs] == ["audit_log", "audit_verify"]
+    assert [c.name for c in menu[3].childs] == ["complaint", "compensation"]
+    assert [c.name for c in menu[1].childs] == ["dashboard_after_sales"]
 
 
 def test_the_home_page_shows_what_waits_for_the_user(make_app) -> None:
@@ -84,3 +85,28 @@ def test_the_home_page_shows_what_waits_for_the_user(make_app) -> None:
     login(auditor, "auditor")
     page = auditor.get("/").get_data(as_text=True)
     assert "目前没有等待您处理的事项。" in page
+
+
+def test_the_home_page_shows_the_users_own_figures(make_app) -> None:
+    import re
+
+    from app.portal import portal_of
+    from tests.support.factories import make_record
+
+    app = make_app()
+    complaint = portal_of(app).spec.form("complaint")
+    make_record(app, complaint, _owner="staff")
+    make_record(app, complaint, _owner="supervisor")
+    counts = {}
+    for user in ("staff", "manager"):
+        client = app.test_client()
+        login(client, user)
+        page = client.get("/").get_data(as_text=True)
+        assert 'id="home-dashboard"' in page and "售后服务看板" in page
+        tile = re.search(r'id="home-tile-backlog".*?<span class="tile-figure">(\d+)</span>',
+                         page, re.S)
+        counts[user] = int(tile.group(1))
+    assert counts == {"staff": 1, "manager": 2}  # staff: their own backlog only
+    client = app.test_client()
+    login(client, "auditor")
+    assert 'id="home-dashboard"' not in client.get("/").get_data(as_text=True)

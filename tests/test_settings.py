@@ -64,3 +64,14 @@ def test_a_bad_pool_setting_stops_start_up_with_its_name(tmp_path: Path, monkeyp
     with pytest.raises(StartupRefused) as exc:
         build_settings(str(tmp_path))
     assert str(exc.value) == f"{name} must be a whole number of at least {minimum}, not '{value}'."
+
+
+def test_the_dashboard_cache_is_set_from_the_environment(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    assert build_settings(str(tmp_path))["PORTAL_DASHBOARD_CACHE_SECONDS"] == 60
+    monkeypatch.setenv("PORTAL_DASHBOARD_CACHE_SECONDS", "5")
+    assert build_settings(str(tmp_path))["PORTAL_DASHBOARD_CACHE_SECONDS"] == 5
+    monkeypatch.setenv("PORTAL_DASHBOARD_CACHE_SECONDS", "a minute")
+    with pytest.raises(ValueError, match="PORTAL_DASHBOARD_CACHE_SECONDS must be a whole "
+                       "number of 0 or more, not 'a minute'"):
+        build_settings(str(tmp_path))

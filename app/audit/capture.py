@@ -33,6 +33,7 @@ NOT_AUDITED = frozenset({
     "portal_audit_event", "portal_audit_head", "portal_session", "portal_schema_form",
     "portal_schema_field", "portal_schema_migration", "ab_register_user",
     "portal_workflow_event",  # a transition is audited as one "transition" event
+    "portal_alert",  # a raised alert is audited as one "alert" event
 })
 # Columns that are bookkeeping (who/when/version: the event row says so) or secrets.
 SKIPPED = frozenset({

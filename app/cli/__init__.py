@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import click
 
+from app.cli.alerts import alerts_group
 from app.cli.audit import audit_group
 from app.cli.config import check, config_group
 from app.cli.database import init, migrate, purge_command
 from app.cli.importing import import_command
+from app.cli.report import report_command
 from app.cli.roles import roles_group
 from app.cli.sla import sla_group
 from app.cli.teams import team_group
@@ -20,5 +22,6 @@ def portal_cli() -> None:
 
 
 for command in (check, config_group, migrate, purge_command, init, roles_group, user_group,
-                team_group, audit_group, import_command, sla_group):
+                team_group, audit_group, import_command, sla_group, report_command,
+                alerts_group):
     portal_cli.add_command(command)

@@ -88,6 +88,13 @@ def scope_clause(model: Any, form: FormSpec, access: Access) -> Any:
         users = [access.user_id]
     else:
         users = teammate_ids(current_app.extensions["appbuilder"].session, access.user_id)
+    return members_clause(model, form, users)
+
+
+def members_clause(model: Any, form: FormSpec, users: list[int]) -> Any:
+    """SQL: records created by, or assigned to, one of `users` (a team's, for reports)."""
+    if not users:
+        return false()
     columns = [model.created_by_fk] + [getattr(model, f.column) for f in form.fields
                                        if f.assignee]
     return or_(*[c.in_(users) if len(users) > 1 else c == users[0] for c in columns])

@@ -18,7 +18,7 @@ from flask import Flask, current_app
 from app.audit import log as audit
 from app.audit.capture import grouped
 from app.portal import portal_of
-from app.spec import PortalSpec, RoleSpec
+from app.spec import DashboardSpec, PortalSpec, RoleSpec
 
 ACTION_PERMISSION = {a: f"can_{a}" for a in ("list", "show", "add", "edit", "delete",
                                               "export")}
@@ -50,6 +50,11 @@ AUDIT_PAIRS = (
 )
 
 
+# Dashboards (app/views/dashboards.py): the page's view, the 看板 menu, one item per dashboard.
+DASHBOARD_VIEW = "DashboardView"
+DASHBOARD_MENU = "Dashboards"
+REPORT_VIEW = "ReportView"  # 周报 / 月报 of the dashboards a role sees
+
 MAX_LINES = 200  # report lines kept in the sync's audit event
 
 
@@ -78,7 +83,20 @@ def desired_pairs(role: RoleSpec, spec: PortalSpec) -> set[tuple[str, str]]:
             pairs.add(("menu_access", form.category))
     if role.audit:
         pairs.update(AUDIT_PAIRS)
+    for board in spec.dashboards:
+        if sees_dashboard(role, board):
+            pairs.update({("can_show", DASHBOARD_VIEW), ("can_show", REPORT_VIEW),
+                          ("menu_access", DASHBOARD_MENU),
+                          ("menu_access", f"dashboard_{board.key}")})
     return pairs
+
+
+def sees_dashboard(role: RoleSpec, board: DashboardSpec) -> bool:
+    """The dashboard's roles, roles inheriting one, or (none named) every role that may
+    list one of the forms it counts."""
+    if board.roles:
+        return bool({role.key, *role.ancestors} & set(board.roles))
+    return any("list" in role.grants.get(w.form, ()) for w in board.widgets)
 
 
 @contextmanager

@@ -45,6 +45,9 @@ def screen_filters(view: Any) -> dict[str, Any]:
         out["order"] = [request.args[f"_oc_{name}"], request.args.get(f"_od_{name}", "")]
     if request.args.get(f"page_{name}"):
         out["page"] = request.args[f"page_{name}"]
+    if request.args.get("_drill"):  # a dashboard's drill-down (app/views/dashboards.py)
+        out["drill"] = {k: request.args[k][:100] for k in ("_drill", "period", "at", "from",
+                                                           "to", "_g") if k in request.args}
     return out
 
 

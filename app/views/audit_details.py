@@ -37,6 +37,8 @@ ACTIONS = {
     "sla_breach": _l("SLA deadline missed"),
     "transition": _l("Workflow step"), "approval": _l("Approved (more approvals needed)"),
     "role_sync": _l("Roles synchronised with roles.yaml"),
+    "report": _l("Viewed a dashboard or report"),
+    "alert": _l("Quality alert raised"),
 }
 OUTCOMES = {"ok": _l("Succeeded"), "denied": _l("Refused"), "failed": _l("Failed")}
 # The portal's own tables, as they appear in an event's `form`.
@@ -46,6 +48,10 @@ TABLES = {
 }
 # Keys of details other than values / changes / filters.
 DETAIL_KEYS = {
+    "dashboard": _l("Dashboard"), "period": _l("Period"), "figures": _l("Figures"),
+    "drill": _l("From the dashboard"), "rule": _l("Alert rule"), "group": _l("Group"),
+    "count": _l("Count"), "previous": _l("Previous window"), "report": _l("Report"),
+    "team": _l("Team"), "format": _l("Format"),
     "rows": _l("Rows"), "columns": _l("Columns"), "revealed": _l("Shown in clear"),
     "field": _l("Field"), "method": _l("Method"), "path": _l("Path"),
     "status": _l("Status code"), "file": _l("File"), "sha256": "SHA-256", "order": _l("Order"),

@@ -21,9 +21,11 @@ from app.views.api.endpoints import register_apis
 from app.views.audit import register_audit_views
 from app.views.base import PortalInterface, PortalModelView
 from app.views.cells import every_cell, yes_no
+from app.views.dashboards import DrillFilter, register_dashboard_views
 from app.views.lookup import register_lookup_view
 from app.views.mywork import register_my_work_view
 from app.views.protect import VERSION_FIELD, ProtectedViewMixin, masked_formatter
+from app.views.reports import register_report_view
 from app.views.schema import register_schema_view
 from app.views.search import register_search_view
 from app.views.sections import hidden_in
@@ -85,7 +87,7 @@ def build_view(parts: FormParts, portal: Portal) -> type:
         "referrers": parts.referrers,
         "add_form_extra_fields": extra,
         "edit_form_extra_fields": {**extra, VERSION_FIELD: ProtectedViewMixin.version_field()},
-        "base_filters": [["id", ScopeFilter, form]],
+        "base_filters": [["id", ScopeFilter, form], ["id", DrillFilter, form]],
         "base_order": parts.base_order,
         "page_size": form.page_size,
     }
@@ -149,6 +151,8 @@ def register_views(appbuilder: Any, portal: Portal) -> None:
     register_search_view(appbuilder)  # /search/ (app/views/search.py)
     register_lookup_view(appbuilder)  # /lookup/<form>/<field> (app/views/lookup.py)
     register_my_work_view(appbuilder)  # 我的待办, first in the menu (app/views/mywork.py)
+    register_dashboard_views(appbuilder, portal)  # the 看板 menu (app/views/dashboards.py)
+    register_report_view(appbuilder)  # 周报 / 月报 of each dashboard (app/views/reports.py)
     register_audit_views(appbuilder)  # the 审计 menu (app/views/audit.py)
     menu = appbuilder.menu.menu
     menu.sort(key=lambda item: item.name == "Security")  # stable: keeps the rest in order

@@ -1,5 +1,6 @@
 """The home page: what waits for the signed-in user (我的待办's sections, the first few of
-each), then what they can open, grouped like the menu."""
+each), the figures of their first dashboard (their own, within their row scope: a staff
+member's backlog, a manager's KPIs), then what they can open, grouped like the menu."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from flask_appbuilder import IndexView, expose
 
 from app.portal import portal_of
 from app.spec import forms_in_menu_order
+from app.views.dashboards import home_dashboard
 from app.views.mywork import collect
 
 SHOWN = 5  # rows of each 我的待办 section on the home page
@@ -30,6 +32,9 @@ class PortalIndexView(IndexView):
         if g.user is not None and g.user.is_authenticated and sm.has_access(
                 "can_list", "MyWorkView"):
             waiting = collect(self.appbuilder.session, sm)
+        board = home_dashboard(portal_of()) if g.user is not None and \
+            g.user.is_authenticated else None
         return self.render_template(self.index_template, groups=groups, spec=spec,
                                     appbuilder=self.appbuilder, waiting=waiting,
-                                    total=sum(len(s.rows) for s in waiting), shown=SHOWN)
+                                    total=sum(len(s.rows) for s in waiting), shown=SHOWN,
+                                    board=board)

@@ -25,6 +25,7 @@ from app.records.labels import WORKFLOW_LABELS
 from app.security.access import Access, current_access, request_user, scope_clause
 from app.sla.deadlines import now, overdue
 from app.spec import STATE_COLUMN, FormSpec, TransitionSpec
+from app.views.alerts import alert_rows
 from app.views.workflow_columns import Deadline, badge, due_cell
 from app.workflow.engine import Actor, Offer, actor_for, offers
 
@@ -200,6 +201,8 @@ def collect(session: Session, sm: Any) -> list[Section]:
     spec = portal_of().spec
     models = portal_of().models.models
     collector = Collector(session, current_access(), actor_for(request_user(), spec))
+    alerts = Section("alerts", _("Quality alerts"), _("No quality alert."),
+                     rows=alert_rows(session, portal_of()))
     sections = [
         Section("approve", _("To approve"), _("Nothing waiting for your approval.")),
         Section("overdue", _("Overdue"), _("Nothing overdue.")),
@@ -212,7 +215,7 @@ def collect(session: Session, sm: Any) -> list[Section]:
     for section, step in zip(sections, steps, strict=True):
         for form in forms:
             step(section, form, models[form.key])
-    return sections
+    return [alerts, *sections] if alerts.rows else sections
 
 
 class MyWorkView(BaseView):

@@ -1,0 +1,1 @@
+"""Numbers managers answer for: dashboards, reports and quality alerts, counted in the database."""
