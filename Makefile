@@ -1,12 +1,17 @@
 # Quick start:  make run   (portal on embedded SQLite)   |   make test   (whole suite)
+# Both build the front-end assets first (`make assets`: ECharts from npm, docs/third-party.md).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 PG_URL ?= postgresql://127.0.0.1:5432/test
+NPM    ?= npm
+NODE_STAMP := node_modules/.installed
+VENDOR := app/static/vendor
+ECHARTS := $(VENDOR)/echarts/echarts.min.js
 
-.PHONY: run test test-sqlite test-postgres lint browser-deps proxy-deps bench bench-load \
+.PHONY: run test test-sqlite test-postgres lint assets browser-deps proxy-deps bench bench-load \
         bench-load-faults bench-scale docs translations clean
 
 $(STAMP): pyproject.toml
@@ -15,7 +20,27 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install -q -e ".[dev]"
 	touch $(STAMP)
 
-run: $(STAMP)
+# Front-end libraries from the npm registry at the versions of package-lock.json, installed
+# only when the lock changes, never running a package's install scripts; served from the
+# portal's own static folder (app/static/vendor/, generated, not committed), never a CDN.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v $(NPM) >/dev/null 2>&1 || { \
+	  echo "npm not found: install Node.js 20+ with npm (e.g. apt-get install nodejs npm)"; exit 1; }
+	$(NPM) ci --ignore-scripts --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+# echarts.min.js embeds zrender (BSD-3-Clause) and code from d3 (BSD-3-Clause): their
+# licences go next to it with ECharts' own LICENSE and NOTICE.
+$(ECHARTS): $(NODE_STAMP)
+	rm -rf $(VENDOR)/echarts && mkdir -p $(VENDOR)/echarts
+	cp node_modules/echarts/LICENSE node_modules/echarts/licenses/LICENSE-d3 $(VENDOR)/echarts/
+	if [ -f node_modules/echarts/NOTICE ]; then cp node_modules/echarts/NOTICE $(VENDOR)/echarts/; fi
+	cp node_modules/zrender/LICENSE $(VENDOR)/echarts/LICENSE-zrender
+	cp node_modules/echarts/dist/echarts.min.js $(ECHARTS)
+
+assets: $(ECHARTS)
+
+run: $(STAMP) assets
 	$(PY) run.py
 
 # Chromium from Debian's packages for the browser tests (no browser download), and a CJK
@@ -34,15 +59,15 @@ proxy-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
 	  else echo "haproxy not installed and cannot install it here: tests/test_scale_out.py will fail"; fi; }
 
-test: $(STAMP) browser-deps proxy-deps lint
+test: $(STAMP) assets browser-deps proxy-deps lint
 	@# The two suites use separate databases: side by side they keep CI well under 30 minutes
 	@# (one after the other took 11 + ~18 minutes); each suite's output is printed whole.
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) assets
 	$(PY) -m pytest -q
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) assets
 	PORTAL_TEST_DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -m "not browser"
 
 lint: $(STAMP)
@@ -81,4 +106,4 @@ translations: $(STAMP)
 	$(PY) -c "from app.i18n import compile_catalogs; print(*compile_catalogs(), sep='\n')"
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules $(VENDOR)

@@ -265,3 +265,73 @@ OVERFLOW_JS = """() => [...document.querySelectorAll(
 def overflowing(page: Any) -> list[str]:
     """Form elements and record rows reaching past the right edge of the viewport."""
     return list(page.evaluate(OVERFLOW_JS))
+
+
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """An app built in the test process, served over HTTP on a free 127.0.0.1 port from a
+    thread (for pages only a test registers); its base URL. Build it with SERVER_NAME=None:
+    url_for then writes the address the browser used."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="test-app-server",
+                              daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def offline_page(chromium: Any, base_url: str, width: int = 1280,
+                 timeout_ms: int = 10_000) -> tuple[Any, dict[str, list[str]]]:
+    """A page like new_page's that may only reach loopback addresses (every other request
+    is aborted and listed under "blocked"), and what it reports: CSP violations (console
+    "Refused to …" and securitypolicyviolation events), console errors, uncaught errors."""
+    from urllib.parse import urlsplit
+
+    found: dict[str, list[str]] = {"blocked": [], "csp": [], "console": [], "errors": []}
+    context = chromium.new_context(base_url=base_url, locale="zh-CN",
+                                   viewport={"width": width, "height": 900},
+                                   is_mobile=width < 768, has_touch=width < 768)
+    context.set_default_timeout(timeout_ms)
+
+    def route(route: Any) -> None:
+        if (urlsplit(route.request.url).hostname or "") in LOOPBACK:
+            route.continue_()
+        else:
+            found["blocked"].append(route.request.url)
+            route.abort("internetdisconnected")
+
+    def console(message: Any) -> None:
+        text = message.text
+        if "Content Security Policy" in text or "Content-Security-Policy" in text:
+            found["csp"].append(text)
+        elif message.type == "error":
+            found["console"].append(text)
+
+    context.route("**/*", route)
+    context.expose_function("reportCsp", lambda text: found["csp"].append(text))
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    page.on("console", console)
+    page.on("pageerror", lambda error: found["errors"].append(str(error)))
+    return page, found
+
+
+# Reported through a binding: bindings and init scripts come in through DevTools, so the
+# page's CSP does not block them.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.reportCsp(e.violatedDirective + " blocked " + (e.blockedURI || "inline") + " in "
+                   + e.sourceFile + ":" + e.lineNumber);
+});
+"""
