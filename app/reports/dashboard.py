@@ -94,6 +94,8 @@ def series(session: Session, portal: Portal, widget: WidgetSpec, period: Period,
         keys = buckets(period, widget.every)
     elif widget.group_by == "value":
         keys = list(range(len(widget.bins) + 1))
+    elif rating_scale(portal, widget):  # every score of a rating, unused ones too
+        keys = list(rating_scale(portal, widget))
     else:
         keys = [r.key for r in rows]
         if widget.top is None:
@@ -112,6 +114,15 @@ def series(session: Session, portal: Portal, widget: WidgetSpec, period: Period,
             out.previous = [earlier.get(k, 0 if widget.measure in ("count", "sum") else None)
                             for k in keys]
     return out
+
+
+def rating_scale(portal: Portal, widget: WidgetSpec) -> range:
+    """1..max of a rating field grouped by (empty range for anything else)."""
+    form = portal.spec.form(widget.form)
+    field = next((f for f in form.fields if f.key == widget.group_by), None)
+    if field is None or field.type != "rating" or widget.top:
+        return range(0)
+    return range(int(field.min or 1), int(field.max or 5) + 1)
 
 
 def order_of(portal: Portal, widget: WidgetSpec, key: Any) -> tuple:
