@@ -21,7 +21,8 @@ NOW = dt.datetime(2026, 12, 9, 10, 0)
 CONDITIONS = [
     "category == 'quality'", "category != 'quality'", "category == null",
     "category != null", "category in ['quality', 'misuse']",
-    "category not in ['quality']", "severity == 'serious' and category == 'misuse'", "severity == 'serious' or not satisfied",
+    "category not in ['quality']", "severity == 'serious' and category == 'misuse'",
+    "severity == 'serious' or not satisfied",
     "satisfied", "not satisfied", "satisfied == false", "satisfied != true",
     "production_date < '2026-06-01'", "production_date >= '2026-06-01'",
     "occurred_at < created_on", "sla_resolved_on != null and sla_resolved_on <= "
@@ -37,7 +38,8 @@ def records(make_app: Any) -> Any:
     portal = portal_of(app)
     table = portal.models.metadata.tables["form_complaint"]
     values = itertools.product(
-        (None, "quality", "misuse"), (None, True, False), (None, dt.date(2026, 1, 5), dt.date(2026, 9, 5)),
+        (None, "quality", "misuse"), (None, True, False),
+        (None, dt.date(2026, 1, 5), dt.date(2026, 9, 5)),
         (None, NOW - dt.timedelta(days=1), NOW + dt.timedelta(days=1)))
     with app.app_context():
         session = app.appbuilder.session

@@ -66,6 +66,8 @@ def test_the_excel_file_holds_the_pages_numbers(board):
     assert len(values) - 2 == len(by_label)
     for label, current, previous, change, unit in values[2:]:
         tile = by_label[label]
+        assert change == (pytest.approx(tile["change"]) if tile["change"] is not None
+                          else None)
         assert current == pytest.approx(tile["value"]) if tile["value"] is not None \
             else current is None
         if label != "未结投诉":

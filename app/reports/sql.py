@@ -3,9 +3,9 @@
 in the database, never in Python over rows.
 
 Conditions follow the workflows' two-valued logic (a comparison with an empty value is false,
-`not in` too, but `x != 'a'` holds for an empty x and `x == null` for an empty text); a computed value's
-`if` gives no value when its test reads an empty value, as on the record page. Durations
-are exact here (the record page rounds them to one decimal).
+`not in` too, but `x != 'a'` holds for an empty x and `x == null` for an empty text); a
+computed value's `if` gives no value when its test reads an empty value, as on the record
+page. Durations are exact here (the record page rounds them to one decimal).
 """
 
 from __future__ import annotations
