@@ -38,7 +38,7 @@ def test_new_database_gets_portal_tables_through_alembic_and_form_tables(make_ap
     assert {"ab_user", "ab_role", "ab_permission_view_role", "alembic_version",
             "portal_schema_form", "portal_schema_field", "portal_schema_migration",
             "portal_team", "portal_team_member", "portal_session", "portal_audit_event",
-            "portal_sequence"} <= tables
+            "portal_sequence", "portal_workday", "portal_workday_source"} <= tables
     assert {"form_customer", "form_complaint", "form_compensation",
             "form_satisfaction_survey"} <= tables
     with app.app_context():
@@ -46,7 +46,7 @@ def test_new_database_gets_portal_tables_through_alembic_and_form_tables(make_ap
         heads = set(session.execute(sa.text("select version_num from alembic_version")
                                     ).scalars())
     # two heads: the portal's own chain, and the forms branch (which depends on 0002)
-    assert heads == {result.revision, "0005"}
+    assert heads == {result.revision, "0006"}
     revision = Path(app.config["PORTAL_REVISIONS_DIR"]) / f"{result.revision}.py"
     text = revision.read_text(encoding="utf-8")
     assert "  + create table form_complaint (17 fields)" in text  # the plan, for review
