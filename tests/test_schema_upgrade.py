@@ -232,6 +232,27 @@ def test_start_up_refuses_a_database_that_does_not_match(make_app, tmp_path: Pat
     require_current_schema(make_app(config, setup=False, SQLALCHEMY_DATABASE_URI=url))
 
 
+def test_start_up_refuses_a_database_behind_the_portals_own_revisions(make_app) -> None:
+    from app.schema.drift import RevisionsPending, require_current_schema
+
+    app = make_app()
+    with app.app_context(), app.extensions["migrate"].db.engine.begin() as conn:
+        conn.execute(sa.text("drop table portal_workday_source"))  # as before revision 0006
+        conn.execute(sa.text("drop table portal_workday"))
+        conn.execute(sa.text("update alembic_version set version_num = '0005' "
+                             "where version_num = '0006'"))
+    with pytest.raises(RevisionsPending) as exc:
+        require_current_schema(app)
+    assert exc.value.report() == (
+        "The database's portal tables are at revision 0005, this code needs 0006; the portal "
+        "will not serve until they are.\nApply it with 'flask portal migrate'.")
+    assert not upgrade(app).applied  # no schema plan; revision 0006 and the calendar's rows
+    require_current_schema(app)
+    with app.app_context():
+        days = app.appbuilder.session.execute(sa.text("select count(*) from portal_workday"))
+        assert days.scalar() == 11323
+
+
 def test_a_migration_through_the_cli_is_audited_with_its_plan(make_app, tmp_path: Path) -> None:
     import json
 
