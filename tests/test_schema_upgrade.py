@@ -38,7 +38,7 @@ def test_new_database_gets_portal_tables_through_alembic_and_form_tables(make_ap
     assert {"ab_user", "ab_role", "ab_permission_view_role", "alembic_version",
             "portal_schema_form", "portal_schema_field", "portal_schema_migration",
             "portal_team", "portal_team_member", "portal_session", "portal_audit_event",
-            "portal_sequence"} <= tables
+            "portal_sequence", "portal_workday", "portal_workday_source"} <= tables
     assert {"form_customer", "form_complaint", "form_compensation",
             "form_satisfaction_survey"} <= tables
     with app.app_context():
@@ -46,7 +46,7 @@ def test_new_database_gets_portal_tables_through_alembic_and_form_tables(make_ap
         heads = set(session.execute(sa.text("select version_num from alembic_version")
                                     ).scalars())
     # two heads: the portal's own chain, and the forms branch (which depends on 0002)
-    assert heads == {result.revision, "0005"}
+    assert heads == {result.revision, "0006"}
     revision = Path(app.config["PORTAL_REVISIONS_DIR"]) / f"{result.revision}.py"
     text = revision.read_text(encoding="utf-8")
     assert "  + create table form_complaint (17 fields)" in text  # the plan, for review
@@ -230,6 +230,27 @@ def test_start_up_refuses_a_database_that_does_not_match(make_app, tmp_path: Pat
     relabel.write_text(relabel.read_text(encoding="utf-8").replace("微信号", "微信"),
                        encoding="utf-8")
     require_current_schema(make_app(config, setup=False, SQLALCHEMY_DATABASE_URI=url))
+
+
+def test_start_up_refuses_a_database_behind_the_portals_own_revisions(make_app) -> None:
+    from app.schema.drift import RevisionsPending, require_current_schema
+
+    app = make_app()
+    with app.app_context(), app.extensions["migrate"].db.engine.begin() as conn:
+        conn.execute(sa.text("drop table portal_workday_source"))  # as before revision 0006
+        conn.execute(sa.text("drop table portal_workday"))
+        conn.execute(sa.text("update alembic_version set version_num = '0005' "
+                             "where version_num = '0006'"))
+    with pytest.raises(RevisionsPending) as exc:
+        require_current_schema(app)
+    assert exc.value.report() == (
+        "The database's portal tables are at revision 0005, this code needs 0006; the portal "
+        "will not serve until they are.\nApply it with 'flask portal migrate'.")
+    assert not upgrade(app).applied  # no schema plan; revision 0006 and the calendar's rows
+    require_current_schema(app)
+    with app.app_context():
+        days = app.appbuilder.session.execute(sa.text("select count(*) from portal_workday"))
+        assert days.scalar() == 11323
 
 
 def test_a_migration_through_the_cli_is_audited_with_its_plan(make_app, tmp_path: Path) -> None:

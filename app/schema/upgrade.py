@@ -1,5 +1,6 @@
-"""Bring the database to the code and the config: the portal's own Alembic revisions, then
-the forms' schema plan (app/schema/plan.py), written as a revision file and applied."""
+"""Bring the database to the code and the config: the portal's own Alembic revisions, the
+calendar's rows (app/db/worktime.py), then the forms' schema plan (app/schema/plan.py), written
+as a revision file and applied."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from flask import Flask
 
 from app.audit.app_events import record_now
+from app.db.worktime import sync_workdays
 from app.portal import portal_of
 from app.schema.plan import make_plan
 from app.schema.revision import upgrade_heads, write_revision
@@ -25,6 +27,13 @@ def current_plan(app: Flask) -> Any:
     return plan
 
 
+def sync_calendar(app: Flask) -> bool:
+    """portal_workday rebuilt from the configured calendar when that changed (one SELECT when
+    not): at every start, once the portal's own tables are current. Returns whether it did."""
+    with app.app_context(), app.extensions["migrate"].db.engine.begin() as conn:
+        return sync_workdays(conn, portal_of(app).spec.calendar)
+
+
 @dataclass
 class MigrationResult:
     plan: Any  # app.schema.plan.Plan
@@ -35,10 +44,11 @@ class MigrationResult:
 
 def upgrade(app: Flask, allow_risky: bool = False, applied_by: str = "flask portal",
             progress: Any = None) -> MigrationResult:
-    """Bring the database to the code and the config: pending Alembic revisions, then the
-    schema plan, written as a revision file and applied through Alembic. The plan is applied
-    only when nothing is refused, and risky changes only when allowed."""
+    """Bring the database to the code and the config: pending Alembic revisions, the calendar's
+    rows, then the schema plan, written as a revision file and applied through Alembic. The
+    plan is applied only when nothing is refused, and risky changes only when allowed."""
     upgrade_heads(app)
+    sync_calendar(app)
     plan = current_plan(app)
     if plan.refused:
         return MigrationResult(plan, False, reason="refused")
