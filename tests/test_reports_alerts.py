@@ -130,3 +130,17 @@ def test_alerts_run_raises_the_backlog_rule_once(make_app):
     with app.app_context():
         assert app.appbuilder.session.execute(select(func.count()).select_from(Alert)
                                               ).scalar_one() == 1
+
+
+def test_revision_0007_creates_the_alert_table_the_model_declares(app):
+    import sqlalchemy as sa
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    mine = sa.MetaData()
+    Alert.__table__.to_metadata(mine)
+    with app.app_context(), app.extensions["migrate"].db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={
+            "compare_type": True,
+            "include_name": lambda name, kind, _parent: kind != "table" or name in mine.tables})
+        assert compare_metadata(context, mine) == []
