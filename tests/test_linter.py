@@ -374,3 +374,24 @@ def test_columns_lists_sort_or_filter_by_are_indexed_where_an_index_is_sound() -
     assert {"priority", "category", "channel", "product_name"} <= {
         f.key for f in complaint.fields if f.indexed}
     assert not complaint.field("description").indexed  # text: a LIKE needs trigrams
+
+
+def test_fields_a_dashboard_or_alert_counts_by_get_an_index(tmp_path: Path) -> None:
+    import shutil
+
+    cfg = tmp_path / "config"
+    shutil.copytree(CORPUS / "base", cfg)
+    survey = cfg / "forms" / "survey.yaml"
+    survey.write_text(survey.read_text(encoding="utf-8") + (
+        "  - {key: called_on, label: 回访时间, type: datetime}\n"
+        "  - {key: outcome, label: 结果, type: choice, choices: [{value: ok, label: 好}]}\n"),
+        encoding="utf-8")
+    plain = {f.key: f.indexed for f in load_spec(str(cfg)).form("survey").fields}
+    (cfg / "dashboards").mkdir()
+    (cfg / "dashboards" / "d.yaml").write_text(
+        "key: d\nlabel: 看板\nwidgets:\n"
+        "  - {key: a, label: A, form: survey, date: called_on, group_by: outcome,"
+        " chart: bar}\n", encoding="utf-8")
+    counted = {f.key: f.indexed for f in load_spec(str(cfg)).form("survey").fields}
+    assert (plain["called_on"], plain["outcome"]) == (False, False)
+    assert (counted["called_on"], counted["outcome"]) == (True, True)

@@ -25,8 +25,10 @@ from app.fieldtypes.defaults import BadDefault
 from app.fieldtypes.registry import TYPES, field_type, parse_default, types_where
 from app.spec import (
     SYSTEM_COLUMNS,
+    AlertSpec,
     CategorySpec,
     Choice,
+    DashboardSpec,
     FieldSpec,
     FormSpec,
     PortalSpec,
@@ -65,6 +67,19 @@ def indexable(field: FieldSpec) -> bool:
             and (field.max_length or 0) <= 255 and field.type != "text")
 
 
+def index_counted(forms: list[FormSpec], dashboards: list[DashboardSpec],
+                  alerts: list[AlertSpec]) -> list[FormSpec]:
+    """The fields dashboards and alerts filter a period on or group by get an index, like
+    searched and sorted ones: a widget reads its period's rows, not the table."""
+    used: dict[str, set[str]] = {}
+    for form, keys in [(w.form, (w.date, w.group_by)) for d in dashboards for w in d.widgets
+                       ] + [(a.form, (a.date, a.group_by)) for a in alerts]:
+        used.setdefault(form, set()).update(k for k in keys if k)
+    return [replace(f, fields=tuple(
+        replace(x, indexed=True) if x.key in used.get(f.key, ()) and indexable(x) else x
+        for x in f.fields)) for f in forms]
+
+
 class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules, ComputedRules,
              DashboardRules, AlertRules):
     def __init__(self, raw: RawConfig) -> None:
@@ -98,6 +113,7 @@ class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules, Compu
         alerts = self.build_alerts(forms, roles)
         if self.problems:
             return None
+        forms = index_counted(forms, dashboards, alerts)
         spec = PortalSpec(tuple(forms), tuple(categories), tuple(roles), calendar=calendar,
                           dashboards=tuple(dashboards), alerts=tuple(alerts))
         return spec
