@@ -73,7 +73,8 @@ def test_every_chart_of_the_dashboard_is_drawn_offline(chromium, site, width):
         page.screenshot(path=str(SHOTS / f"after_sales-{width}.png"), full_page=True)
         charts = page.evaluate(CHARTS)
         assert [c["key"] for c in charts] == [
-            "by_day", "by_channel", "by_category", "by_severity", "satisfaction_distribution",
+            "by_day", "by_channel", "by_category", "by_severity", "by_team",
+            "satisfaction_distribution",
             "compensation_by_kind", "compensation_by_level", "backlog_by_age",
             "backlog_by_handler"]
         for chart in charts:

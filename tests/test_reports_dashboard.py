@@ -150,6 +150,13 @@ def test_charts_equal_the_independent_counts(board, viewer):
     age = shown["backlog_by_age"]
     assert age["labels"] == ["≤1天", "1–3天", "3–7天", ">7天"]
     assert age["values"] == [float(want["backlog_age"].get(i, 0)) for i in range(4)]
+    team = shown["by_team"]  # 客服一组: staff, staff2 (and the role users); 客服二组: staff3
+    made = [c for c in data.complaints if SCOPES[viewer](c, c.owner, c.handler)
+            and WEEK[0] <= c.created_on.date() < WEEK[1]]
+    assert dict(zip(team["labels"], team["values"], strict=True)) == {
+        name: float(n) for name, n in {
+            "客服一组": sum(bool({c.owner, c.handler} & {"staff", "staff2"}) for c in made),
+            "客服二组": sum("staff3" in (c.owner, c.handler) for c in made)}.items() if n}
     handler = shown["backlog_by_handler"]
     named = {"staff": "staff test", "staff2": "staff2 test", "staff3": "staff3 test",
              None: "（未填写）"}

@@ -66,6 +66,11 @@ def test_tiles_and_groups_list_exactly_the_records_counted(board, viewer):
     older = {c.id for c in mine if c.state not in DONE and
              (NOW - c.created_on).total_seconds() > 7 * 86400}
     assert listed(client, age["links"][3]) == older and len(older) == age["values"][3]
+    team = shown["by_team"]
+    second = team["labels"].index("客服二组") if "客服二组" in team["labels"] else None
+    if second is not None:
+        theirs = {c.id for c in mine if in_week(c) and "staff3" in (c.owner, c.handler)}
+        assert listed(client, team["links"][second]) == theirs
     handler = shown["backlog_by_handler"]
     nobody = handler["labels"].index("（未填写）")
     unassigned = {c.id for c in mine if c.state not in DONE and c.handler is None}

@@ -53,8 +53,9 @@ WIDGET = (
     Key("period", "boolean", "false: all records, whatever their date (an open backlog).",
         default=True),
     Key("group_by", "key", "Split the figure by a choice, yes/no, user or reference field, "
-        "`state`, a rating, a computed value, a date field (with `every`), or the measured "
-        "value itself (`value`, with `bins`)."),
+        "`state`, a rating, a computed value, a date field (with `every`), the measured "
+        "value itself (`value`, with `bins`), or `team`: the teams of each record's creator "
+        "and assignees (a record counts once in each; a field named team wins)."),
     Key("every", "string", "With a date group_by: one bar or point per day, week or month "
         "of the period.", allowed=EVERY),
     Key("bins", "numbers", "With group_by: value, the upper limits of the groups "

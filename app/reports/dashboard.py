@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session
 from app.db.titles import title
 from app.portal import Portal
 from app.reports.periods import Period, bucket_label, buckets
-from app.reports.query import Row, WidgetQuery
+from app.reports.query import TEAM, Row, WidgetQuery
 from app.reports.sql import Compiler
+from app.security.teams import Team
 from app.spec import DashboardSpec, Label, WidgetSpec
 
 NO_VALUE = Label("（未填写）", "(empty)")
+NO_TEAM = Label("（无团队）", "(no team)")
 YES_NO = {True: Label("是", "Yes"), False: Label("否", "No")}
 
 
@@ -151,7 +153,9 @@ def group_labels(session: Session, portal: Portal, widget: WidgetSpec, keys: lis
     fields = {f.key: f for f in form.fields}
     spec = fields.get(group)
     named: dict[Any, str] = {}
-    if group == "state" and form.workflow:
+    if group == TEAM and spec is None:
+        named = {t.id: str(t.name) for t in session.execute(select(Team)).scalars()}
+    elif group == "state" and form.workflow:
         named = {s.key: s.label.get(lang) for s in form.workflow.states}
     elif spec is not None and spec.type == "user":
         ids = [k for k in keys if k is not None]
@@ -166,7 +170,8 @@ def group_labels(session: Session, portal: Portal, widget: WidgetSpec, keys: lis
         named = {k: YES_NO[bool(k)].get(lang) for k in keys if k is not None}
     elif spec is not None and spec.choices:
         named = {c.value: c.label.get(lang) for c in spec.choices}
-    return [NO_VALUE.get(lang) if k is None else named.get(k, format_key(k)) for k in keys]
+    empty = NO_TEAM if group == TEAM and spec is None else NO_VALUE
+    return [empty.get(lang) if k is None else named.get(k, format_key(k)) for k in keys]
 
 
 def format_key(key: Any) -> str:

@@ -16,14 +16,18 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    or_,
     select,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.db.worktime import calendar_seconds, working_seconds
 from app.reports.periods import Period, period_of
 from app.reports.sql import Compiler, name_type
+from app.security.teams import team_member
 from app.spec import CalendarSpec, WidgetSpec
+
+TEAM = "team"  # group_by: team — by the teams of the records' creators and assignees
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,25 @@ class WidgetQuery:
     def __post_init__(self) -> None:
         self.joins: list[tuple[Any, Any]] = []
         self.value = self.measured()
+        self.teams = self.team_map() if self.by_team else None
+        if self.teams is not None:
+            self.joins.append((self.teams, self.teams.c.rid == self.compiler.model.id))
+
+    @property
+    def by_team(self) -> bool:
+        """group_by: team (and no field of that name): by the teams of the records'
+        creators and assignees, each record once per team."""
+        return self.widget.group_by == TEAM and TEAM not in self.compiler.fields
+
+    def team_map(self) -> Any:
+        """(record id, team id) of every team a record's creator or assignee is in."""
+        model, form = self.compiler.model, self.compiler.form
+        record = aliased(model)
+        users = [record.created_by_fk] + [getattr(record, f.column) for f in form.fields
+                                          if f.assignee]
+        pairs = select(record.id.label("rid"), team_member.c.team_id.label("team_id")) \
+            .distinct().join(team_member, or_(*[team_member.c.user_id == u for u in users]))
+        return pairs.subquery("record_team")
 
     # -- parts ---------------------------------------------------------------------------
     def measured(self) -> Any:
@@ -91,6 +114,8 @@ class WidgetQuery:
         if w.group_by == "value":
             return case(*((self.value <= b, literal(i)) for i, b in enumerate(w.bins)),
                         else_=literal(len(w.bins)))
+        if self.teams is not None:
+            return self.teams.c.team_id
         column = c.column(w.group_by)
         if w.every is None:
             return column
@@ -176,6 +201,9 @@ class WidgetQuery:
         group = self.group()
         if key is None:
             return group.is_(None)
+        if self.teams is not None:  # the drill-down's statement has no such join
+            mapped = self.team_map()
+            return c.model.id.in_(select(mapped.c.rid).where(mapped.c.team_id == key))
         if w.every is not None:
             start = key if isinstance(key, dt.date) else dt.date.fromisoformat(str(key))
             name = str(w.group_by)

@@ -146,7 +146,8 @@ class DashboardRules:
                           names: dict[str, FieldSpec | None]) -> None:
         for key in ("field", "date", "group_by"):
             name = raw.get(key)
-            if name is None or name in names or (key == "group_by" and name == "value"):
+            if name is None or name in names or (key == "group_by" and name in ("value",
+                                                                                  "team")):
                 continue
             near = difflib.get_close_matches(name, list(names), n=1)
             self.add("PORTAL-E070", raw, key, f"form '{form.key}' has no field '{name}'",
