@@ -327,6 +327,7 @@ class DashboardSpec:
     order: int = 100
     period: str = "week"
     description: Label | None = None
+    filters: tuple[str, ...] = ()  # choice fields offered above the page
 
     def widget(self, key: str) -> WidgetSpec | None:
         return next((w for w in self.widgets if w.key == key), None)

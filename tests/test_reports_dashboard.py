@@ -182,3 +182,17 @@ def test_a_month_counts_across_the_weeks(board):
     want = expected(data, portal_of(app).spec.calendar, "manager", november)
     assert shown["volume"]["value"] == want["volume"] > 0
     assert len(shown["by_day"]["labels"]) == 30
+
+
+def test_a_chosen_filter_narrows_every_widget_of_its_field(board):
+    app, data = board
+    shown = figures(app, "manager", f_channel="phone")
+    calendar = portal_of(app).spec.calendar
+    phone = Data([c for c in data.complaints if c.channel == "phone"], data.surveys,
+                 data.compensations, data.users)
+    want = expected(phone, calendar, "manager", WEEK)
+    for key in ("volume", "resolution_rate", "handling_avg", "backlog"):
+        assert close(shown[key]["value"], want[key]), key
+    assert shown["by_channel"]["labels"] == ["电话"]
+    everything = expected(data, calendar, "manager", WEEK)  # surveys have no channel field
+    assert close(shown["satisfaction"]["value"], everything["satisfaction"])

@@ -108,3 +108,18 @@ def test_a_bad_link_lists_nothing_and_says_why(board, query, message):
     assert response.status_code == 200
     assert f'<div class="alert alert-warning" id="drill-banner">{message}</div>' in page
     assert not re.findall(r'/complaintview/show/(\d+)"', page)
+
+
+def test_a_filtered_figure_lists_only_the_filtered_records(board):
+    app, data = board
+    shown = figures(app, "manager", f_channel="email", f_category="quality")
+    client = signed_in(app, "manager")
+    link = shown["volume"]["link"]
+    assert "f_category=quality" in link and "f_channel=email" in link
+    assert listed(client, link) == {c.id for c in data.complaints if in_week(c)
+                                    and c.channel == "email" and c.category == "quality"}
+    page = get(client, link).get_data(as_text=True)
+    assert re.search(r'<span id="drill-text">(.*?)</span>', page).group(1).endswith(
+        " · 受理渠道：邮件 · 问题性质：产品质量")
+    bad = get(client, link.replace("f_channel=email", "f_channel=fax"))
+    assert "“fax”不是受理渠道的选项，已忽略" in bad.get_data(as_text=True)

@@ -57,6 +57,7 @@ def test_an_unknown_dashboard_is_not_found(board):
      "2026-12-07 至 2026-12-13"),
     ({"period": "range", "from": "2020-01-01", "to": "2026-12-01"}, "自定义周期最长 731 天",
      "2026-12-07 至 2026-12-13"),
+    ({"f_channel": "fax"}, "“fax”不是受理渠道的选项，已忽略", "2026-12-07 至 2026-12-13"),
     ({"period": "month", "at": "2026-11-15"}, None, "2026年11月"),
     ({"period": "range", "from": "2026-12-01", "to": "2026-12-03"}, None,
      "2026-12-01 至 2026-12-03"),
@@ -72,11 +73,15 @@ def test_the_period_picker_explains_what_it_cannot_read(board, query, message, l
         assert "alert-warning" not in body
 
 
-def test_previous_and_next_step_by_the_period(board):
+def test_previous_and_next_step_by_the_period_keeping_the_filters(board):
     app, _ = board
     _, body = page(app, "manager", period="week", at="2026-12-09")
     assert 'href="/dashboard/after_sales/?period=week&amp;at=2026-11-30"' in body
     assert 'href="/dashboard/after_sales/?period=week&amp;at=2026-12-14"' in body
+    _, body = page(app, "manager", period="week", at="2026-12-09", f_channel="phone")
+    assert ('href="/dashboard/after_sales/?period=week&amp;at=2026-11-30&amp;f_channel=phone"'
+            in body)
+    assert '<option value="phone" selected>受理渠道：电话</option>' in body
 
 
 def test_a_refresh_within_a_minute_is_served_from_the_cache(board):

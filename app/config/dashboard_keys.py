@@ -29,6 +29,9 @@ DASHBOARD = (
     Key("period", "string", "The period shown first: the current day, week (Monday to "
         "Sunday) or month; the page offers the others and any range of dates.",
         default="week", allowed=PERIODS),
+    Key("filters", "keys", "Choice fields offered as filters above the page, e.g. "
+        "[channel, category]: a value chosen narrows every widget whose form has the field "
+        "(and their drill-down lists)."),
     Key("widgets", "list:widget", "Its tiles and charts, in page order.", required=True),
 )
 WIDGET = (

@@ -61,6 +61,7 @@ class Viewer:
 
     forms: set[str]
     scope: Callable[[str, Any], Any]  # (form key, model) → SQL condition or None
+    filters: dict[str, str] = field(default_factory=dict)  # the page's choice filters
 
 
 def run_dashboard(session: Session, portal: Portal, board: DashboardSpec, period: Period,
@@ -74,7 +75,7 @@ def widget_query(session: Session, portal: Portal, widget: WidgetSpec, viewer: V
     dialect = session.get_bind().dialect.name
     compiler = Compiler(portal, portal.spec.form(widget.form), dialect, now)
     return WidgetQuery(compiler, widget, portal.spec.calendar,
-                       viewer.scope(widget.form, compiler.model))
+                       viewer.scope(widget.form, compiler.model), viewer.filters)
 
 
 def run_widget(session: Session, portal: Portal, widget: WidgetSpec, period: Period,

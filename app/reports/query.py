@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
@@ -49,6 +49,7 @@ class WidgetQuery:
     widget: WidgetSpec
     calendar: CalendarSpec
     scope: Any = None  # the viewer's row scope clause (None: every record)
+    filters: dict[str, str] = field(default_factory=dict)  # the page's choice filters
 
     def __post_init__(self) -> None:
         self.joins: list[tuple[Any, Any]] = []
@@ -91,6 +92,8 @@ class WidgetQuery:
         """The conditions a record meets to be counted (the row scope aside)."""
         w, c = self.widget, self.compiler
         out = [] if self.scope is None else [self.scope]
+        out += [c.column(key) == value for key, value in self.filters.items()
+                if key in c.fields and c.fields[key].type == "choice"]
         if w.where is not None:
             out.append(c.truth(w.where.tree))
         if period is not None and w.period:

@@ -30,9 +30,10 @@ from app.reports.periods import Period, PeriodError, parse_period, period_of
 from app.reports.words import figure_change, figure_text, unit_of
 from app.security.access import current_access, scope_clause
 from app.sla.deadlines import now
-from app.spec import DashboardSpec, Label, current_lang
+from app.spec import DashboardSpec, FieldSpec, Label, current_lang
 from app.views.alerts import alert_name, user_roles
 
+FILTER = "f_"  # f_<field>=<choice>: a dashboard's filter in its URL and drill-down links
 MENU = "Dashboards"  # the 看板 menu category (capitalised: no YAML category key can take it)
 VIEW = "DashboardView"
 
@@ -47,11 +48,53 @@ def may_see(board: DashboardSpec) -> bool:
     return bool(sm.has_access("menu_access", menu_name(board)))
 
 
-def viewer() -> Viewer:
+def viewer(filters: dict[str, str] | None = None) -> Viewer:
     sm, spec = current_app.appbuilder.sm, portal_of().spec  # type: ignore[attr-defined]
     access = current_access()
     forms = {f.key for f in spec.forms if sm.has_access("can_list", f.view_name)}
-    return Viewer(forms, lambda key, model: scope_clause(model, spec.form(key), access))
+    return Viewer(forms, lambda key, model: scope_clause(model, spec.form(key), access),
+                  dict(filters or {}))
+
+
+def filter_fields(portal: Portal, board: DashboardSpec) -> list[FieldSpec]:
+    """The choice fields a dashboard offers as filters (from the first form having each)."""
+    out = []
+    for key in board.filters:
+        for form in map(portal.spec.form, dict.fromkeys(w.form for w in board.widgets)):
+            if key in {f.key for f in form.fields}:
+                out.append(form.field(key))
+                break
+    return out
+
+
+def chosen_filters(portal: Portal, board: DashboardSpec, args: Any) -> tuple[dict[str, str],
+                                                                              list[str]]:
+    """The filter values the URL chooses (f_<field>=<choice>), and the ones it cannot."""
+    chosen, bad = {}, []
+    for field in filter_fields(portal, board):
+        value = (args.get(FILTER + field.key) or "").strip()
+        if not value:
+            continue
+        if value in {c.value for c in field.choices}:
+            chosen[field.key] = value
+        else:
+            bad.append(Label(f"“{value[:20]}”不是{field.label.zh}的选项，已忽略",
+                             f"'{value[:20]}' is not a choice of {field.label.en}; "
+                             "ignored").get(current_lang()))
+    return chosen, bad
+
+
+def navigation(period: Period, keep: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The period bar's links (day / week / month around the period, the previous and the
+    next one), keeping the filters chosen."""
+    at = {"at": period.start.isoformat()}
+    return {**{kind: {"period": kind, **at, **keep} for kind in ("day", "week", "month")},
+            "previous": {**period.previous().args(), **keep},
+            "next": {**period.next().args(), **keep}}
+
+
+def filter_args(filters: dict[str, str]) -> dict[str, str]:
+    return {FILTER + k: v for k, v in sorted(filters.items())}
 
 
 def scope_key(portal: Portal, board: DashboardSpec) -> str:
@@ -82,7 +125,10 @@ class DashboardView(BaseView):
         except PeriodError as exc:
             flash(exc.message(lang), "warning")
             period = period_of(board.period, today)
-        data = dashboard_data(portal, board, period)
+        filters, bad = chosen_filters(portal, board, request.args)
+        for message in bad:
+            flash(message, "warning")
+        data = dashboard_data(portal, board, period, filters)
         session = self.appbuilder.session
         audit.record(session, "report", details={
             "dashboard": board.key, "period": period.label("zh"),
@@ -91,21 +137,23 @@ class DashboardView(BaseView):
         return self.render_template(
             "portal/dashboard.html", board=board, period=period, data=data,
             kinds=[("day", _l("Day")), ("week", _l("Week")), ("month", _l("Month"))],
-            today=today)
+            today=today, filters=filter_fields(portal, board), chosen=filters,
+            keep=filter_args(filters), nav=navigation(period, filter_args(filters)))
 
 
-def dashboard_data(portal: Portal, board: DashboardSpec, period: Period) -> dict[str, Any]:
+def dashboard_data(portal: Portal, board: DashboardSpec, period: Period,
+                   filters: dict[str, str] | None = None) -> dict[str, Any]:
     """The page's figures for the request's user: from the short cache, or counted now."""
-    lang = current_lang()
+    lang, filters = current_lang(), filters or {}
     cache: FigureCache = current_app.extensions["portal_dashboard_cache"]
     cache_key = ":".join((portal.spec.fingerprint, board.key, lang, period.kind,
                           period.start.isoformat(), period.end.isoformat(),
-                          scope_key(portal, board)))
+                          scope_key(portal, board), urlencode(filter_args(filters))))
     data = cache.get(cache_key)
     if data is None:
         session = current_app.appbuilder.session  # type: ignore[attr-defined]
-        figures = run_dashboard(session, portal, board, period, viewer(), now(), lang)
-        data = page_data(portal, board, period, figures, lang)
+        figures = run_dashboard(session, portal, board, period, viewer(filters), now(), lang)
+        data = page_data(portal, board, period, figures, lang, filters)
         cache.put(cache_key, data)
     return data
 
@@ -120,15 +168,16 @@ def home_dashboard(portal: Portal) -> tuple[DashboardSpec, Period, dict[str, Any
 
 
 def page_data(portal: Portal, board: DashboardSpec, period: Period, figures: list[Figure],
-              lang: str) -> dict[str, Any]:
+              lang: str, filters: dict[str, str] | None = None) -> dict[str, Any]:
     """What the page shows, as plain values (cached as JSON; the charts read it)."""
     tiles, charts = [], []
+    keep = filter_args(filters or {})
     for fig in figures:
         w = fig.widget
         form = portal.spec.form(w.form)
         unit = unit_of(w, form).get(lang)
         list_url = url_for(f"{form.view_name}.list")
-        link = f"{list_url}?{_query(drill_args(board, w, period))}"
+        link = f"{list_url}?{_query({**drill_args(board, w, period), **keep})}"
         if w.group_by is None:
             tiles.append({"key": w.key, "label": w.label.get(lang), "unit": unit,
                           "size": w.size, "help": w.help.get(lang) if w.help else "",
@@ -146,7 +195,7 @@ def page_data(portal: Portal, board: DashboardSpec, period: Period, figures: lis
             "labels": s.labels, "values": s.values, "previous": s.previous,
             "current_label": Label("本期", "This period").get(lang),
             "previous_label": Label("上期", "Previous period").get(lang),
-            "links": [f"{list_url}?{_query(drill_args(board, w, period, True, k))}"
+            "links": [f"{list_url}?{_query({**drill_args(board, w, period, True, k), **keep})}"
                       for k in s.keys]})
     return {"lang": lang, "tiles": tiles, "widgets": charts}
 
@@ -180,9 +229,13 @@ class DrillFilter(BaseFilter):
         if drill is None:
             return query
         session = current_app.appbuilder.session  # type: ignore[attr-defined]
-        wq = widget_query(session, portal, drill.widget, Viewer({form.key}, lambda *_: None),
-                          now())
-        g.portal_drill = drill_banner(portal, drill)
+        filters, bad = chosen_filters(portal, drill.board, request.args)
+        if bad:
+            g.portal_drill = {"error": bad[0]}
+            return query.filter(false())
+        wq = widget_query(session, portal, drill.widget,
+                          Viewer({form.key}, lambda *_: None, filters), now())
+        g.portal_drill = drill_banner(portal, drill, filters)
         return query.filter(wq.drill(drill.period, drill.key, drill.grouped))
 
 
@@ -209,7 +262,7 @@ def alert_filter(query: Any, form: Any) -> Any:
     return query.filter(alert_records(portal, rule, alert, dialect))
 
 
-def drill_banner(portal: Portal, drill: Any) -> dict[str, str]:
+def drill_banner(portal: Portal, drill: Any, filters: dict[str, str]) -> dict[str, str]:
     lang = current_lang()
     parts = [drill.board.label.get(lang), drill.widget.label.get(lang)]
     if drill.period is not None:
@@ -217,9 +270,15 @@ def drill_banner(portal: Portal, drill: Any) -> dict[str, str]:
     if drill.grouped:
         session = current_app.appbuilder.session  # type: ignore[attr-defined]
         parts.append(group_labels(session, portal, drill.widget, [drill.key], lang)[0])
+    for field in filter_fields(portal, drill.board):
+        if field.key in filters:
+            chosen = field.choice_label(filters[field.key], lang)
+            parts.append(f"{field.label.get(lang)}：{chosen}")
     period: dict[str, Any] = drill.period.args() if drill.period else {}
+    period.update(filter_args(filters))
     kept: dict[str, Any] = {k: v for k, v in request.args.items()
-                            if not k.startswith("_") and k not in ("period", "at", "from", "to")}
+                            if not k.startswith(("_", FILTER))
+                            and k not in ("period", "at", "from", "to")}
     return {"text": " · ".join(parts),
             "board_url": url_for(f"{VIEW}.show", key=drill.board.key, **period),
             "clear_url": url_for(request.endpoint or "", **kept)}

@@ -75,11 +75,33 @@ class DashboardRules:
                              "within a dashboard")
             widgets = [w for w in (self.build_widget(w, by_key) for w in raw["widgets"])
                        if w is not None]
+            self.check_filters(raw, [by_key[w.form] for w in widgets])
             out.append(DashboardSpec(
                 raw["key"], to_label(raw["label"]), tuple(widgets),
                 tuple(raw.get("roles") or ()), raw.get("order", 100), raw.get("period", "week"),
-                to_label(raw["description"]) if "description" in raw else None))
+                to_label(raw["description"]) if "description" in raw else None,
+                tuple(raw.get("filters") or ())))
         return out
+
+    def check_filters(self, raw: LDict, forms: list[FormSpec]) -> None:
+        """Each filter: a choice field, not sensitive, of at least one widget's form."""
+        for i, key in enumerate(raw.get("filters") or []):
+            found = [f.field(key) for f in forms if key in {x.key for x in f.fields}]
+            where = raw["filters"].where(i)
+            if not found:
+                near = difflib.get_close_matches(key, sorted(
+                    {x.key for f in forms for x in f.fields if x.type == "choice"}), n=1)
+                problem = ("PORTAL-E070", f"no widget's form has a field '{key}'",
+                           f"did you mean '{near[0]}'?" if near else "filters name choice "
+                           "fields of the forms the widgets count")
+            elif any(f.type != "choice" or f.sensitive for f in found):
+                problem = ("PORTAL-E071", f"'{key}' is not a choice field",
+                           "filters are choice fields (not sensitive)")
+            else:
+                continue
+            self.problems.append(Problem(problem[0], where.file, where.line, where.column,
+                                         format_path(keypath(raw, "filters") + (i,)),
+                                         problem[1], problem[2]))
 
     def build_widget(self, raw: LDict, forms: dict[str, FormSpec]) -> WidgetSpec | None:
         form = forms.get(raw["form"])
