@@ -200,6 +200,11 @@ class ComputedSpec:
     text: str = ""  # the formula as written
     list: bool = False  # a column of the list
     help: Label | None = None
+    choices: tuple[Choice, ...] = ()  # the values it gives, with how they read
+
+    def label_of(self, value: Any, lang: str | None = None) -> Any:
+        """A value as people read it: its choice's label, or the value itself."""
+        return next((c.label.get(lang) for c in self.choices if c.value == value), value)
 
 
 @dataclass(frozen=True)

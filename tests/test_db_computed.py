@@ -95,3 +95,21 @@ def test_a_workflow_condition_may_read_a_computed_value(make_app, tmp_path) -> N
         app.appbuilder.session.commit()
     assert staff.fire("complaint", fresh.id, "accept",
                       handler=user_id(app, "staff")).status == 302
+
+
+def test_a_computed_value_with_choices_reads_in_the_pages_language(app: Flask) -> None:
+    record = make_record(app, portal_of(app).spec.form("compensation"), "staff",
+                         amount=Decimal("800"))
+    with app.app_context():
+        row = app.appbuilder.session.get(portal_of(app).model("compensation"), record.id)
+        assert row.approval_level == "manager"  # the formula's value, as the API sends it
+    client = app.test_client()
+    login(client, "manager")
+    page = client.get(f"/compensationview/show/{record.id}").get_data(as_text=True)
+    assert "经理审批" in page and ">manager<" not in page
+    client.get("/lang/en")
+    page = client.get(f"/compensationview/show/{record.id}").get_data(as_text=True)
+    assert "Manager" in page and "经理审批" not in page
+    exported = client.get("/compensationview/export/").get_data(as_text=True)
+    row = next(line for line in exported.splitlines() if line.startswith(f"{record.id},"))
+    assert row.endswith(",Manager") or ",Manager," in row

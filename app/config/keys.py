@@ -125,6 +125,8 @@ COMPUTED = (
         "columns too.", required=True),
     Key("list", "boolean", "A column of the list screen.", default=False),
     Key("help", "label", "Help text on the record page."),
+    Key("choices", "list:choice", "The values the formula gives and how each reads in "
+        "both languages, e.g. value supervisor shown as 主管审批 / Supervisor."),
 )
 SECTION = (
     Key("key", "key", "Identifier of the section, unique in the form.", required=True),

@@ -171,6 +171,9 @@ def group_labels(session: Session, portal: Portal, widget: WidgetSpec, keys: lis
         named = {k: YES_NO[bool(k)].get(lang) for k in keys if k is not None}
     elif spec is not None and spec.choices:
         named = {c.value: c.label.get(lang) for c in spec.choices}
+    elif group in {c.key for c in form.computed}:
+        named = {c.value: c.label.get(lang) for c in next(
+            x for x in form.computed if x.key == group).choices}
     empty = NO_TEAM if group == TEAM and spec is None else NO_VALUE
     return [empty.get(lang) if k is None else named.get(k, format_key(k)) for k in keys]
 

@@ -16,7 +16,7 @@ from app.portal import FormParts, Portal
 from app.records.forms import field_context, record_form
 from app.records.labels import SYSTEM_LABELS, WORKFLOW_LABELS
 from app.security.access import ScopeFilter
-from app.spec import FieldSpec, FormSpec, forms_in_menu_order
+from app.spec import ComputedSpec, FieldSpec, FormSpec, forms_in_menu_order
 from app.views.api.endpoints import register_apis
 from app.views.audit import register_audit_views
 from app.views.base import PortalInterface, PortalModelView
@@ -62,7 +62,7 @@ def build_view(parts: FormParts, portal: Portal) -> type:
     computed = [c.key for c in form.computed]  # worked out on every read (app/db/computed.py)
     shown += [c.key for c in form.computed if c.list and c.key not in shown]
     labels.update({c.key: lazy(c.label) for c in form.computed})
-    formatters.update({c.key: computed_text for c in form.computed})
+    formatters.update({c.key: computed_formatter(c) for c in form.computed})
     show_columns = keys + computed + system + ["created_by", "created_on", "changed_by",
                                                 "changed_on"]
     attrs: dict[str, Any] = {
@@ -83,7 +83,8 @@ def build_view(parts: FormParts, portal: Portal) -> type:
                                 **{c.key: lazy(c.help) for c in form.computed if c.help}},
         "formatters_columns": every_cell(formatters, shown + show_columns),  # "—" for none
         "search_form_extra_fields": search_fields(form, searchable),
-        "export_formatters": {f.key: field_type(f.type).export(f) for f in searchable},
+        "export_formatters": {**{f.key: field_type(f.type).export(f) for f in searchable},
+                              **{c.key: c.label_of for c in form.computed if c.choices}},
         "referrers": parts.referrers,
         "add_form_extra_fields": extra,
         "edit_form_extra_fields": {**extra, VERSION_FIELD: ProtectedViewMixin.version_field()},
@@ -92,6 +93,13 @@ def build_view(parts: FormParts, portal: Portal) -> type:
         "page_size": form.page_size,
     }
     return type(form.view_name, (PortalModelView,), attrs)
+
+
+def computed_formatter(spec: ComputedSpec) -> Any:
+    """A computed value's cell: its choice's label in the page's language, or the value."""
+    if not spec.choices:
+        return computed_text
+    return lambda value: computed_text(spec.label_of(value))
 
 
 def computed_text(value: Any) -> Any:

@@ -9,7 +9,7 @@ from app.config import formulas
 from app.config.expressions import ExprError
 from app.config.lint.common import to_label
 from app.config.source import LDict
-from app.spec import SLA_COLUMNS, STATE_COLUMN, ComputedSpec, FieldSpec
+from app.spec import SLA_COLUMNS, STATE_COLUMN, Choice, ComputedSpec, FieldSpec
 
 READABLE = ("id", "created_on", "changed_on", STATE_COLUMN, *SLA_COLUMNS)
 
@@ -42,5 +42,7 @@ class ComputedRules:
                 continue
             out.append(ComputedSpec(
                 key, to_label(item["label"]), formula, item["value"], item.get("list", False),
-                to_label(item["help"]) if "help" in item else None))
+                to_label(item["help"]) if "help" in item else None,
+                tuple(Choice(str(c["value"]), to_label(c["label"]))
+                      for c in item.get("choices") or ())))
         return tuple(out)
