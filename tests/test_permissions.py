@@ -99,8 +99,13 @@ def test_role_permissions_match_yaml_exactly(app: Flask) -> None:
         ("menu_access", "complaint"), ("menu_access", "customer"),
         ("menu_access", "satisfaction_survey"), ("menu_access", "compensation"),
         ("menu_access", "service"), ("menu_access", "customers"), ("menu_access", "quality"),
+        # the 售后服务看板 names staff (config/dashboards/after_sales.yaml): page and report
+        ("can_show", "DashboardView"), ("can_show", "ReportView"),
+        ("menu_access", "Dashboards"), ("menu_access", "dashboard_after_sales"),
     }
     assert staff == expected
+    auditor = _role_perms(app, "auditor")  # not named, inherits nothing named: no dashboard
+    assert not {p for p in auditor if "Dashboard" in p[1] or "Report" in p[1]}
     assert _role_perms(app, "public") == set()
     admin = _role_perms(app, "admin")
     assert ("can_list", "UserDBModelView") in admin

@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.schema.upgrade import upgrade
-from tests.support.factories import drop_form_from_roles
+from tests.support.factories import drop_form_from_dashboards, drop_form_from_roles
 from tests.support.schema import replace
 
 
@@ -76,6 +76,7 @@ def test_purge_of_a_retired_form_exports_its_rows_then_drops_the_table(story, ma
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     (cfg / "forms/compensation.yaml").unlink()
     drop_form_from_roles(cfg / "roles.yaml", "compensation")
+    drop_form_from_dashboards(cfg, "compensation")
     stepped = make_app(cfg, setup=False, SQLALCHEMY_DATABASE_URI=url,
                        PORTAL_PURGE_DIR=str(tmp_path / "purged"))
     assert upgrade(stepped).applied

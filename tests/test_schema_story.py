@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app.portal import portal_of
 from app.schema.upgrade import upgrade
 from tests.support.app import CONFIG
-from tests.support.factories import bulk_records, drop_form_from_roles
+from tests.support.factories import bulk_records, drop_form_from_dashboards, drop_form_from_roles
 from tests.support.schema import append, live_rows, replace
 
 STORY: list[tuple[str, Callable[[Path], None], str]] = []
@@ -115,6 +115,7 @@ def _(cfg: Path) -> None:
 def _(cfg: Path) -> None:
     (cfg / "forms/satisfaction_survey.yaml").unlink()
     drop_form_from_roles(cfg / "roles.yaml", "satisfaction_survey")
+    drop_form_from_dashboards(cfg, "satisfaction_survey")
 
 
 @step("safe type change", (

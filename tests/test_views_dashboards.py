@@ -111,7 +111,7 @@ def test_every_view_is_audited_with_the_dashboard_and_period(board):
             .order_by(AuditEvent.id.desc())).scalars().first()
         assert (event.username, event.details) == (
             "supervisor", '{"dashboard": "after_sales", "figures": 21, '
-            '"period": "2026-12-07 至 2026-12-13"}')
+            '"period": "2026-12-07 – 2026-12-13"}')
     assert NOW.date() >= WEEK[0]
 
 

@@ -129,7 +129,7 @@ def test_views_and_exports_are_audited(board):
             .order_by(AuditEvent.id.desc()).limit(2)).all()
     export, shown = events
     assert (shown.action, json.loads(shown.details)) == ("report", {
-        "format": "page", "period": "2026年11月", "report": "after_sales", "rows": 11,
+        "format": "page", "period": "2026-11-01 – 2026-11-30", "report": "after_sales", "rows": 11,
         "team": None})
     assert (export.action, json.loads(export.details)["format"]) == ("export", "xlsx")
 

@@ -65,7 +65,7 @@ def report_command(info: ScriptInfo, kind: str, target: str, team: str | None,
         with open(target, "wb") as fh:
             fh.write(body)
         audit.record(session, "export", details={
-            "report": board.key, "period": period.label("zh"), "team": team,
+            "report": board.key, "period": period.span(), "team": team,
             "format": extension[1:], "rows": len(rows), "file": os.path.abspath(target)})
         session.commit()
         click.echo(f"{name}: {len(rows)} KPIs written to {target}")

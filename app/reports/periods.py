@@ -60,6 +60,10 @@ class Period:
         joint = " 至 " if lang == "zh" else " – "
         return f"{self.start.isoformat()}{joint}{self.last.isoformat()}"
 
+    def span(self) -> str:
+        """First and last day, in no language: what the audit log records."""
+        return f"{self.start.isoformat()} – {self.last.isoformat()}"
+
     def args(self) -> dict[str, str]:
         """The URL arguments that name this period."""
         if self.kind == "range":

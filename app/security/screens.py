@@ -46,6 +46,8 @@ SCREENS = {
     "LookupView": _l("Reference lookup"), "PortalIndexView": _l("Home page"),
     "PortalSecurityApi": _l("Sign-in API"), "QuickSearchView": _l("Quick search"),
     "UtilView": _l("Back link"),
+    "DashboardView": _l("Dashboards"), "ReportView": _l("Reports"),
+    "Dashboards": _l("Dashboards"),
 }
 
 
@@ -58,6 +60,9 @@ def screen_name(name: str) -> str:
     for category in spec.categories:
         if name == category.key:
             return category.label.get()
+    for board in spec.dashboards:  # a dashboard's menu item (app/views/dashboards.py)
+        if name == f"dashboard_{board.key}":
+            return board.label.get()
     return str(SCREENS[name]) if name in SCREENS else name
 
 

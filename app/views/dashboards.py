@@ -131,7 +131,7 @@ class DashboardView(BaseView):
         data = dashboard_data(portal, board, period, filters)
         session = self.appbuilder.session
         audit.record(session, "report", details={
-            "dashboard": board.key, "period": period.label("zh"),
+            "dashboard": board.key, "period": period.span(),
             "figures": len(data["tiles"]) + len(data["widgets"])})
         session.commit()
         return self.render_template(
@@ -273,7 +273,8 @@ def drill_banner(portal: Portal, drill: Any, filters: dict[str, str]) -> dict[st
     for field in filter_fields(portal, drill.board):
         if field.key in filters:
             chosen = field.choice_label(filters[field.key], lang)
-            parts.append(f"{field.label.get(lang)}：{chosen}")
+            parts.append(Label("{}：{}", "{}: {}").get(lang).format(field.label.get(lang),
+                                                                    chosen))
     period: dict[str, Any] = drill.period.args() if drill.period else {}
     period.update(filter_args(filters))
     kept: dict[str, Any] = {k: v for k, v in request.args.items()

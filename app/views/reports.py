@@ -66,7 +66,7 @@ class ReportView(BaseView):
                         now(), lang)
         name = report_title(board, period, team, lang)
         audit.record(session, "export" if form != "page" else "report", details={
-            "report": board.key, "period": period.label("zh"), "team": team,
+            "report": board.key, "period": period.span(), "team": team,
             "format": form, "rows": len(rows)})
         session.commit()
         if form != "page":

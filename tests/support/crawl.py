@@ -17,6 +17,7 @@ FAB_SECURITY = ("/users/", "/roles/", "/permissions/", "/viewmenus/", "/permissi
                 "/registeruser", "/resetmypassword/", "/resetpassword/", "/userinfoeditview/",
                 "/usergroups/", "/groups/")
 HREF = re.compile(r'href="([^"#]+)"')
+FIGURES = ("/dashboard/", "/report/")
 DIGITS = re.compile(r"\d+")
 
 
@@ -28,7 +29,8 @@ class Page(str):
 
     @classmethod
     def of(cls, response: Any) -> Page:
-        page = cls(response.get_data(as_text=True))
+        text = response.mimetype.startswith("text/") or "json" in response.mimetype
+        page = cls(response.get_data(as_text=True) if text else "")  # not an Excel file
         page.status, page.mimetype = response.status_code, response.mimetype
         return page
 
@@ -52,7 +54,11 @@ def crawl(client: FlaskClient, start: str = "/", limit: int = 400, *,
         if url in seen:
             continue
         kind = DIGITS.sub("N", url)
-        if per_kind is not None and kinds.get(kind, 0) >= per_kind:
+        # Dashboards link every period and figure to more of the same: a few of each kind
+        # walk them all (any page would otherwise spend the budget on dates).
+        limit_here = per_kind if per_kind is not None else (
+            3 if url.startswith(FIGURES) or "_drill=" in url else None)
+        if limit_here is not None and kinds.get(kind, 0) >= limit_here:
             continue
         kinds[kind] = kinds.get(kind, 0) + 1
         body = seen[url] = Page.of(client.get(url))

@@ -25,6 +25,7 @@ class AlertRules:
     unique_keys: Any
     condition: Any
     tainted: set[str]
+    broken_forms: set[str]
 
     def build_alerts(self, forms: list[FormSpec], roles: list[RoleSpec]) -> list[AlertSpec]:
         self.unique_keys(self.raw.alerts, "alert rule", "alert rule keys must be unique")
@@ -41,6 +42,8 @@ class AlertRules:
                 self.unknown("PORTAL-E032", raw, "roles", "role", role, role_keys,
                              path=keypath(raw, "roles") + (i,))
         form = forms.get(raw["form"])
+        if form is None and raw["form"] in self.broken_forms:
+            return None  # its form's own problems are reported
         if form is None:
             self.unknown("PORTAL-E070", raw, "form", "form", raw["form"], sorted(forms))
             return None

@@ -59,6 +59,7 @@ class DashboardRules:
     unknown: Any
     unique_keys: Any
     tainted: set[str]  # of the widget's form: sensitive fields, computed values reading one
+    broken_forms: set[str]  # declared forms whose own problems kept them from being built
 
     def build_dashboards(self, forms: list[FormSpec], roles: list[RoleSpec]
                          ) -> list[DashboardSpec]:
@@ -75,7 +76,8 @@ class DashboardRules:
                              "within a dashboard")
             widgets = [w for w in (self.build_widget(w, by_key) for w in raw["widgets"])
                        if w is not None]
-            self.check_filters(raw, [by_key[w.form] for w in widgets])
+            if not {w["form"] for w in raw["widgets"]} & self.broken_forms:
+                self.check_filters(raw, [by_key[w.form] for w in widgets])
             out.append(DashboardSpec(
                 raw["key"], to_label(raw["label"]), tuple(widgets),
                 tuple(raw.get("roles") or ()), raw.get("order", 100), raw.get("period", "week"),
@@ -105,6 +107,8 @@ class DashboardRules:
 
     def build_widget(self, raw: LDict, forms: dict[str, FormSpec]) -> WidgetSpec | None:
         form = forms.get(raw["form"])
+        if form is None and raw["form"] in self.broken_forms:
+            return None  # its form's own problems are reported
         if form is None:
             self.unknown("PORTAL-E070", raw, "form", "form", raw["form"], sorted(forms))
             return None
@@ -244,6 +248,8 @@ class DashboardRules:
                     f"'{n.value}' is sensitive: masked values never filter a dashboard's "
                     "figures", n.at, "filter by another field"), where)
         for node in dashboard_expr.related_forms(expr):
+            if node.value in self.broken_forms:
+                continue  # its form's own problems are reported
             other = forms.get(node.value)
             if other is None or not any(f.type == "reference" and f.form == form.key
                                         for f in other.fields):

@@ -109,6 +109,8 @@ class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules, Compu
                              for raw in self.raw.forms) if f is not None]
         roles = self.build_roles(form_keys, forms)
         calendar = self.build_calendar()
+        # a form with problems of its own is still known: what names it reports nothing more
+        self.broken_forms = set(form_keys) - {f.key for f in forms}
         dashboards = self.build_dashboards(forms, roles)
         alerts = self.build_alerts(forms, roles)
         if self.problems:
