@@ -121,6 +121,7 @@ def load(app: Flask, users: dict[str, int]) -> Data:
         rows = [{
             "version": 1, "ticket_no": f"DASH-{c.n:04d}", "customer_id": customer,
             "channel": c.channel, "product_name": f"产品{c.n % 5}", "description": "看板测试",
+            "batch_no": f"LOT{c.n % 20:03d}",  # the cosmetics pack requires one
             "category": c.category, "severity": c.severity, "priority": "normal",
             "occurred_at": c.created_on, "expectation": "退换",
             "recorded_by_id": users[c.owner],
