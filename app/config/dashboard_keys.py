@@ -58,7 +58,8 @@ WIDGET = (
     Key("group_by", "key", "Split the figure by a choice, yes/no, user or reference field, "
         "`state`, a rating, a computed value, a date field (with `every`), the measured "
         "value itself (`value`, with `bins`), or `team`: the teams of each record's creator "
-        "and assignees (a record counts once in each; a field named team wins)."),
+        "and assignees (a record counts once in each, one of no team in none; a field "
+        "named team wins)."),
     Key("every", "string", "With a date group_by: one bar or point per day, week or month "
         "of the period.", allowed=EVERY),
     Key("bins", "numbers", "With group_by: value, the upper limits of the groups "

@@ -22,7 +22,6 @@ from app.security.teams import Team
 from app.spec import DashboardSpec, Label, WidgetSpec
 
 NO_VALUE = Label("（未填写）", "(empty)")
-NO_TEAM = Label("（无团队）", "(no team)")
 YES_NO = {True: Label("是", "Yes"), False: Label("否", "No")}
 
 
@@ -174,8 +173,7 @@ def group_labels(session: Session, portal: Portal, widget: WidgetSpec, keys: lis
     elif group in {c.key for c in form.computed}:
         named = {c.value: c.label.get(lang) for c in next(
             x for x in form.computed if x.key == group).choices}
-    empty = NO_TEAM if group == TEAM and spec is None else NO_VALUE
-    return [empty.get(lang) if k is None else named.get(k, format_key(k)) for k in keys]
+    return [NO_VALUE.get(lang) if k is None else named.get(k, format_key(k)) for k in keys]
 
 
 def format_key(key: Any) -> str:

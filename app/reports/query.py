@@ -54,9 +54,6 @@ class WidgetQuery:
     def __post_init__(self) -> None:
         self.joins: list[tuple[Any, Any]] = []
         self.value = self.measured()
-        self.teams = self.team_map() if self.by_team else None
-        if self.teams is not None:
-            self.joins.append((self.teams, self.teams.c.rid == self.compiler.model.id))
 
     @property
     def by_team(self) -> bool:
@@ -64,15 +61,30 @@ class WidgetQuery:
         creators and assignees, each record once per team."""
         return self.widget.group_by == TEAM and TEAM not in self.compiler.fields
 
-    def team_map(self) -> Any:
-        """(record id, team id) of every team a record's creator or assignee is in."""
+    def team_pairs(self) -> tuple[Any, Any]:
+        """SELECT DISTINCT (record id, team id) for every team a record's creator or
+        assignee is in, and the aliased record it reads."""
         model, form = self.compiler.model, self.compiler.form
         record = aliased(model)
         users = [record.created_by_fk] + [getattr(record, f.column) for f in form.fields
                                           if f.assignee]
         pairs = select(record.id.label("rid"), team_member.c.team_id.label("team_id")) \
             .distinct().join(team_member, or_(*[team_member.c.user_id == u for u in users]))
-        return pairs.subquery("record_team")
+        return pairs, record
+
+    def team_join(self, period: Period | None) -> list[tuple[Any, Any]]:
+        """The (record, team) pairs of the records counted in the period only, read from
+        those records: the statement reads the period's rows, not the table's (records of
+        no team drop out)."""
+        model, form = self.compiler.model, self.compiler.form
+        users = [model.created_by_fk] + [getattr(model, f.column) for f in form.fields
+                                         if f.assignee]
+        pairs = self.select_from(select(model.id.label("rid"),
+                                        team_member.c.team_id.label("team_id")).distinct(),
+                                 [(team_member, or_(*[team_member.c.user_id == u
+                                                      for u in users]))])
+        mapped = pairs.where(*self.records(period)).subquery("record_team")
+        return [(mapped, mapped.c.rid == model.id)]
 
     # -- parts ---------------------------------------------------------------------------
     def measured(self) -> Any:
@@ -117,24 +129,25 @@ class WidgetQuery:
         if w.group_by == "value":
             return case(*((self.value <= b, literal(i)) for i, b in enumerate(w.bins)),
                         else_=literal(len(w.bins)))
-        if self.teams is not None:
-            return self.teams.c.team_id
         column = c.column(w.group_by)
         if w.every is None:
             return column
         return bucket(column, w.every, c.dialect)
 
-    def select_from(self, stmt: Any) -> Any:
+    def select_from(self, stmt: Any, inner: list[tuple[Any, Any]] | None = None) -> Any:
         stmt = stmt.select_from(self.compiler.model)
+        for alias, on in inner or ():
+            stmt = stmt.join(alias, on)
         for alias, on in self.joins:
             stmt = stmt.outerjoin(alias, on)
         return stmt
 
     # -- statements ----------------------------------------------------------------------
     def statement(self, period: Period | None) -> Any:
-        w, group = self.widget, self.group()
+        w, inner = self.widget, self.team_join(period) if self.by_team else []
+        group = inner[0][0].c.team_id if inner else self.group()
         if w.measure == "p90":
-            return self.percentile(period, group)
+            return self.percentile(period, group, inner)
         hits = func.sum(case((self.compiler.truth(w.rate.tree), 1), else_=0)) \
             if w.rate is not None else literal(0)
         measure = {
@@ -143,7 +156,7 @@ class WidgetQuery:
         }[w.measure]
         columns = [measure.label("value"), func.count().label("n"), hits.label("hits")]
         stmt = self.select_from(select(*([group.label("g")] if group is not None else []),
-                                       *columns)).where(*self.records(period))
+                                       *columns), inner).where(*self.records(period))
         if group is None:
             return stmt
         stmt = stmt.group_by(group)
@@ -151,19 +164,20 @@ class WidgetQuery:
             stmt = stmt.order_by(measure.desc(), group).limit(w.top)
         return stmt
 
-    def percentile(self, period: Period | None, group: Any) -> Any:
+    def percentile(self, period: Period | None, group: Any,
+                   inner: list[tuple[Any, Any]] | None = None) -> Any:
         """The 90th percentile by nearest rank: the value at rank ceil(0.9 n) of each group."""
         parts = {"partition_by": group} if group is not None else {}
-        inner = self.select_from(select(
+        ranked = self.select_from(select(
             (group if group is not None else literal(0)).label("g"), self.value.label("v"),
             func.row_number().over(order_by=self.value, **parts).label("rn"),
             func.count().over(**parts).label("n"),
-        )).where(*self.records(period)).subquery()
-        stmt = select(inner.c.g, func.min(inner.c.v).label("value"),
-                      func.max(inner.c.n).label("n"), literal(0).label("hits")).where(
-            inner.c.rn == (inner.c.n * 9 + 9) // 10).group_by(inner.c.g)
+        ), inner).where(*self.records(period)).subquery()
+        stmt = select(ranked.c.g, func.min(ranked.c.v).label("value"),
+                      func.max(ranked.c.n).label("n"), literal(0).label("hits")).where(
+            ranked.c.rn == (ranked.c.n * 9 + 9) // 10).group_by(ranked.c.g)
         if self.widget.top:
-            stmt = stmt.order_by(func.min(inner.c.v).desc()).limit(self.widget.top)
+            stmt = stmt.order_by(func.min(ranked.c.v).desc()).limit(self.widget.top)
         return stmt
 
     def rows(self, session: Session, period: Period | None) -> list[Row]:
@@ -201,12 +215,13 @@ class WidgetQuery:
 
     def in_group(self, key: Any) -> Any:
         w, c = self.widget, self.compiler
+        if self.by_team:
+            pairs, _ = self.team_pairs()
+            mapped = pairs.subquery("record_team")
+            return c.model.id.in_(select(mapped.c.rid).where(mapped.c.team_id == key))
         group = self.group()
         if key is None:
             return group.is_(None)
-        if self.teams is not None:  # the drill-down's statement has no such join
-            mapped = self.team_map()
-            return c.model.id.in_(select(mapped.c.rid).where(mapped.c.team_id == key))
         if w.every is not None:
             start = key if isinstance(key, dt.date) else dt.date.fromisoformat(str(key))
             name = str(w.group_by)
