@@ -14,6 +14,7 @@ from typing import Any
 from app.config.dashboard_keys import DASHBOARD_SECTIONS, DASHBOARD_TITLES
 from app.config.errors import Problem
 from app.config.key import KINDS, Key
+from app.config.layout_keys import COMPUTED, SECTION
 from app.config.source import LDict, LList, format_path
 from app.config.workflow_keys import WORKFLOW_SECTIONS, WORKFLOW_TITLES
 from app.fieldtypes.registry import FIELD_TYPES
@@ -113,30 +114,6 @@ FORM = (
         "listed where `list: true`."),
     Key("sections", "list:section", "Groups of fields on the add, edit and record pages "
         "(客户信息 / 产品信息 / 问题 / 处理), in order; fields in none come last, untitled."),
-)
-COMPUTED = (
-    Key("key", "key", "Identifier, unique among the form's fields and computed values.",
-        required=True),
-    Key("label", "label", "What it is called on screens.", required=True),
-    Key("value", "string", "The formula: the condition language with `A if CONDITION else "
-        "B`, days(a, b) and hours(a, b) (from a to b, one decimal) and `today`, `now`, e.g. "
-        "hours(created_on, sla_resolved_on) or \"'过期' if days(production_date, today) > "
-        "1095 else '保质期内'\". Fields by key; created_on, changed_on, state and the SLA "
-        "columns too.", required=True),
-    Key("list", "boolean", "A column of the list screen.", default=False),
-    Key("help", "label", "Help text on the record page."),
-    Key("choices", "list:choice", "The values the formula gives and how each reads in "
-        "both languages, e.g. value supervisor shown as 主管审批 / Supervisor."),
-)
-SECTION = (
-    Key("key", "key", "Identifier of the section, unique in the form.", required=True),
-    Key("label", "label", "Its heading.", required=True),
-    Key("fields", "keys", "Its fields, in order; each field in one section at most.",
-        required=True),
-    Key("columns", "integer", "1, or 2 to set fields side by side on a wide screen (one "
-        "column on a phone; long text spans both).", default=1),
-    Key("states", "keys", "Only in these workflow states (record page and edit form); on "
-        "the add form only if the initial state is among them."),
 )
 FORM_OVERRIDE = tuple(
     Key(k.name, k.kind, k.help, default=k.default, allowed=k.allowed)
@@ -313,8 +290,8 @@ class Checker:
             return self.check_role_map(value, kind, where, path)
         if kind in ("keys", "times", "numbers"):
             item = (int, float) if kind == "numbers" else str
-            if not isinstance(value, LList) or not all(
-                    isinstance(v, item) and not isinstance(v, bool) for v in value):
+            if not isinstance(value, LList) or not all(isinstance(v, item) and not isinstance(
+                    v, bool) for v in value):
                 self.add("PORTAL-E011", where, path,
                          f"expected {KINDS[kind]}, found {_type_name(value)}")
                 return False
