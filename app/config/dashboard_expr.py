@@ -31,23 +31,7 @@ class _Converter(formulas._Converter):
 
 def parse(text: str) -> Expression:
     """A widget condition's tree; ExprError for bad syntax or anything outside the language."""
-    if len(text) > ex.MAX_LENGTH:
-        raise ExprError(f"a condition may be at most {ex.MAX_LENGTH} characters", ex.MAX_LENGTH)
-    body = text.lstrip()
-    if not body.strip() or "\x00" in text:
-        raise ExprError("a condition must not be empty or hold null characters", 0)
-    shift = len(text) - len(body)
-    try:
-        tree = ast.parse(body, mode="eval").body
-    except SyntaxError as exc:
-        raise ex._syntax_error(text, shift, body, exc) from None
-    except (ValueError, RecursionError, MemoryError):
-        raise ExprError(ex.TOO_COMPLEX, 0) from None
-    if sum(1 for _ in ast.walk(tree)) > ex.MAX_NODES:
-        raise ExprError(ex.TOO_COMPLEX, 0)
-    root = _Converter(body, shift).convert(tree)
-    names = {n.value for n in ex._walk(root) if n.kind == "name" and "." not in n.value}
-    return Expression(text, root, frozenset(names) - set(formulas.NOW_NAMES))
+    return formulas.parse(text, _Converter)
 
 
 def related_forms(expr: Expression) -> list[Node]:

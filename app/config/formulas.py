@@ -40,8 +40,9 @@ class _Converter(ex._Converter):
         return Node("name", at, name) if name in NOW_NAMES else super().name(name, at)
 
 
-def parse(text: str) -> Expression:
-    """A computed value's tree; ExprError for bad syntax or anything outside the language."""
+def parse(text: str, converter: type[_Converter] | None = None) -> Expression:
+    """A computed value's tree; ExprError for bad syntax or anything outside the language.
+    `converter`: a wider language built on this one (the dashboards' has(form))."""
     if len(text) > ex.MAX_LENGTH:
         raise ExprError(f"a formula may be at most {ex.MAX_LENGTH} characters", ex.MAX_LENGTH)
     body = text.lstrip()
@@ -56,7 +57,7 @@ def parse(text: str) -> Expression:
         raise ExprError(ex.TOO_COMPLEX, 0) from None
     if sum(1 for _ in ast.walk(tree)) > ex.MAX_NODES:
         raise ExprError(ex.TOO_COMPLEX, 0)
-    root = _Converter(body, shift).convert(tree)
+    root = (converter or _Converter)(body, shift).convert(tree)
     names = {n.value for n in ex._walk(root) if n.kind == "name" and "." not in n.value}
     return Expression(text, root, frozenset(names) - set(NOW_NAMES))
 

@@ -10,21 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.reports.periods import Period, PeriodError, parse_period
+from app.reports.periods import Period, PeriodError, Refusal, parse_period
 from app.spec import DashboardSpec, PortalSpec, WidgetSpec
 
 DRILL, GROUP = "_drill", "_g"
 
 
-class DrillError(ValueError):
+class DrillError(Refusal):
     """A drill-down link that names no widget of the list's form, or a bad group or period."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(zh)
-        self.zh, self.en = zh, en
-
-    def message(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
 
 
 @dataclass(frozen=True)

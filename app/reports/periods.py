@@ -11,8 +11,8 @@ KINDS = ("day", "week", "month", "range")
 MAX_DAYS = 731  # a range longer than two years is refused (and would be a slow page)
 
 
-class PeriodError(ValueError):
-    """A period asked for in the URL that cannot be counted: the message says why."""
+class Refusal(ValueError):
+    """Something a URL asks for that cannot be counted, said in both languages."""
 
     def __init__(self, zh: str, en: str) -> None:
         super().__init__(zh)
@@ -20,6 +20,10 @@ class PeriodError(ValueError):
 
     def message(self, lang: str) -> str:
         return self.en if lang == "en" else self.zh
+
+
+class PeriodError(Refusal):
+    """A period asked for in the URL that cannot be counted: the message says why."""
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,21 @@ def scope_key(portal: Portal, board: DashboardSpec) -> str:
     return f"user:{access.user_id}"
 
 
+def board_and_period(key: str) -> tuple[Portal, DashboardSpec, Period]:
+    """The dashboard a page names (404 when the user may not see it) and the period its
+    URL asks for (the default one, with the reason said, when it cannot be read)."""
+    portal = portal_of()
+    board = portal.spec.dashboard(key)
+    if board is None or not may_see(board):
+        abort(404)
+    today = now().date()
+    try:
+        return portal, board, parse_period(request.args, board.period, today)
+    except PeriodError as exc:
+        flash(exc.message(current_lang()), "warning")
+        return portal, board, period_of(board.period, today)
+
+
 class DashboardView(BaseView):
     route_base = "/dashboard"
     default_view = "show"
@@ -115,16 +130,8 @@ class DashboardView(BaseView):
     @has_access
     @permission_name("show")
     def show(self, key: str) -> Any:
-        portal = portal_of()
-        board = portal.spec.dashboard(key)
-        if board is None or not may_see(board):
-            abort(404)
-        lang, today = current_lang(), now().date()
-        try:
-            period = parse_period(request.args, board.period, today)
-        except PeriodError as exc:
-            flash(exc.message(lang), "warning")
-            period = period_of(board.period, today)
+        portal, board, period = board_and_period(key)
+        today = now().date()
         filters, bad = chosen_filters(portal, board, request.args)
         for message in bad:
             flash(message, "warning")

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, request, url_for
+from flask import Response, flash, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access, permission_name
 from sqlalchemy import select
 
 from app.audit import log as audit
-from app.portal import portal_of
 from app.reports.drill import drill_args
 from app.reports.export import XLSX_TYPE, to_csv, to_xlsx
-from app.reports.periods import PeriodError, parse_period, period_of
 from app.reports.report import (
     HEADER,
     for_team,
@@ -26,7 +24,7 @@ from app.reports.report import (
 from app.security.teams import Team
 from app.sla.deadlines import now
 from app.spec import current_lang
-from app.views.dashboards import may_see, viewer
+from app.views.dashboards import board_and_period, viewer
 
 FORMATS = ("page", "xlsx", "csv")
 
@@ -39,16 +37,8 @@ class ReportView(BaseView):
     @has_access
     @permission_name("show")
     def show(self, key: str) -> Any:
-        portal = portal_of()
-        board = portal.spec.dashboard(key)
-        if board is None or not may_see(board):
-            abort(404)
-        lang, today, session = current_lang(), now().date(), self.appbuilder.session
-        try:
-            period = parse_period(request.args, board.period, today)
-        except PeriodError as exc:
-            flash(exc.message(lang), "warning")
-            period = period_of(board.period, today)
+        portal, board, period = board_and_period(key)
+        lang, session = current_lang(), self.appbuilder.session
         form = request.args.get("format", "page")
         if form not in FORMATS:
             flash({"zh": f"不支持导出格式“{form[:20]}”，可选 xlsx 或 csv",

@@ -9,10 +9,10 @@ from typing import Any
 
 from app.config.durations import parse_duration
 from app.config.lint.common import to_label
-from app.config.lint.dashboards import DATE_TYPES, GROUP_TYPES, system_fields
+from app.config.lint.dashboards import DATE_TYPES, GROUP_TYPES, form_names
 from app.config.loader import keypath
 from app.config.source import LDict
-from app.spec import AlertSpec, FieldSpec, FormSpec, RoleSpec
+from app.spec import AlertSpec, FormSpec, RoleSpec
 
 
 class AlertRules:
@@ -47,11 +47,7 @@ class AlertRules:
         if form is None:
             self.unknown("PORTAL-E070", raw, "form", "form", raw["form"], sorted(forms))
             return None
-        names: dict[str, FieldSpec | None] = {**system_fields(form),
-                                              **{f.key: f for f in form.fields}}
-        names |= {c.key: None for c in form.computed}
-        secret = {f.key for f in form.fields if f.sensitive}
-        self.tainted = secret | {c.key for c in form.computed if c.formula.names & secret}
+        names, self.tainted = form_names(form)
         for key in ("group_by", "date"):
             name = raw.get(key, "created_on")
             if name not in names:

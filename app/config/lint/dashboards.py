@@ -50,6 +50,16 @@ def system_fields(form: FormSpec) -> dict[str, FieldSpec]:
     return out
 
 
+def form_names(form: FormSpec) -> tuple[dict[str, FieldSpec | None], set[str]]:
+    """What a widget or alert of the form may name (fields, system columns, computed values
+    as None), and which of them are secret: sensitive fields, computed values reading one."""
+    names: dict[str, FieldSpec | None] = {**system_fields(form),
+                                          **{f.key: f for f in form.fields}}
+    names |= {c.key: None for c in form.computed}
+    secret = {f.key for f in form.fields if f.sensitive}
+    return names, secret | {c.key for c in form.computed if c.formula.names & secret}
+
+
 class DashboardRules:
     """Mixed into the Linter: builds the DashboardSpecs."""
 
@@ -113,11 +123,7 @@ class DashboardRules:
             self.unknown("PORTAL-E070", raw, "form", "form", raw["form"], sorted(forms))
             return None
         before = len(self.problems)
-        names: dict[str, FieldSpec | None] = {**system_fields(form),
-                                              **{f.key: f for f in form.fields}}
-        names |= {c.key: None for c in form.computed}
-        secret = {f.key for f in form.fields if f.sensitive}
-        self.tainted = secret | {c.key for c in form.computed if c.formula.names & secret}
+        names, self.tainted = form_names(form)
         measure, chart = raw.get("measure", "count"), raw.get("chart", "tile")
         group, value = raw.get("group_by"), raw.get("field")
         duration = self.build_duration(raw, names)
