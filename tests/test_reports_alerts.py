@@ -87,6 +87,7 @@ def test_the_alert_reaches_the_rules_roles_and_their_heirs_only(cosmetics):
     for user in ("supervisor", "manager", "admin"):
         page = mywork(app, user, later)
         assert 'id="mywork-alerts"' in page and "B300：3 件" in page, user
+        assert "触发于 2026-12-02 12:00" in page, user
     for user in ("staff", "auditor", "warehouse"):
         page = mywork(app, user, later)
         assert 'id="mywork-alerts"' not in page and "B300" not in page, user

@@ -52,6 +52,6 @@ def alert_rows(session: Session, portal: Portal) -> list[dict[str, Any]]:
             "url": url_for(f"{form.view_name}.list") + "?" + urlencode({ALERT_ARG: alert.id}),
             "state": Markup('<span class="label label-danger portal-alert">{0}</span>').format(
                 _("Quality alert")),
-            "due": f"{alert.raised_on:%Y-%m-%d %H:%M}", "actions": [],
+            "due": _("raised %(at)s", at=f"{alert.raised_on:%Y-%m-%d %H:%M}"), "actions": [],
             "help": rule.help.get() if rule.help else ""})
     return rows
