@@ -24,6 +24,7 @@ class AlertRules:
     unknown: Any
     unique_keys: Any
     condition: Any
+    form_of: Any
     tainted: set[str]
     broken_forms: set[str]
 
@@ -41,11 +42,8 @@ class AlertRules:
             if role not in role_keys:
                 self.unknown("PORTAL-E032", raw, "roles", "role", role, role_keys,
                              path=keypath(raw, "roles") + (i,))
-        form = forms.get(raw["form"])
-        if form is None and raw["form"] in self.broken_forms:
-            return None  # its form's own problems are reported
+        form = self.form_of(raw, forms)
         if form is None:
-            self.unknown("PORTAL-E070", raw, "form", "form", raw["form"], sorted(forms))
             return None
         names, self.tainted = form_names(form)
         for key in ("group_by", "date"):

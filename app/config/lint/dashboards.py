@@ -115,12 +115,17 @@ class DashboardRules:
                                          format_path(keypath(raw, "filters") + (i,)),
                                          problem[1], problem[2]))
 
-    def build_widget(self, raw: LDict, forms: dict[str, FormSpec]) -> WidgetSpec | None:
+    def form_of(self, raw: LDict, forms: dict[str, FormSpec]) -> FormSpec | None:
+        """The form a widget or alert rule counts; None (and E070 unless that form's own
+        problems are reported) when it was not built."""
         form = forms.get(raw["form"])
-        if form is None and raw["form"] in self.broken_forms:
-            return None  # its form's own problems are reported
-        if form is None:
+        if form is None and raw["form"] not in self.broken_forms:
             self.unknown("PORTAL-E070", raw, "form", "form", raw["form"], sorted(forms))
+        return form
+
+    def build_widget(self, raw: LDict, forms: dict[str, FormSpec]) -> WidgetSpec | None:
+        form = self.form_of(raw, forms)
+        if form is None:
             return None
         before = len(self.problems)
         names, self.tainted = form_names(form)
