@@ -22,7 +22,6 @@ from app.portal import Portal
 from app.reports.sql import Compiler, name_type
 from app.spec import AlertSpec
 
-DAY = 86_400
 UNSET = object()
 
 
@@ -144,7 +143,7 @@ def alert_records(portal: Portal, rule: AlertSpec, alert: Alert, dialect: str) -
     """SQL: the records the alert counted (its group, within its window)."""
     compiler = Compiler(portal, portal.spec.form(rule.form), dialect, alert.window_end)
     group = compiler.column(rule.group_by)
-    conditions = [group == _typed(portal, rule, alert.group_key)]
+    conditions = [group == group_value(portal, rule, alert.group_key)]
     if rule.where is not None:
         conditions.append(compiler.truth(rule.where.tree))
     if alert.window_start is not None:
@@ -153,7 +152,7 @@ def alert_records(portal: Portal, rule: AlertSpec, alert: Alert, dialect: str) -
     return and_(*conditions)
 
 
-def _typed(portal: Portal, rule: AlertSpec, key: str) -> Any:
+def group_value(portal: Portal, rule: AlertSpec, key: str) -> Any:
     """The stored group key as its column's value (ids and numbers are not text)."""
     form = portal.spec.form(rule.form)
     field = next((f for f in form.fields if f.key == rule.group_by), None)
@@ -161,5 +160,3 @@ def _typed(portal: Portal, rule: AlertSpec, key: str) -> Any:
         return int(key) if key.lstrip("-").isdigit() else None
     return key
 
-
-__all__ = ["Alert", "Hit", "alert_records", "hits", "open_alerts", "raise_alerts", "DAY"]

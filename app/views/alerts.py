@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from app.portal import Portal
-from app.reports.alerts import Alert, _typed, open_alerts
+from app.reports.alerts import Alert, group_value, open_alerts
 from app.reports.dashboard import group_labels
 from app.security.access import current_access, request_user
 from app.sla.deadlines import now
@@ -37,7 +37,7 @@ def visible_alerts(session: Session, portal: Portal) -> list[tuple[AlertSpec, Al
 
 def alert_name(session: Session, portal: Portal, rule: AlertSpec, alert: Alert) -> str:
     widget = WidgetSpec(rule.key, rule.label, rule.form, group_by=rule.group_by, chart="bar")
-    key = _typed(portal, rule, alert.group_key)
+    key = group_value(portal, rule, alert.group_key)
     return group_labels(session, portal, widget, [key], current_lang())[0]
 
 

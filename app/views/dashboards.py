@@ -131,7 +131,6 @@ class DashboardView(BaseView):
     @permission_name("show")
     def show(self, key: str) -> Any:
         portal, board, period = board_and_period(key)
-        today = now().date()
         filters, bad = chosen_filters(portal, board, request.args)
         for message in bad:
             flash(message, "warning")
@@ -144,7 +143,7 @@ class DashboardView(BaseView):
         return self.render_template(
             "portal/dashboard.html", board=board, period=period, data=data,
             kinds=[("day", _l("Day")), ("week", _l("Week")), ("month", _l("Month"))],
-            today=today, filters=filter_fields(portal, board), chosen=filters,
+            filters=filter_fields(portal, board), chosen=filters,
             keep=filter_args(filters), nav=navigation(period, filter_args(filters)))
 
 
@@ -184,7 +183,7 @@ def page_data(portal: Portal, board: DashboardSpec, period: Period, figures: lis
         form = portal.spec.form(w.form)
         unit = unit_of(w, form).get(lang)
         list_url = url_for(f"{form.view_name}.list")
-        link = f"{list_url}?{_query({**drill_args(board, w, period), **keep})}"
+        link = f"{list_url}?{urlencode({**drill_args(board, w, period), **keep})}"
         if w.group_by is None:
             tiles.append({"key": w.key, "label": w.label.get(lang), "unit": unit,
                           "size": w.size, "help": w.help.get(lang) if w.help else "",
@@ -202,13 +201,9 @@ def page_data(portal: Portal, board: DashboardSpec, period: Period, figures: lis
             "labels": s.labels, "values": s.values, "previous": s.previous,
             "current_label": Label("本期", "This period").get(lang),
             "previous_label": Label("上期", "Previous period").get(lang),
-            "links": [f"{list_url}?{_query({**drill_args(board, w, period, True, k), **keep})}"
+            "links": [f"{list_url}?{urlencode({**drill_args(board, w, period, True, k), **keep})}"
                       for k in s.keys]})
     return {"lang": lang, "tiles": tiles, "widgets": charts}
-
-
-def _query(args: dict[str, str]) -> str:
-    return urlencode(args)
 
 
 class DrillFilter(BaseFilter):
