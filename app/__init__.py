@@ -19,6 +19,7 @@ from app.config.load import load_spec
 from app.db.engine import enable_sqlite_foreign_keys
 from app.db.unavailable import register_unavailable
 from app.i18n import request_language
+from app.jobs.worker import register_worker
 from app.paths import ROOT
 from app.portal import EXTENSION as PORTAL
 from app.portal import build_portal
@@ -74,5 +75,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_access_log(app)
     register_health(app)  # /health, /ready (app/views/health.py)
     register_unavailable(app)  # 503 while the database is out of reach
+    register_worker(app)  # imports (and other jobs) run outside the requests
     app.cli.add_command(portal_cli)
     return app

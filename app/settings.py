@@ -114,6 +114,12 @@ def build_settings(instance_path: str, overrides: dict[str, Any] | None = None) 
         # Seconds a dashboard page's figures are kept per (dashboard, period, scope); 0: off.
         "PORTAL_DASHBOARD_CACHE_SECONDS": _count(
             "PORTAL_DASHBOARD_CACHE_SECONDS", env.get("PORTAL_DASHBOARD_CACHE_SECONDS", "60")),
+        # Background work (app/jobs/worker.py): a worker thread in each app server process,
+        # polling the database for jobs every PORTAL_WORKER_POLL_SECONDS.
+        "PORTAL_WORKER_THREAD": _flag(env.get("PORTAL_WORKER_THREAD", "1")),
+        "PORTAL_WORKER_POLL_SECONDS": _at_least(env, "PORTAL_WORKER_POLL_SECONDS", 2, 1),
+        # The largest file an import in the browser accepts, in MB.
+        "PORTAL_IMPORT_MAX_MB": _at_least(env, "PORTAL_IMPORT_MAX_MB", 50, 1),
         # Auditing is always on; only a benchmark's override turns it off (no env variable).
         "PORTAL_AUDIT": True,
         # Passwords, login throttling, sessions, JWT (app/security/manager.py; README, Settings).
@@ -121,6 +127,8 @@ def build_settings(instance_path: str, overrides: dict[str, Any] | None = None) 
     }
     cfg.update(overrides)
     _derive_security(cfg)
+    # Requests larger than an import's file (and its form fields) are refused before reading.
+    cfg.setdefault("MAX_CONTENT_LENGTH", cfg["PORTAL_IMPORT_MAX_MB"] * (1 << 20) + (1 << 16))
     cfg["SQLALCHEMY_DATABASE_URI"] = database_url(cfg["SQLALCHEMY_DATABASE_URI"],
                                                   instance_path)
     if not cfg.get("SECRET_KEY"):

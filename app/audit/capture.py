@@ -34,6 +34,8 @@ NOT_AUDITED = frozenset({
     "portal_schema_field", "portal_schema_migration", "ab_register_user",
     "portal_workflow_event",  # a transition is audited as one "transition" event
     "portal_alert",  # a raised alert is audited as one "alert" event
+    # an import is audited as one "import" event with its file's name and hash
+    "portal_job", "portal_job_file", "portal_job_problem",
 })
 # Columns that are bookkeeping (who/when/version: the event row says so) or secrets.
 SKIPPED = frozenset({

@@ -22,7 +22,7 @@ from app.fieldtypes.registry import FIELD_TYPES
 KEY_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z][a-z0-9]*)*$")
 CHOICE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
-ACTIONS = ("list", "show", "add", "edit", "delete", "export")
+ACTIONS = ("list", "show", "add", "edit", "delete", "export", "import")
 SCOPES = ("own", "team", "all")
 
 

@@ -21,7 +21,7 @@ from app.portal import portal_of
 from app.spec import DashboardSpec, PortalSpec, RoleSpec
 
 ACTION_PERMISSION = {a: f"can_{a}" for a in ("list", "show", "add", "edit", "delete",
-                                              "export")}
+                                              "export", "import")}
 # What every signed-in user needs for their own account (FAB's AUTH_DB views).
 SELF_SERVICE = (
     ("can_userinfo", "UserDBModelView"),

@@ -20,6 +20,7 @@ from app.spec import current_lang
 PERMISSIONS = {
     "can_list": _l("list"), "can_show": _l("open"), "can_add": _l("add"),
     "can_edit": _l("edit"), "can_delete": _l("delete"), "can_export": _l("export"),
+    "can_import": _l("import"),
     "menu_access": _l("menu"), "can_get": _l("read"), "can_userinfo": _l("own account"),
     "userinfoedit": _l("edit own account"), "resetmypassword": _l("change own password"),
     "resetpasswords": _l("reset passwords"), "can_this_form_get": _l("open the form"),

@@ -221,16 +221,22 @@ def map_header(form: FormSpec, header: list[str], where: str
 # -- the import ----------------------------------------------------------------------------
 def import_csv(path: str, form_key: str, username: str | None = None, *,
                dry_run: bool = False,
-               on_error: Callable[[RowError], None] | None = None) -> Outcome:
+               on_error: Callable[[RowError], None] | None = None,
+               on_progress: Callable[[int], None] | None = None,
+               on_commit: Callable[[Any], None] | None = None) -> Outcome:
     """Check every row of `path`; unless dry_run or any row is wrong, store them all with
     one `import` audit event and one commit. Runs in an app context; row errors go to
-    on_error as they are found (memory stays bounded), and are counted in the outcome."""
+    on_error as they are found (memory stays bounded), and are counted in the outcome;
+    on_progress gets the rows read so far every BATCH rows, and on_commit the session just
+    before the records are committed (what it writes commits with them, or not at all)."""
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return _import(path, form_key, username, dry_run, on_error or (lambda e: None))
+        return _import(path, form_key, username, dry_run, on_error or (lambda e: None),
+                       on_progress or (lambda rows: None), on_commit or (lambda s: None))
 
 
 def _import(path: str, form_key: str, username: str | None, dry_run: bool,
-            on_error: Callable[[RowError], None]) -> Outcome:
+            on_error: Callable[[RowError], None], on_progress: Callable[[int], None],
+            on_commit: Callable[[Any], None]) -> Outcome:
     form = find_form(portal_of().spec, form_key)
     user = find_user(username)
     source = CsvFile(path)
@@ -248,7 +254,7 @@ def _import(path: str, form_key: str, username: str | None, dry_run: bool,
         acting = audit.acting_as(user)  # each created record's event names the --as user
         acting.__enter__()
         try:
-            _rows(records, checker, outcome, path, dry_run, on_error)
+            _rows(records, checker, outcome, path, dry_run, on_error, on_progress)
             outcome.sha256 = source.sha256
             if not outcome.rows:
                 raise ImportRefused([f"{path}: only a header row, no records"])
@@ -259,6 +265,7 @@ def _import(path: str, form_key: str, username: str | None, dry_run: bool,
             audit.record(session, "import", form=form.key, user=user, details={
                 "file": os.path.basename(path), "sha256": outcome.sha256,
                 "rows": outcome.rows})
+            on_commit(session)
             session.commit()
         except SQLAlchemyError as exc:  # e.g. a duplicate saved by someone else meanwhile
             session.rollback()
@@ -275,13 +282,16 @@ def _import(path: str, form_key: str, username: str | None, dry_run: bool,
 
 
 def _rows(records: Iterator[tuple[int, list[str]]], checker: RowChecker, outcome: Outcome,
-          path: str, dry_run: bool, on_error: Callable[[RowError], None]) -> None:
+          path: str, dry_run: bool, on_error: Callable[[RowError], None],
+          on_progress: Callable[[int], None]) -> None:
     """Check every row; add the good ones to the session until the first error."""
     session, form, pending = checker.session, checker.form, 0
     for row, cells in records:
         if not any(c.strip() for c in cells):
             continue  # an empty line still counts as a spreadsheet row
         outcome.rows += 1
+        if outcome.rows % BATCH == 0:
+            on_progress(outcome.rows)
         with session.no_autoflush:  # lookups must not write pending records one by one
             wtform, errors = checker.check(row, cells)
         for key, messages in errors.items():
@@ -297,3 +307,6 @@ def _rows(records: Iterator[tuple[int, list[str]]], checker: RowChecker, outcome
         if pending == BATCH:  # written and audited; flushed records are let go of
             session.flush()
             pending = 0
+
+
+import_file = import_csv  # the lead's name for it; CSV or XLSX once sources land

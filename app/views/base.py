@@ -27,6 +27,7 @@ from app.fieldtypes.spreadsheet import to_csv_cell
 from app.records.forms import default_value
 from app.security.access import current_access
 from app.sla.deadlines import CLOCKS, overdue
+from app.views.importing import ImportViewMixin
 from app.views.protect import ProtectedViewMixin, conflict_message, locked_state
 from app.views.related import prefill_references, related_panels
 from app.views.sections import SectionsViewMixin
@@ -129,11 +130,12 @@ class PortalInterface(SQLAInterface):
             raise DatabaseException(message) from exc
 
 
-class PortalModelView(SectionsViewMixin, ProtectedViewMixin, WorkflowViewMixin, ModelView):
+class PortalModelView(SectionsViewMixin, ProtectedViewMixin, WorkflowViewMixin, ImportViewMixin,
+                      ModelView):
     """Generated per form; class attributes are filled in by app/views/forms.py."""
 
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete",
-                        "can_export"]
+                        "can_export", "can_import"]
     list_template = "portal/list.html"
     show_template = "portal/show.html"
     __form__: Any = None

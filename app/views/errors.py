@@ -21,12 +21,15 @@ from app.i18n import api_language
 from app.security.headers import bind_url_adapter
 
 log = logging.getLogger(__name__)
-TITLES = {403: _l("No access"), 404: _l("Page not found"), 500: _l("Something went wrong")}
+TITLES = {403: _l("No access"), 404: _l("Page not found"), 413: _l("Too large"),
+          500: _l("Something went wrong")}
 MESSAGES = {
     403: _l("Your role does not allow you to open this page. Ask an administrator if you "
             "need it."),
     404: _l("The page or record does not exist, or it is not among the records you may "
             "see."),
+    413: _l("What was sent is larger than the portal accepts; split the file into smaller "
+            "files, or ask an administrator."),
     500: _l("The portal could not complete this request; the error has been logged. Please "
             "try again later, or tell an administrator."),
 }

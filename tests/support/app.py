@@ -128,6 +128,8 @@ def build_app(databases: Databases, config_dir: Path | str = CONFIG,
         "PORTAL_LOGIN_IP_RATE_LIMIT": "10000 per minute",
         # Hundreds of sign-ins: a cheap hash here; production keeps FAB's scrypt default.
         "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # Tests run the worker's jobs themselves (app/jobs/worker.py: run_pending).
+        "PORTAL_WORKER_THREAD": False,
     }
     if PG_URL:
         # Hundreds of apps live through one run; pooled idle connections would exhaust the

@@ -1,0 +1,130 @@
+"""The worker: takes queued jobs from the database and runs them, then lets go of old ones.
+
+Any process can be a worker: a thread of each app server (PORTAL_WORKER_THREAD, on by
+default, so the embedded set-up needs nothing more), or `flask portal worker` on a machine of
+its own. Jobs are claimed with a conditional UPDATE, so two workers never run one job, and a
+job whose worker stopped (its lease ran out) is taken up again by another."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from app.jobs import imports
+from app.jobs.model import QUEUED, RUNNING, Job
+from app.jobs.store import let_go, now
+
+log = logging.getLogger(__name__)
+_WAKE = threading.Event()  # a job accepted by this process: run it now, not at the next poll
+_STARTED: dict[int, int] = {}  # id(app) → pid of the process whose thread runs for it
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:100]
+
+
+def claim(session: Session, worker: str) -> Job | None:
+    """The oldest job that is queued, or running with its lease passed, now this worker's."""
+    at = now()
+    free = or_(Job.status == QUEUED, and_(Job.status == RUNNING, Job.lease_until < at))
+    for job_id in list(session.scalars(select(Job.id).where(free).order_by(Job.id).limit(5))):
+        taken = session.execute(update(Job).where(Job.id == job_id, free).values(
+            status=RUNNING, worker=worker, attempts=Job.attempts + 1, started_on=at,
+            lease_until=at + imports.LEASE))
+        session.commit()
+        if taken.rowcount == 1:
+            return session.get(Job, job_id)
+    session.commit()
+    return None
+
+
+def run_pending(limit: int = 10) -> int:
+    """Run up to `limit` jobs that wait (in an app context); the number run."""
+    session = current_app.extensions["appbuilder"].session
+    me, ran = worker_name(), 0
+    while ran < limit:
+        job = claim(session, me)
+        if job is None:
+            break
+        try:
+            imports.run(session, job, me)
+        except Exception:  # noqa: BLE001 - one job's failure must not stop the worker
+            session.rollback()
+            log.exception("import job %s failed", job.id)
+            _give_up(session, job.id)
+        ran += 1
+    let_go(session)
+    session.commit()
+    return ran
+
+
+def _give_up(session: Session, job_id: int) -> None:
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from app.jobs.imports import _finish
+    from app.jobs.model import FAILED
+
+    job = session.get(Job, job_id)
+    with force_locale(job.language if job else "zh"):
+        _finish(session, job_id, FAILED, problems=[(None, None, _(
+            "The import could not be finished because of an error in the portal; nothing "
+            "was stored. The error has been logged; try again later or tell an "
+            "administrator."))])
+
+
+def wake() -> None:
+    _WAKE.set()
+
+
+def drain(app: Flask) -> int:
+    """One pass of the worker: jobs, then anything else registered (e.g. webhooks)."""
+    with app.app_context():
+        try:
+            return run_pending() + sum(task() for task in TASKS)
+        except SQLAlchemyError:
+            log.exception("the worker could not reach the database; trying again later")
+            current_app.extensions["appbuilder"].session.rollback()
+            return 0
+        finally:
+            current_app.extensions["appbuilder"].session.remove()
+
+
+TASKS: list[Any] = []  # other work of each pass: callables returning how much they did
+
+
+def loop(app: Flask, stop: threading.Event) -> None:
+    poll = float(app.config["PORTAL_WORKER_POLL_SECONDS"])
+    while not stop.is_set():
+        did = drain(app)
+        if not did:
+            _WAKE.wait(poll)
+            _WAKE.clear()
+
+
+def start_thread(app: Flask) -> None:
+    """This process's worker thread, started once per process (after a fork too)."""
+    if _STARTED.get(id(app)) == os.getpid():
+        return
+    _STARTED[id(app)] = os.getpid()
+    thread = threading.Thread(target=loop, args=(app, threading.Event()),
+                              name="portal-worker", daemon=True)
+    thread.start()
+
+
+def register_worker(app: Flask) -> None:
+    """With PORTAL_WORKER_THREAD, the first request of each process starts its worker."""
+    if not app.config["PORTAL_WORKER_THREAD"]:
+        return
+
+    @app.before_request
+    def _start() -> None:
+        start_thread(app)
