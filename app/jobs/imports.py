@@ -20,8 +20,8 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from app.jobs.model import CHECK, CHECKED, DONE, FAILED, PROBLEMS, RUNNING, Job, JobFile
-from app.portal import portal_of
 from app.jobs.store import LIVE, PROBLEM_LIMIT, add_problems, file_of, has_file, now, set_progress
+from app.portal import portal_of
 from app.transfer.importer import ImportRefused, Outcome, RowError, import_file
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,8 @@ from app.jobs.store import let_go, now
 
 log = logging.getLogger(__name__)
 _WAKE = threading.Event()  # a job accepted by this process: run it now, not at the next poll
-_STARTED: dict[int, int] = {}  # id(app) → pid of the process whose thread runs for it
+# id(app) → (pid of the process whose thread runs for it, the event that stops it)
+_STARTED: dict[int, tuple[int, threading.Event]] = {}
 
 
 def worker_name() -> str:
@@ -36,7 +37,7 @@ def claim(session: Session, worker: str) -> Job | None:
     at = now()
     free = or_(Job.status == QUEUED, and_(Job.status == RUNNING, Job.lease_until < at))
     for job_id in list(session.scalars(select(Job.id).where(free).order_by(Job.id).limit(5))):
-        taken = session.execute(update(Job).where(Job.id == job_id, free).values(
+        taken: Any = session.execute(update(Job).where(Job.id == job_id, free).values(
             status=RUNNING, worker=worker, attempts=Job.attempts + 1, started_on=at,
             lease_until=at + imports.LEASE))
         session.commit()
@@ -112,12 +113,22 @@ def loop(app: Flask, stop: threading.Event) -> None:
 
 def start_thread(app: Flask) -> None:
     """This process's worker thread, started once per process (after a fork too)."""
-    if _STARTED.get(id(app)) == os.getpid():
+    started = _STARTED.get(id(app))
+    if started is not None and started[0] == os.getpid():
         return
-    _STARTED[id(app)] = os.getpid()
-    thread = threading.Thread(target=loop, args=(app, threading.Event()),
-                              name="portal-worker", daemon=True)
+    stop = threading.Event()
+    _STARTED[id(app)] = (os.getpid(), stop)
+    thread = threading.Thread(target=loop, args=(app, stop), name="portal-worker",
+                              daemon=True)
     thread.start()
+
+
+def stop_thread(app: Flask) -> None:
+    """Stop this process's worker thread of `app` (at its next poll)."""
+    started = _STARTED.pop(id(app), None)
+    if started is not None:
+        started[1].set()
+        _WAKE.set()
 
 
 def register_worker(app: Flask) -> None:

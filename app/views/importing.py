@@ -58,7 +58,7 @@ class ImportViewMixin:
                     session.commit()
                     wake()
                     return redirect(url_for(f"{self.endpoint}.import_job", job_id=job.id))
-            flash(problem, "danger")
+            flash(problem or "", "danger")
         recent = list(session.scalars(select(Job).where(
             Job.user_id == current_user_id(), Job.form == self.__form__.key)
             .order_by(Job.id.desc()).limit(RECENT)))
