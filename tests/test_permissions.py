@@ -37,12 +37,14 @@ def _check(app: Flask, client, form, action: str, allowed: bool) -> None:
         return
     url = {"list": f"{view}/list/", "show": f"{view}/show/{record.id}",
            "add": f"{view}/add", "edit": f"{view}/edit/{record.id}",
-           "export": f"{view}/export/"}[action]
+           "export": f"{view}/export/", "import": f"{view}/import/"}[action]
     response = client.get(url)
     if allowed:
         assert response.status_code == 200, f"{action} on {form.key}: {response.status_code}"
         if action == "export":
             assert response.mimetype == "text/csv"
+        elif action == "import":
+            assert 'id="import-form"' in response.get_data(as_text=True)
         else:
             assert form.label.zh in response.get_data(as_text=True)
     else:
@@ -90,8 +92,10 @@ def test_role_permissions_match_yaml_exactly(app: Flask) -> None:
     expected = set(SELF_SERVICE) | {
         ("can_list", "ComplaintView"), ("can_show", "ComplaintView"),
         ("can_add", "ComplaintView"), ("can_edit", "ComplaintView"),
+        ("can_import", "ComplaintView"),
         ("can_list", "CustomerView"), ("can_show", "CustomerView"),
         ("can_add", "CustomerView"), ("can_edit", "CustomerView"),
+        ("can_import", "CustomerView"),
         ("can_list", "SatisfactionSurveyView"), ("can_show", "SatisfactionSurveyView"),
         ("can_add", "SatisfactionSurveyView"), ("can_edit", "SatisfactionSurveyView"),
         ("can_list", "CompensationView"), ("can_show", "CompensationView"),
@@ -134,7 +138,8 @@ def test_sync_is_idempotent_and_removes_what_yaml_no_longer_grants(make_app, tmp
                     SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
     report = sync_roles(app2)
     assert report.changes == ["role staff: - can_add on ComplaintView",
-                              "role staff: - can_edit on ComplaintView"]
+                              "role staff: - can_edit on ComplaintView",
+                              "role staff: - can_import on ComplaintView"]
     assert sync_roles(app2).changes == []
     client = app2.test_client()
     login(client, "staff")

@@ -33,7 +33,7 @@ def test_roles_show_their_label_and_grants_per_screen(app: Flask) -> None:
     login(client, "admin")
     page = visible_text(client.get("/roles/list/").get_data(as_text=True))
     assert "客服专员 (staff)" in page and "审计员 (auditor)" in page
-    assert "投诉登记：列表、删除、导出、新增、查看、编辑、菜单" in page  # the admin's
+    assert "投诉登记：列表、删除、导入、导出、新增、查看、编辑、菜单" in page  # the admin's
     assert "我的待办：列表、菜单" in page
     edit = client.get("/roles/edit/2").get_data(as_text=True)
     assert re.search(r"<option[^>]*>投诉登记：新增</option>", edit)

@@ -144,7 +144,7 @@ ROLE = (
         "Not inherited; admins have it anyway.", default=False),
     Key("inherits", "keys", "Roles whose grants this role also has."),
     Key("grants", "grants", "Per form, the actions this role may take: list, show, add, "
-        "edit, delete, export, or 'all'.", default={}),
+        "edit, delete, export, import (upload files in the browser), or 'all'.", default={}),
     Key("scope", "string", "Row scope on the role's forms: own (records the user created or "
         "is assignee of), team (records created by or assigned to anyone sharing a team "
         "with the user), all. Not inherited.", default="own", allowed=SCOPES),
