@@ -44,7 +44,7 @@ def test_shipped_packs_override_and_extend_the_base() -> None:
     assert {"order_no", "skin_reaction"} <= set(c.search_columns)
     staff = {r.key: r for r in cosmetics.roles}["staff"]
     assert "return_exchange" in staff.grants and staff.grants["complaint"] == (
-        "add", "edit", "list", "show")
+        "add", "edit", "import", "list", "show")
 
 
 def test_add_search_columns_appends(tmp_path: Path) -> None:
