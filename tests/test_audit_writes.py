@@ -35,6 +35,8 @@ CASES: dict[str, Callable[[Flask, FlaskClient], Expect]] = {
     "{Form}View.add": w.form_add, "{Form}View.edit": w.form_edit,
     "{Form}View.delete": w.form_delete, "{Form}View.reveal": w.form_reveal,
     "{Form}View.transition": w.form_transition,
+    "{Form}View.import_upload": w.form_import_upload,
+    "{Form}View.import_apply": w.form_import_apply,
     "{Form}FormApi.post": w.api_post, "{Form}FormApi.put": w.api_put,
     "{Form}FormApi.delete": w.api_delete, "{Form}FormApi.transition": w.api_transition,
     "UserDBModelView.add": w.user_add, "UserDBModelView.edit": w.user_edit,

@@ -344,3 +344,38 @@ def refused(url: str, status: int = 403, action: str = "nothing"
         assert response.status_code == status, response.get_data(as_text=True)[:300]
         return [("denied", None)] if status == 403 else []
     return run
+
+
+def _upload(app: Flask, client: FlaskClient) -> int:
+    """A customer file uploaded to 导入 (as the signed-in user) and checked by the worker."""
+    import io
+
+    from app.jobs.worker import run_pending
+
+    phone = f"139{last_seq(app) % 10**8:08d}"
+    response = client.post("/customerview/import/", data={
+        "csrf_token": csrf_token(client, "/customerview/import/"),
+        "file": (io.BytesIO(f"客户名称,联系电话\n导入审计,{phone}\n".encode()), "客户.csv")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    with app.app_context():
+        run_pending()
+    return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+
+
+def form_import_upload(app: Flask, client: FlaskClient) -> Expect:
+    begin(app)
+    _upload(app, client)
+    return []  # checked only: nothing stored, nothing to log
+
+
+def form_import_apply(app: Flask, client: FlaskClient) -> Expect:
+    from app.jobs.worker import run_pending
+
+    job = _upload(app, client)
+    begin(app)
+    url = f"/customerview/import/{job}/"
+    assert _post(client, f"{url}apply", {}, page=url).status_code == 302
+    with app.app_context():
+        run_pending()
+    return [("create", "customer")]
