@@ -51,8 +51,8 @@ def test_dump_shows_merged_fields_choices_and_grants() -> None:
     assert complaint["order_columns"] == [
         "customer", "product_name", "batch_no", "category", "skin_reaction", "priority",
         "state", "sla_resolution_due", "satisfied"]
-    assert _by_key(data["roles"])["staff"]["grants"]["complaint"] == ["add", "edit", "list",
-                                                                      "show"]
+    assert _by_key(data["roles"])["staff"]["grants"]["complaint"] == [
+        "add", "edit", "import", "list", "show"]
     amount = _by_key(forms["compensation"]["fields"])["amount"]
     assert (amount["min"], amount["precision"], amount["scale"]) == (0, 12, 2)
 
@@ -164,10 +164,11 @@ def test_dump_shows_each_roles_scopes_reveal_readonly_and_inheritance() -> None:
     _, data = _cosmetics()
     roles = _by_key(data["roles"])
     four = ["add", "edit", "list", "show"]
+    five = ["add", "edit", "import", "list", "show"]
     assert roles["staff"] == {
         "key": "staff", "label": _l("客服专员", "Service Staff"), "admin": False,
         "audit": False,
-        "grants": {"compensation": four, "complaint": four, "customer": four,
+        "grants": {"compensation": four, "complaint": five, "customer": five,
                    "return_exchange": four, "satisfaction_survey": four},
         "scopes": {"compensation": "own", "complaint": "own", "customer": "all",
                    "return_exchange": "own", "satisfaction_survey": "own"},

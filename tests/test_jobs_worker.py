@@ -58,7 +58,7 @@ def test_a_job_whose_worker_stopped_is_taken_up_again_and_given_up_after_three_t
         session = app.appbuilder.session
         assert claim(session, "gone").id == job_id
         assert claim(session, "other") is None  # its lease still holds
-        past = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=1)
+        past = dt.datetime.now() - dt.timedelta(seconds=1)
         session.execute(update(Job).where(Job.id == job_id).values(lease_until=past))
         session.commit()
         again = claim(session, "other")

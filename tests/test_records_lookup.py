@@ -17,7 +17,7 @@ from tests.support.app import CONFIG, login
 from tests.support.factories import bulk_records, make_record
 
 ROLES_OWN_CUSTOMERS = ("    scopes:\n      customer: all\n    grants:\n"
-                       "      customer: [list, show, add, edit]\n")
+                       "      customer: [list, show, add, edit, import]\n")
 
 
 @pytest.fixture(scope="module")

@@ -34,7 +34,8 @@ class FileTooLarge(ValueError):
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """The portal's clock: local time, as every other stored time (app/sla/deadlines.py)."""
+    return dt.datetime.now().replace(microsecond=0)
 
 
 def safe_name(name: str) -> str:
