@@ -14,6 +14,7 @@ from app.cli.roles import roles_group
 from app.cli.sla import sla_group
 from app.cli.teams import team_group
 from app.cli.users import user_group
+from app.cli.webhooks import webhooks_group
 
 
 @click.group("portal")
@@ -23,5 +24,5 @@ def portal_cli() -> None:
 
 for command in (check, config_group, migrate, purge_command, init, roles_group, user_group,
                 team_group, audit_group, import_command, sla_group, report_command,
-                alerts_group):
+                alerts_group, webhooks_group):
     portal_cli.add_command(command)
