@@ -376,6 +376,7 @@ class WebhookSpec:
     fields: tuple[str, ...] = ()  # json: the fields the body carries (empty: all)
     transitions: tuple[str, ...] = ()  # transition events: only these (empty: any)
     states: tuple[str, ...] = ()  # transition events: only into these (empty: any)
+    condition: str = ""  # only records meeting it (the workflow's condition language)
     enabled: bool = True
 
     def wants(self, event: str, transition: str | None = None,

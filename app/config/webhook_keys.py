@@ -20,6 +20,9 @@ WEBHOOK = (
         "workflow step or an SLA run reports as its own event), transition (a workflow "
         "step completed), sla_breach (`flask portal sla run` marked a missed deadline).",
         required=True),
+    Key("condition", "string", "Only records meeting this condition (the condition "
+        "language of workflows, over the record as it is after the event), e.g. "
+        "\"category == 'skin_reaction'\"."),
     Key("transitions", "keys", "With transition: only these transitions (their keys)."),
     Key("states", "keys", "With transition: only transitions into these states."),
     Key("url", "string", "Where it posts, http:// or https://. Robot URLs carry an access "

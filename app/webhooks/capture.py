@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -19,14 +20,16 @@ from sqlalchemy import event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
+from app.config.expressions import Expression, UserFacts, evaluate, parse
 from app.db import events
 from app.outbox.model import enqueue, new_delivery_id
 from app.portal import EXTENSION
-from app.spec import FormSpec, WebhookSpec
+from app.spec import STATE_COLUMN, FormSpec, WebhookSpec
 from app.webhooks import body
 from app.webhooks.send import CHANNEL
 
 PENDING = "portal_webhook_events"  # session.info: this transaction's events
+NOBODY = UserFacts(None)  # conditions of hooks know no acting user
 
 
 @dataclass
@@ -53,6 +56,18 @@ def _pending(session: Session) -> Pending:
 
 def _wanted(hooks: tuple[WebhookSpec, ...], event_name: str) -> set[str]:
     return {h.form for h in hooks if event_name in h.events}
+
+
+@lru_cache(maxsize=256)
+def _parsed(text: str) -> Expression:
+    return parse(text)
+
+
+def meets(condition: str, form: FormSpec, record: Any) -> bool:
+    """Whether the record (as it is now) meets a hook's condition; no user is known."""
+    values = {f.key: getattr(record, f.column, None) for f in form.fields}
+    values.update(state=getattr(record, STATE_COLUMN, None), id=record.id)
+    return evaluate(_parsed(condition), values, NOBODY)
 
 
 def _changed(obj: Any, form: FormSpec) -> bool:
@@ -114,6 +129,8 @@ def _write(session: Session) -> None:
         for hook in hooks:
             if hook.form != form.key or not hook.wants(
                     event_name, details.get("transition"), details.get("to")):
+                continue
+            if hook.condition and not meets(hook.condition, form, record):
                 continue
             delivery = new_delivery_id()
             enqueue(session, channel=CHANNEL, target=hook.key, event=event_name,

@@ -1,7 +1,7 @@
 """Checks of outbound webhooks (config/webhooks/, a pack's webhooks/), built into WebhookSpec:
-keys (E020), the form (E070), and everything else about a hook (E073): events the form can
-have, transitions and states of its workflow, where it posts, its secret, the robot message's
-placeholders and the fields of a JSON body."""
+keys (E020), the form (E070), the condition (E063, E064), and everything else about a hook
+(E073): events the form can have, transitions and states of its workflow, where it posts, its
+secret, the robot message's placeholders and the fields of a JSON body."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ class WebhookRules:
     add: Any
     unique_keys: Any
     form_of: Any
+    check_condition: Any
 
     def build_webhooks(self, forms: list[FormSpec]) -> list[WebhookSpec]:
         self.unique_keys(self.raw.webhooks, "webhook", "webhook keys must be unique")
@@ -60,6 +61,10 @@ class WebhookRules:
         self.check_events(raw, form)
         self.check_target(raw, fmt)
         names = [f.key for f in form.fields]
+        if "condition" in raw:
+            states = [s.key for s in form.workflow.states] if form.workflow else []
+            self.check_condition(raw, raw["condition"], {f.key: f for f in form.fields},
+                                 states)
         if fmt in ROBOTS:
             self.check_message(raw, names)
             if "fields" in raw:
@@ -81,7 +86,7 @@ class WebhookRules:
             form.key, tuple(dict.fromkeys(raw["events"])), raw.get("url"), raw.get("url_env"),
             raw.get("secret_env"), fmt, raw.get("message", ""), raw.get("markdown", False),
             tuple(raw.get("fields", ())), tuple(raw.get("transitions", ())),
-            tuple(raw.get("states", ())), raw.get("enabled", True))
+            tuple(raw.get("states", ())), raw.get("condition", ""), raw.get("enabled", True))
 
     def unknown_name(self, raw: LDict, key: str, i: int, form: FormSpec, name: str,
                      known: list[str], what: str = "field") -> None:
