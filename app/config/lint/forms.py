@@ -54,7 +54,7 @@ RESERVED_FORM_KEYS = (
     "permission_model", "permission_view_model", "portal_index", "quick_search",
     "report", "reset_my_password", "reset_password",
     "role_model", "schema", "security", "team", "user_d_b_model", "user_group_model",
-    "user_info_edit", "util", "view_menu_model",
+    "user_info_edit", "util", "view_menu_model", "webhook_delivery",
 )
 
 
