@@ -47,3 +47,21 @@ def test_run_sends_what_is_due_and_list_shows_it(make_app, tmp_path, receiver, m
                            "delivered attempts=2 http=200\n")
     assert other.output == "no deliveries\n"
     assert len(receiver.received) == 1 and outbox(first)[0].status == "delivered"
+
+
+def test_check_warns_of_a_hook_variable_missing_here(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from app.cli.config import check
+    from tests.support.webhooks import HOOK
+
+    config = hook_config(tmp_path, crm=HOOK)
+    monkeypatch.delenv("TEST_HOOK_URL", raising=False)
+    monkeypatch.setenv("TEST_HOOK_SECRET", SECRET)
+    result = CliRunner().invoke(check, ["--config-dir", str(config)])
+    assert result.exit_code == 0
+    assert result.stderr == ("warning: webhook 'crm': environment variable TEST_HOOK_URL is "
+                             "not set here; its deliveries fail until it is set on the "
+                             "servers\n")
+    monkeypatch.setenv("TEST_HOOK_URL", "http://127.0.0.1:9/x")
+    assert CliRunner().invoke(check, ["--config-dir", str(config)]).stderr == ""
