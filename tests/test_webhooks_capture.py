@@ -115,3 +115,29 @@ def test_disabled_hooks_and_other_forms_queue_nothing(make_app, tmp_path: Path):
     complaint(app, "2026-12-01 09:00")
     make_record(app, portal_of(app).spec.form("customer"))
     assert outbox(app) == []
+
+
+def test_an_import_queues_one_created_delivery_per_row_and_a_failed_one_none(make_app,
+                                                                             tmp_path: Path):
+    import csv
+
+    app = make_app(hook_config(tmp_path, customers="""key: customers
+form: customer
+events: [created]
+url: http://127.0.0.1:9/x
+secret_env: TEST_HOOK_SECRET
+"""))
+    good = tmp_path / "good.csv"
+    with open(good, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows([["客户名称", "联系电话"]] + [
+            [f"客户{i}", f"139{i:08d}"] for i in range(40)])
+    done = app.test_cli_runner().invoke(args=["portal", "import", "customer", str(good)])
+    assert done.exit_code == 0, done.output
+    rows = outbox(app)
+    assert len(rows) == 40 and {r.event for r in rows} == {"created"}
+    assert len({r.record_id for r in rows}) == 40
+    bad = tmp_path / "bad.csv"
+    with open(bad, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows([["客户名称", "联系电话"], ["甲", "139"], ["", "13900000000"]])
+    refused = app.test_cli_runner().invoke(args=["portal", "import", "customer", str(bad)])
+    assert refused.exit_code == 1 and len(outbox(app)) == 40
