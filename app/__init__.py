@@ -38,6 +38,7 @@ from app.views.forms import register_views
 from app.views.guard import register_guard
 from app.views.health import register_health
 from app.views.home import PortalIndexView
+from app.webhooks import capture as webhook_capture  # noqa: F401  (queues deliveries)
 from app.workflow import store  # noqa: F401
 
 

@@ -120,6 +120,15 @@ def build_settings(instance_path: str, overrides: dict[str, Any] | None = None) 
         "PORTAL_WORKER_POLL_SECONDS": _at_least(env, "PORTAL_WORKER_POLL_SECONDS", 2, 1),
         # The largest file an import in the browser accepts, in MB.
         "PORTAL_IMPORT_MAX_MB": _at_least(env, "PORTAL_IMPORT_MAX_MB", 50, 1),
+        # The outbox (app/outbox/, docs/webhooks.md): a message is retried with backoff for
+        # this many hours, then failed; finished ones are deleted after KEEP_DAYS (0: kept).
+        "PORTAL_OUTBOX_GIVE_UP_HOURS": _count(
+            "PORTAL_OUTBOX_GIVE_UP_HOURS", env.get("PORTAL_OUTBOX_GIVE_UP_HOURS", "24")),
+        "PORTAL_OUTBOX_KEEP_DAYS": _count(
+            "PORTAL_OUTBOX_KEEP_DAYS", env.get("PORTAL_OUTBOX_KEEP_DAYS", "30")),
+        # Seconds a webhook's receiver has to answer (app/webhooks/send.py).
+        "PORTAL_WEBHOOK_TIMEOUT": _count(
+            "PORTAL_WEBHOOK_TIMEOUT", env.get("PORTAL_WEBHOOK_TIMEOUT", "10")),
         # Auditing is always on; only a benchmark's override turns it off (no env variable).
         "PORTAL_AUDIT": True,
         # Passwords, login throttling, sessions, JWT (app/security/manager.py; README, Settings).

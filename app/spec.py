@@ -358,6 +358,39 @@ class AlertSpec:
 
 
 @dataclass(frozen=True)
+class WebhookSpec:
+    """An outbound webhook (config/webhooks/): the events of a form's records it reports,
+    where to (a URL, or the environment variable holding it) and in which format. Secrets
+    and robot URLs stay in the environment: the spec names the variables only."""
+
+    key: str
+    label: Label
+    form: str
+    events: tuple[str, ...]  # created updated transition sla_breach
+    url: str | None = None
+    url_env: str | None = None
+    secret_env: str | None = None
+    format: str = "json"  # json wecom dingtalk
+    message: str = ""  # robots: a template of field keys in braces
+    markdown: bool = False
+    fields: tuple[str, ...] = ()  # json: the fields the body carries (empty: all)
+    transitions: tuple[str, ...] = ()  # transition events: only these (empty: any)
+    states: tuple[str, ...] = ()  # transition events: only into these (empty: any)
+    condition: str = ""  # only records meeting it (the workflow's condition language)
+    enabled: bool = True
+
+    def wants(self, event: str, transition: str | None = None,
+              target: str | None = None) -> bool:
+        """Whether an event of its form is reported (transitions narrowed as declared)."""
+        if not self.enabled or event not in self.events:
+            return False
+        if event != "transition":
+            return True
+        return ((not self.transitions or transition in self.transitions)
+                and (not self.states or target in self.states))
+
+
+@dataclass(frozen=True)
 class PortalSpec:
     forms: tuple[FormSpec, ...]
     categories: tuple[CategorySpec, ...]
@@ -365,6 +398,7 @@ class PortalSpec:
     calendar: CalendarSpec = field(default_factory=CalendarSpec)
     dashboards: tuple[DashboardSpec, ...] = ()
     alerts: tuple[AlertSpec, ...] = ()
+    webhooks: tuple[WebhookSpec, ...] = ()
     industry: str | None = None
     industry_label: Label | None = None
     fingerprint: str = field(default="", repr=False, compare=False)
@@ -380,6 +414,9 @@ class PortalSpec:
 
     def alert(self, key: str) -> AlertSpec | None:
         return next((a for a in self.alerts if a.key == key), None)
+
+    def webhook(self, key: str) -> WebhookSpec | None:
+        return next((w for w in self.webhooks if w.key == key), None)
 
 
 def forms_in_menu_order(spec: PortalSpec, category: str) -> list[FormSpec]:

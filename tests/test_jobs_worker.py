@@ -1,6 +1,7 @@
 """The worker (app/jobs/worker.py): a job is claimed by one worker only, a job left by a
 stopped worker is taken up again, failures end the job with a message instead of stopping
-the worker, and an app server's own thread runs what its pages queue."""
+the worker, an app server's own thread runs what its pages queue, and each pass sends the
+outbox's due messages."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from app.jobs.store import queue_store
 from app.jobs.worker import claim, run_pending
 from app.portal import portal_of
 from tests.support.app import login
+from tests.support.factories import make_record
 from tests.support.jobs import job_of, queue
+from tests.support.webhooks import SECRET, Receiver, hook_config
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +128,17 @@ def test_the_app_servers_own_thread_runs_what_its_pages_queue(make_app):
         assert job_of(live, job_id).status == "checked"
     finally:
         worker.stop_thread(live)
+
+
+def test_each_pass_of_the_worker_also_sends_the_outbox(make_app, tmp_path, monkeypatch):
+    receiver = Receiver().start()
+    monkeypatch.setenv("TEST_HOOK_URL", receiver.url)
+    monkeypatch.setenv("TEST_HOOK_SECRET", SECRET)
+    hooked = make_app(hook_config(tmp_path))
+    try:
+        record = make_record(hooked, portal_of(hooked).spec.form("complaint"), "staff")
+        assert worker.drain(hooked) == 1
+        assert worker.drain(hooked) == 0
+        assert [d.json()["record"]["id"] for d in receiver.received] == [record.id]
+    finally:
+        receiver.stop()

@@ -14,6 +14,7 @@ from app.cli.roles import roles_group
 from app.cli.sla import sla_group
 from app.cli.teams import team_group
 from app.cli.users import user_group
+from app.cli.webhooks import webhooks_group
 from app.cli.worker import worker_command
 
 
@@ -24,5 +25,5 @@ def portal_cli() -> None:
 
 for command in (check, config_group, migrate, purge_command, init, roles_group, user_group,
                 team_group, audit_group, import_command, sla_group, report_command,
-                alerts_group, worker_command):
+                alerts_group, webhooks_group, worker_command):
     portal_cli.add_command(command)

@@ -32,6 +32,12 @@ def check(config_dir: str | None, industry: str | None) -> None:
     fields = sum(len(f.fields) for f in spec.forms)
     click.echo(f"OK: {len(spec.forms)} forms, {fields} fields, {len(spec.roles)} roles "
                f"(industry: {spec.industry or 'base pack only'}).")
+    for hook in spec.webhooks:  # read when a delivery is sent: a warning, never an error
+        missing = [n for n in (hook.url_env, hook.secret_env) if n and not os.environ.get(n)]
+        if hook.enabled and missing:
+            click.echo(f"warning: webhook '{hook.key}': environment variable "
+                       f"{', '.join(missing)} is not set here; its deliveries fail until it "
+                       "is set on the servers", err=True)
 
 
 @click.group("config")

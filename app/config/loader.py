@@ -22,6 +22,7 @@ class RawConfig:
     calendar: LDict | None = None  # config/calendar.yaml, when present
     dashboards: list[LDict] = field(default_factory=list)
     alerts: list[LDict] = field(default_factory=list)
+    webhooks: list[LDict] = field(default_factory=list)
     pack_label: Any = None
     files: list[str] = field(default_factory=list)
 
@@ -100,6 +101,7 @@ class ConfigLoader:
             if board is not None:
                 self.raw.dashboards.append(board)
         self.read_alerts(self.config_dir)
+        self.read_rules(self.config_dir, "webhooks", "webhook", self.raw.webhooks)
         if self.industry:
             self.load_pack()
         return self.raw
@@ -124,6 +126,7 @@ class ConfigLoader:
             if board is not None:
                 self.merge_dashboard(board)
         self.read_alerts(folder)
+        self.read_rules(folder, "webhooks", "webhook", self.raw.webhooks)
         if pack is None:
             return
         self.raw.pack_label = pack["label"]
@@ -243,15 +246,19 @@ class ConfigLoader:
 
     def read_alerts(self, folder: str) -> None:
         """Alert rules of alerts/: a pack's rule replaces a base rule of the same key."""
-        for path in _yaml_files(os.path.join(folder, "alerts")):
-            rule = self.read(path, "alert")
+        self.read_rules(folder, "alerts", "alert", self.raw.alerts)
+
+    def read_rules(self, folder: str, sub: str, section: str, into: list[LDict]) -> None:
+        """Files of `sub`/ (alerts, webhooks): a pack's replaces a base one of the same key."""
+        for path in _yaml_files(os.path.join(folder, sub)):
+            rule = self.read(path, section)
             if rule is None:
                 continue
-            same = [i for i, r in enumerate(self.raw.alerts) if r.get("key") == rule["key"]]
+            same = [i for i, r in enumerate(into) if r.get("key") == rule["key"]]
             if same and folder != self.config_dir:
-                self.raw.alerts[same[0]] = rule
+                into[same[0]] = rule
             else:
-                self.raw.alerts.append(rule)
+                into.append(rule)
 
     def merge_dashboard(self, board: LDict) -> None:
         """A pack's dashboard: new, or (same key as a base one) its label and settings

@@ -1,4 +1,5 @@
-"""The worker: takes queued jobs from the database and runs them, then lets go of old ones.
+"""The worker: takes queued jobs from the database and runs them, sends the outbox's due
+messages (webhooks, app/outbox/deliver.py), then lets go of old jobs and messages.
 
 Any process can be a worker: a thread of each app server (PORTAL_WORKER_THREAD, on by
 default, so the embedded set-up needs nothing more), or `flask portal worker` on a machine of
@@ -11,6 +12,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from typing import Any
 
 from flask import Flask, current_app
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.jobs import imports
 from app.jobs.model import QUEUED, RUNNING, Job
 from app.jobs.store import let_go, now
+from app.outbox.deliver import deliver_due, purge
 
 log = logging.getLogger(__name__)
 _WAKE = threading.Event()  # a job accepted by this process: run it now, not at the next poll
@@ -87,10 +90,12 @@ def wake() -> None:
 
 
 def drain(app: Flask) -> int:
-    """One pass of the worker: jobs, then anything else registered (e.g. webhooks)."""
+    """One pass of the worker: jobs, then the outbox; how much it did (0: it may sleep)."""
     with app.app_context():
         try:
-            return run_pending() + sum(task() for task in TASKS)
+            done = run_pending() + deliver_due()
+            _purge_hourly(current_app.extensions["appbuilder"].session)
+            return done
         except SQLAlchemyError:
             log.exception("the worker could not reach the database; trying again later")
             current_app.extensions["appbuilder"].session.rollback()
@@ -99,7 +104,15 @@ def drain(app: Flask) -> int:
             current_app.extensions["appbuilder"].session.remove()
 
 
-TASKS: list[Any] = []  # other work of each pass: callables returning how much they did
+_PURGED: dict[str, float] = {}  # when this process last purged the outbox (monotonic)
+
+
+def _purge_hourly(session: Session) -> None:
+    """Finished outbox messages past PORTAL_OUTBOX_KEEP_DAYS go, once an hour per process."""
+    last = _PURGED.get("outbox")
+    if last is None or time.monotonic() - last > 3600:
+        purge(session)
+        _PURGED["outbox"] = time.monotonic()
 
 
 def loop(app: Flask, stop: threading.Event) -> None:

@@ -26,6 +26,7 @@ PERMISSIONS = {
     "resetpasswords": _l("reset passwords"), "can_this_form_get": _l("open the form"),
     "can_this_form_post": _l("submit the form"), "can_download": _l("download"),
     "copyrole": _l("copy"), "can_verify": _l("check the chain"),
+    "can_retry": _l("send again"),
 }
 SCREENS = {
     "UserDBModelView": _l("Users"), "RoleModelView": _l("Roles"),
@@ -49,6 +50,8 @@ SCREENS = {
     "UtilView": _l("Back link"),
     "DashboardView": _l("Dashboards"), "ReportView": _l("Reports"),
     "Dashboards": _l("Dashboards"),
+    "WebhookDeliveryView": _l("Webhook deliveries"),
+    "webhook_deliveries": _l("Webhook deliveries"),
 }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import log as audit
+from app.db import events
 from app.portal import portal_of
 from app.security.teams import teammate_ids
 from app.sla.deadlines import CLOCKS, now, on_state_change, set_deadlines
@@ -218,6 +219,7 @@ class FormJob:
                 details.update(self.escalate(record, breached))
             audit.record(self.session, "sla_breach", form=self.form.key, record_id=record.id,
                          details=details)
+            events.announce(self.session, "sla_breach", self.form, record, details)
 
     def escalate(self, record: Any, breached: list[str]) -> dict[str, Any]:
         """Raise the priority, reassign, stamp sla_escalated_on and write the history row."""

@@ -39,6 +39,7 @@ ACTIONS = {
     "role_sync": _l("Roles synchronised with roles.yaml"),
     "report": _l("Viewed a dashboard or report"),
     "alert": _l("Quality alert raised"),
+    "webhook_retry": _l("Webhook delivery sent again"),
 }
 OUTCOMES = {"ok": _l("Succeeded"), "denied": _l("Refused"), "failed": _l("Failed")}
 # The portal's own tables, as they appear in an event's `form`.
@@ -63,6 +64,7 @@ DETAIL_KEYS = {
     "boundary_hash": _l("Boundary hash"), "truncated": _l("Truncated"),
     "endpoint": _l("Endpoint"), "q": _l("Search text"), "tables": _l("Rows written"),
     "lines": _l("Changes"),
+    "hook": _l("Hook"), "delivery": _l("Delivery id"), "event": _l("Event"),
 }
 FIELD_LIST_KEYS = ("columns", "revealed", "fields")  # values that list field keys
 VIA = {"form": _l("Sign-in page"), "api": _l("API"), "import": _l("Import")}

@@ -30,6 +30,7 @@ from app.views.schema import register_schema_view
 from app.views.search import register_search_view
 from app.views.sections import hidden_in
 from app.views.teams import register_team_view
+from app.views.webhooks import register_webhook_view
 from app.views.workflow_columns import formatters as system_formatters
 from app.views.workflow_columns import state_field
 
@@ -162,5 +163,6 @@ def register_views(appbuilder: Any, portal: Portal) -> None:
     register_dashboard_views(appbuilder, portal)  # the 看板 menu (app/views/dashboards.py)
     register_report_view(appbuilder)  # 周报 / 月报 of each dashboard (app/views/reports.py)
     register_audit_views(appbuilder)  # the 审计 menu (app/views/audit.py)
+    register_webhook_view(appbuilder)  # 推送记录, for admins (app/views/webhooks.py)
     menu = appbuilder.menu.menu
     menu.sort(key=lambda item: item.name == "Security")  # stable: keeps the rest in order

@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import log as audit
 from app.config.expressions import UserFacts, evaluate, parse
+from app.db import events
 from app.portal import portal_of
 from app.spec import STATE_COLUMN, FormSpec, PortalSpec, TransitionSpec
 from app.workflow.store import WorkflowEvent, current_approvals
@@ -217,6 +218,10 @@ def _commit(session: Session, form: FormSpec, record: Any, t: TransitionSpec, ac
                  record_id=record.id, details={"transition": t.key, "from": source,
                                                "to": t.target if final else source,
                                                "comment": comment, **details})
+    if final:  # webhooks and notifications follow it (app/db/events.py)
+        events.announce(session, "transition", form, record, {
+            "transition": t.key, "from": source, "to": t.target, "comment": comment,
+            "user": getattr(actor.user, "username", None)})
     try:
         session.commit()
     except (StaleDataError, DBAPIError, SQLAlchemyError):

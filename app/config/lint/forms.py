@@ -18,6 +18,7 @@ from app.config.lint.roles import RoleRules
 from app.config.lint.sections import SectionRules
 from app.config.lint.sla import SlaRules
 from app.config.lint.titles import TitleRules, placeholders
+from app.config.lint.webhooks import WebhookRules
 from app.config.lint.workflow import WorkflowRules
 from app.config.loader import RawConfig, keypath
 from app.config.source import LDict, format_path
@@ -53,7 +54,7 @@ RESERVED_FORM_KEYS = (
     "permission_model", "permission_view_model", "portal_index", "quick_search",
     "report", "reset_my_password", "reset_password",
     "role_model", "schema", "security", "team", "user_d_b_model", "user_group_model",
-    "user_info_edit", "util", "view_menu_model",
+    "user_info_edit", "util", "view_menu_model", "webhook_delivery",
 )
 
 
@@ -81,7 +82,7 @@ def index_counted(forms: list[FormSpec], dashboards: list[DashboardSpec],
 
 
 class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules, ComputedRules,
-             DashboardRules, AlertRules):
+             DashboardRules, AlertRules, WebhookRules):
     def __init__(self, raw: RawConfig) -> None:
         self.raw = raw
         self.problems: list[Problem] = []
@@ -113,11 +114,13 @@ class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules, Compu
         self.broken_forms = set(form_keys) - {f.key for f in forms}
         dashboards = self.build_dashboards(forms, roles)
         alerts = self.build_alerts(forms, roles)
+        webhooks = self.build_webhooks(forms)
         if self.problems:
             return None
         forms = index_counted(forms, dashboards, alerts)
         spec = PortalSpec(tuple(forms), tuple(categories), tuple(roles), calendar=calendar,
-                          dashboards=tuple(dashboards), alerts=tuple(alerts))
+                          dashboards=tuple(dashboards), alerts=tuple(alerts),
+                          webhooks=tuple(webhooks))
         return spec
 
     def unique_keys(self, items: list[LDict], what: str, hint: str) -> list[str]:
