@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import socket
 import threading
 from pathlib import Path
 
@@ -91,14 +92,14 @@ def test_a_receiver_that_is_down_gets_the_delivery_when_it_is_back(hooked, recei
     assert deliver(hooked, "2026-12-01 09:00") == 1
     [row] = outbox(hooked)
     assert (row.status, row.attempts, row.last_status) == ("pending", 1, None)
-    assert "ConnectionRefusedError" in row.last_error
+    assert json.loads(row.last_error) == {"code": "refused"}
     assert at("2026-12-01 09:00:24") <= row.next_attempt_at <= at("2026-12-01 09:00:36")
     assert deliver(hooked, "2026-12-01 09:00:20") == 0  # not due yet
     assert deliver(hooked, "2026-12-01 09:00:40") == 1  # due, still down: 1 min or so
     [row] = outbox(hooked)
     assert row.attempts == 2
     assert at("2026-12-01 09:01:28") <= row.next_attempt_at <= at("2026-12-01 09:01:52")
-    assert [h["error"] is not None for h in row.attempts_log()] == [True, True]
+    assert [h["error"] for h in row.attempts_log()] == [{"code": "refused"}] * 2
     receiver.start()
     assert deliver(hooked, "2026-12-01 09:05") == 1
     assert deliver(hooked, "2026-12-01 10:00") == 0
@@ -142,7 +143,7 @@ def test_a_refusing_receiver_fails_at_once_and_an_admin_retry_sends_it_again(hoo
     deliver(hooked, "2026-12-01 09:00")
     [row] = outbox(hooked)
     assert (row.status, row.attempts, row.last_status, row.last_error, row.last_response) == (
-        "failed", 1, 400, "HTTP 400 Bad Request", '{"error": "unknown field"}')
+        "failed", 1, 400, '{"code": "http", "status": 400}', '{"error": "unknown field"}')
     receiver.status, receiver.answer = 200, {"ok": True}
     with time_machine.travel(at("2026-12-03 09:00"), tick=False), hooked.app_context():
         session = hooked.appbuilder.session
@@ -171,8 +172,21 @@ def test_a_missing_secret_is_recorded_and_retried(hooked, receiver, monkeypatch)
     deliver(hooked, "2026-12-01 09:00")
     [row] = outbox(hooked)
     assert (row.status, row.last_error) == (
-        "pending", "environment variable TEST_HOOK_SECRET (the hook's secret) is not set")
+        "pending", '{"code": "env_missing", "name": "TEST_HOOK_SECRET"}')
     assert receiver.received == []
+
+
+def test_a_receiver_that_does_not_answer_is_a_timeout_retried(hooked, receiver, monkeypatch):
+    monkeypatch.setitem(hooked.config, "PORTAL_WEBHOOK_TIMEOUT", 0.3)
+    with socket.socket() as silent:  # accepts connections (the backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        monkeypatch.setenv("TEST_HOOK_URL", f"http://127.0.0.1:{silent.getsockname()[1]}/hook")
+        complaint(hooked, "2026-12-01 09:00")
+        deliver(hooked, "2026-12-01 09:00")
+    [row] = outbox(hooked)
+    assert (row.status, row.attempts, row.last_status, row.last_error) == (
+        "pending", 1, None, '{"code": "timeout", "seconds": 0.3}')
 
 
 def test_backoff_doubles_up_to_an_hour():

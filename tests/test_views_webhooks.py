@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.audit.log import AuditEvent
 from app.outbox.deliver import deliver_due
+from app.outbox.model import OutboxMessage
 from app.portal import portal_of
 from tests.support.app import login
 from tests.support.sla import at, complaint
@@ -24,12 +25,22 @@ def hooked(make_app, tmp_path_factory):
     return make_app(hook_config(tmp_path_factory.mktemp("hooks")))
 
 
-def cells(page: str, table: str) -> list[list[str]]:
+def cells(page: str, table: str, labels: bool = False) -> list[list[str]]:
+    """The body rows' cells as text; with `labels`, each as "data-label: text" (what a phone
+    shows: portal.css turns the rows into cards)."""
     found = re.search(rf'<table[^>]*id="{table}".*?</table>', page, re.S)
     assert found, table
-    return [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>",
-                                                                    row, re.S)]
-            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", found.group(0), re.S)[1:]]
+    head, body = found.group(0).split("</thead>")
+    assert "<thead>" in head and "<tbody>" in body
+    return [[(f"{label}: " if labels else "") + re.sub(r"<[^>]+>", "", text).strip()
+             for label, text in re.findall(r'<td(?: data-label="([^"]*)")?[^>]*>(.*?)</td>',
+                                           row, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+
+
+def text_of(page: str, element: str) -> str:
+    found = re.search(rf'<(\w+)[^>]*id="{element}"[^>]*>(.*?)</\1>', page, re.S)
+    return re.sub(r"<[^>]+>", "", found.group(2)).strip() if found else ""
 
 
 def test_admins_see_deliveries_and_send_a_failed_one_again(hooked, monkeypatch):
@@ -47,21 +58,26 @@ def test_admins_see_deliveries_and_send_a_failed_one_again(hooked, monkeypatch):
     login(client, "admin")
     page = client.get("/webhooks/").get_data(as_text=True)
     assert "推送记录" in page
-    [line] = cells(page, "webhook-deliveries")
-    assert line[:6] == ["2026-12-01 09:00:00", "客户系统", "新建记录", f"投诉登记 #{record.id}",
-                        "失败", "2"]
-    assert line[6].startswith("ConnectionRefusedError")
+    assert cells(page, "webhook-deliveries", labels=True) == [[
+        "排队时间: 2026-12-01 09:00:00", "推送: 客户系统", "事件: 新建记录",
+        f"记录号: 投诉登记 #{record.id}", "状态: 失败", "尝试次数: 2",
+        "最近错误: 无法连接接收方（连接被拒绝）"]]
     assert cells(client.get("/webhooks/?status=delivered").get_data(as_text=True),
                  "webhook-deliveries") == [["暂无推送记录。"]]
     assert len(cells(client.get("/webhooks/?hook=crm&form=complaint&status=failed")
                      .get_data(as_text=True), "webhook-deliveries")) == 1
     assert client.get("/webhooks/?before=x&status=nope").status_code == 200
     show = client.get(f"/webhooks/{row.id}").get_data(as_text=True)
-    body = re.search(r'<pre id="webhook-body"[^>]*>(.*?)</pre>', show, re.S).group(1)
+    body = re.search(r'<pre[^>]*id="webhook-body"[^>]*>(.*?)</pre>', show, re.S).group(1)
     assert json.loads(body.replace("&#34;", '"').replace("&quot;", '"'))["delivery_id"] == \
         row.delivery_id
-    assert [a[1:3] for a in cells(show, "webhook-attempts")][0][0] == ""
-    assert len(cells(show, "webhook-attempts")) == 2 and "重新发送" in show
+    assert text_of(show, "webhook-error") == "无法连接接收方（连接被拒绝）"
+    assert "webhook-error-detail" not in show and "webhook-response" not in show
+    assert "<th>接收方原文</th><td>—</td>" in show
+    attempts = cells(show, "webhook-attempts", labels=True)
+    assert [a[1:] for a in attempts] == [["响应码: —", f"耗时（毫秒）: {a[2].split()[-1]}",
+                                          "错误: 无法连接接收方（连接被拒绝）"] for a in attempts]
+    assert len(attempts) == 2 and "重新发送" in show
     token = re.search(r'name="csrf_token" value="([^"]+)"', show).group(1)
     before = dt.datetime.now()
     done = client.post(f"/webhooks/{row.id}/retry", data={"csrf_token": token},
@@ -86,6 +102,7 @@ def test_admins_see_deliveries_and_send_a_failed_one_again(hooked, monkeypatch):
     assert "Webhook deliveries" in page and "Record created" in table
     label = portal_of(hooked).spec.form("complaint").label.en
     assert f"{label} #{record.id}" in table and "Waiting to be sent" in table
+    assert "Could not connect to the receiver (connection refused)" in table
     assert not re.search(r"[\u4e00-\u9fff\uff00-\uffef]", re.sub(r"<[^>]+>", " ", table))
 
 
@@ -95,3 +112,47 @@ def test_others_are_refused(hooked):
         login(client, user)
         assert client.get("/webhooks/").status_code == 403
         assert client.post("/webhooks/1/retry").status_code in (400, 403)
+
+
+def test_a_robot_refusal_is_a_sentence_and_its_answer_is_quoted_on_the_delivery(hooked):
+    clear_outbox(hooked)
+    complaint(hooked, "2026-12-01 09:00")
+    answer = '{"errcode": 93000, "errmsg": "invalid webhook url, hint: [1733]"}'
+    with hooked.app_context():
+        session = hooked.appbuilder.session
+        row = session.scalars(select(OutboxMessage)).one()
+        row.attempts, row.last_status, row.last_response = 1, 200, answer
+        row.last_error = json.dumps({"code": "robot", "errcode": 93000,
+                                     "errmsg": "invalid webhook url, hint: [1733]"})
+        row.history = json.dumps([{"at": "2026-12-01T09:00:00", "status": 200, "ms": 12,
+                                   "error": json.loads(row.last_error)}])
+        session.commit()
+        pk = row.id
+    client = hooked.test_client()
+    login(client, "admin")
+    sentence = "群机器人拒绝了消息（错误码 93000）"
+    listed = client.get("/webhooks/").get_data(as_text=True)
+    assert cells(listed, "webhook-deliveries")[0][6] == sentence
+    assert "invalid webhook url" not in listed
+    show = client.get(f"/webhooks/{pk}").get_data(as_text=True)
+    assert text_of(show, "webhook-error") == sentence
+    assert "webhook-error-detail" not in show  # the robot's words: in its answer, quoted
+    assert text_of(show, "webhook-response").replace("&#34;", '"') == answer
+    assert cells(show, "webhook-attempts") == [["2026-12-01 09:00:00", "200", "12", sentence]]
+    client.get("/lang/en")
+    show = client.get(f"/webhooks/{pk}").get_data(as_text=True)
+    english = "The group robot refused the message (error code 93000)"
+    assert text_of(show, "webhook-error") == english
+    assert cells(show, "webhook-attempts", labels=True)[0][3] == f"Error: {english}"
+    assert "<th>Receiver's answer</th>" in show and "Error in its own words" not in show
+    with hooked.app_context():
+        session = hooked.appbuilder.session
+        session.get(OutboxMessage, pk).last_error = json.dumps(
+            {"code": "tls", "detail": "certificate verify failed"})
+        session.commit()
+    client.get("/lang/zh")
+    assert "certificate" not in client.get("/webhooks/").get_data(as_text=True)
+    show = client.get(f"/webhooks/{pk}").get_data(as_text=True)
+    assert text_of(show, "webhook-error") == "与接收方的安全连接（HTTPS）失败"
+    assert "<th>错误原文</th>" in show
+    assert text_of(show, "webhook-error-detail") == "certificate verify failed"

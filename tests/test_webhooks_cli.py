@@ -35,8 +35,9 @@ def test_run_sends_what_is_due_and_list_shows_it(make_app, tmp_path, receiver, m
                             "pending attempts=0\n")
     assert down.exit_code == 0, down.output
     assert down.output == "1 message(s) attempted; now 1 pending, 0 delivered, 0 failed\n"
-    assert listed.output.startswith(f"2026-12-01 09:00:00 crm created complaint#{record.id} "
-                                    "pending attempts=1 error=ConnectionRefusedError")
+    assert listed.output == (f"2026-12-01 09:00:00 crm created complaint#{record.id} "
+                                    "pending attempts=1 error=Could not connect to the "
+                                    "receiver (connection refused) [refused]\n")
     monkeypatch.setenv("TEST_HOOK_URL", receiver.url)
     with time_machine.travel(at("2026-12-01 09:10"), tick=False):
         sent = run_flask(second, "portal", "webhooks", "run")

@@ -85,7 +85,7 @@ def test_a_robot_refusal_in_a_200_answer_is_a_failure_retried(robots, receiver):
     deliver(robots, "2026-12-01 09:00")
     rows = outbox(robots)
     assert {(r.status, r.last_status, r.last_error) for r in rows} == {
-        ("pending", 200, "errcode 310000: sign not match")}
+        ("pending", 200, '{"code": "robot", "errcode": 310000, "errmsg": "sign not match"}')}
     assert json.loads(rows[0].last_response) == receiver.answer
 
 
@@ -97,5 +97,5 @@ def test_a_hook_no_longer_configured_fails_its_deliveries(robots, receiver, make
     deliver(without, "2026-12-01 09:00")
     rows = {r.target: r for r in outbox(robots)}
     assert (rows["wecom_group"].status, rows["wecom_group"].last_error) == (
-        "failed", "hook 'wecom_group' is no longer configured")
+        "failed", '{"code": "hook_gone", "hook": "wecom_group"}')
     assert rows["ding_group"].status == "delivered"

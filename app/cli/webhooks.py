@@ -7,12 +7,24 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import ScriptInfo
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.cli.base import load_app, pass_info
 from app.outbox.deliver import deliver_due, purge
+from app.outbox.errors import describe, detail, loads
 from app.outbox.model import STATUSES, OutboxMessage
 from app.webhooks.send import CHANNEL
+
+
+def _error(stored: str) -> str:
+    """A stored failure as the English sentence of the screens, then its code and what the
+    other side said: `… (connection refused) [refused]`, `… [robot] invalid webhook url`."""
+    failure = loads(stored) or {}
+    with force_locale("en"):
+        sentence = describe(failure)
+    said = failure.get("errmsg") or detail(failure)
+    return f"{sentence} [{failure.get('code')}]" + (f" {said}" if said else "")
 
 
 @click.group("webhooks")
@@ -62,7 +74,7 @@ def webhooks_list(info: ScriptInfo, status: str | None, hook: str | None, limit:
             if row.last_status is not None:
                 line += f" http={row.last_status}"
             if row.status != "delivered" and row.last_error:
-                line += f" error={row.last_error}"
+                line += f" error={_error(row.last_error)}"
             click.echo(line)
         if not rows:
             click.echo("no deliveries")

@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from app.outbox.errors import Failure, dumps, failure
 from app.outbox.model import DELIVERED, FAILED, HISTORY, PENDING, OutboxMessage
 
 BASE_DELAY = 30  # seconds before the first retry; doubled each time
@@ -39,7 +40,7 @@ class Outcome:
     ok: bool
     status: int | None = None  # the receiver's HTTP status
     response: str = ""  # the start of its answer
-    error: str = ""
+    error: Failure | None = None  # why not, in no language (app/outbox/errors.py)
     permanent: bool = False  # retrying cannot help: failed at once
 
 
@@ -90,11 +91,11 @@ def claim(session: Session, now: dt.datetime) -> Any:
 def _send(row: Any) -> Outcome:
     sender = SENDERS.get(row.channel)
     if sender is None:
-        return Outcome(False, error=f"no sender for channel '{row.channel}'")
+        return Outcome(False, error=failure("no_sender", channel=row.channel))
     try:
         return sender(row)
     except Exception as exc:  # noqa: BLE001 - recorded on the row, retried
-        return Outcome(False, error=f"{type(exc).__name__}: {exc}"[:500])
+        return Outcome(False, error=failure("other", detail=f"{type(exc).__name__}: {exc}"))
 
 
 def record(session: Session, row: Any, outcome: Outcome, started: dt.datetime,
@@ -104,10 +105,10 @@ def record(session: Session, row: Any, outcome: Outcome, started: dt.datetime,
     attempts = row.attempts + 1
     history = (json.loads(row.history) if row.history else []) + [{
         "at": started.isoformat(timespec="seconds"), "status": outcome.status,
-        "error": outcome.error or None, "ms": ms}]
+        "error": outcome.error or None, "ms": ms}]  # the failure itself, not its JSON
     values: dict[str, Any] = {
         "attempts": attempts, "leased_until": None, "last_status": outcome.status,
-        "last_error": outcome.error[:500] or None,
+        "last_error": dumps(outcome.error),
         "last_response": outcome.response[:500] or None, "last_duration_ms": ms,
         "history": json.dumps(history[-HISTORY:], ensure_ascii=False)}
     if outcome.ok:

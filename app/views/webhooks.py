@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from app.audit import log as audit
 from app.outbox.deliver import retry
+from app.outbox.errors import describe, detail, loads
 from app.outbox.model import FAILED, STATUSES, OutboxMessage
 from app.portal import portal_of
 from app.webhooks.send import CHANNEL
@@ -38,12 +39,15 @@ class WebhookDeliveryView(BaseView):
     default_view = "list"
 
     def names(self) -> dict[str, Any]:
-        """What the templates show for keys: hooks' and forms' labels, event and status words."""
+        """What the templates show for keys: hooks' and forms' labels, event and status words,
+        and a stored failure (app/outbox/errors.py) as a sentence and its quoted text."""
         spec = portal_of().spec
         return {"hooks": {h.key: h.label.get() for h in spec.webhooks},
                 "forms": {f.key: f.label.get() for f in spec.forms},
                 "events": {k: str(v) for k, v in EVENT_LABELS.items()},
-                "statuses": {k: str(v) for k, v in STATUS_LABELS.items()}}
+                "statuses": {k: str(v) for k, v in STATUS_LABELS.items()},
+                "error_text": lambda stored: describe(loads(stored)),
+                "error_detail": lambda stored: detail(loads(stored))}
 
     @expose("/")
     @has_access

@@ -15,10 +15,12 @@ import time
 import urllib.error
 import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app
 
 from app.outbox.deliver import Outcome, register_sender
+from app.outbox.errors import Failure, failure, from_exception
 from app.portal import portal_of
 from app.spec import WebhookSpec
 from app.webhooks.signing import dingtalk_url, portal_signature
@@ -33,16 +35,17 @@ def _env(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
-def request_for(hook: WebhookSpec, row: Any, now: float) -> tuple[str, dict[str, str]] | str:
+def request_for(hook: WebhookSpec, row: Any, now: float
+                ) -> tuple[str, dict[str, str]] | Failure:
     """(url, headers) for one attempt, or why it cannot be made."""
     url = hook.url or _env(hook.url_env or "")
     if not url:
-        return f"environment variable {hook.url_env} (the hook's URL) is not set"
+        return failure("env_missing", name=hook.url_env)
     if not url.startswith(("http://", "https://")):
-        return f"environment variable {hook.url_env} is not an http:// or https:// URL"
+        return failure("env_not_url", name=hook.url_env)
     secret = _env(hook.secret_env) if hook.secret_env else None
     if hook.secret_env and not secret:
-        return f"environment variable {hook.secret_env} (the hook's secret) is not set"
+        return failure("env_missing", name=hook.secret_env)
     stamp = int(now)
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
                "X-Portal-Event": row.event, "X-Portal-Delivery": row.delivery_id,
@@ -54,27 +57,28 @@ def request_for(hook: WebhookSpec, row: Any, now: float) -> tuple[str, dict[str,
     return url, headers
 
 
-def robot_error(hook: WebhookSpec, text: str) -> str:
-    """A robot's refusal in a 200 answer ({"errcode": n, "errmsg": …}); '' when accepted."""
+def robot_error(hook: WebhookSpec, text: str) -> Failure | None:
+    """A robot's refusal in a 200 answer ({"errcode": n, "errmsg": …}); None when accepted."""
     if hook.format == "json":
-        return ""
+        return None
     try:
         answer = json.loads(text)
     except ValueError:
-        return "the robot's answer is not JSON"
+        answer = None
     code = answer.get("errcode") if isinstance(answer, dict) else None
+    if not isinstance(code, int) or isinstance(code, bool):
+        return failure("not_json")
     if code == 0:
-        return ""
-    return f"errcode {code}: {answer.get('errmsg', '') if isinstance(answer, dict) else ''}"
+        return None
+    return failure("robot", errcode=code, errmsg=str(answer.get("errmsg") or ""))
 
 
 def send(row: Any) -> Outcome:
     hook = portal_of().spec.webhook(row.target)
     if hook is None:
-        return Outcome(False, error=f"hook '{row.target}' is no longer configured",
-                       permanent=True)
+        return Outcome(False, error=failure("hook_gone", hook=row.target), permanent=True)
     prepared = request_for(hook, row, time.time())
-    if isinstance(prepared, str):
+    if isinstance(prepared, dict):
         return Outcome(False, error=prepared)
     url, headers = prepared
     timeout = current_app.config.get("PORTAL_WEBHOOK_TIMEOUT", 10)
@@ -85,11 +89,11 @@ def send(row: Any) -> Outcome:
     except urllib.error.HTTPError as exc:
         text = exc.read(EXCERPT * 4).decode("utf-8", "replace") if exc.fp else ""
         retry = exc.code in RETRIED_4XX or exc.code >= 500
-        return Outcome(False, exc.code, text[:EXCERPT], f"HTTP {exc.code} {exc.reason}",
+        return Outcome(False, exc.code, text[:EXCERPT], failure("http", status=exc.code),
                        permanent=not retry)
     except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return Outcome(False, error=f"{type(reason).__name__}: {reason}"[:500])
+        return Outcome(False, error=from_exception(exc, seconds=timeout,
+                                                   host=urlsplit(url).hostname))
     refused = robot_error(hook, text)
     if refused:
         return Outcome(False, status, text[:EXCERPT], refused)
