@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask_babel import gettext as _
 
 from app.portal import portal_of
 from app.views.api.endpoints import PortalModelApi
@@ -56,7 +57,7 @@ def build_document(app: Flask, lang: str, root: str = "") -> dict[str, Any]:
         paths.update(builder.paths())
         schemas.update(builder.schemas())
         tags.append(builder.tag())
-    name = str(app.config["APP_NAME"])
+    name = _(str(app.config["APP_NAME"]))  # as the navigation bar names the portal
     return {
         "openapi": VERSION,
         "info": {"title": f"{name} API", "version": "v1",

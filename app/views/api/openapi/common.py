@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 LOGIN = "/api/v1/security/login"
 BEARER = "bearerAuth"
 JSON = "application/json"
@@ -99,8 +101,8 @@ def refs(*codes_and_names: tuple[int, str]) -> dict[str, Any]:
 
 def login_path(minutes: int) -> dict[str, Any]:
     return {"post": {
-        "tags": ["security"], "operationId": "security_login", "security": [],
-        "summary": "Sign in: a bearer token",
+        "tags": ["security"], "operationId": "securityLogin", "security": [],
+        "summary": _("Sign in: a bearer token"),
         "description": (f"Exchanges a user name and password for an access token valid for "
                         f"{minutes} minutes (JWT). Sign-in attempts are throttled per user name "
                         "and per address (429), audited, and refused for disabled users "

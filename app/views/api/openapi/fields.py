@@ -121,7 +121,13 @@ def entered(field: FieldSpec, form_label: str | None = None) -> dict[str, Any]:
         schema = {"type": "integer", "minimum": 1, "maximum": INT_MAX}
     else:  # a type the registry gained later: described, not constrained
         schema = {}
-    return nullable(_describe(field, schema, form_label), not field.required)
+    _describe(field, schema, form_label)
+    if field.sensitive:
+        schema["description"] = " ".join(filter(None, (
+            schema.get("description"), "Sensitive: answers show it masked unless your role "
+            "may reveal it.")))
+        schema["x-sensitive"] = True
+    return nullable(schema, not field.required)
 
 
 def _describe(field: FieldSpec, schema: dict[str, Any], form_label: str | None) -> dict:
@@ -155,9 +161,7 @@ def answered(field: FieldSpec, reveal: list[str], form_label: str | None = None)
     """What the API answers for `field` (null when empty)."""
     t = field.type
     schema: dict[str, Any]
-    if field.stores_id:
-        schema = {"type": "integer"}
-    elif t in ("integer", "rating"):
+    if field.stores_id or t in ("integer", "rating"):
         schema = {"type": "integer"}
     elif t in ("decimal", "money"):
         pattern = r"^-?\d+$" if field.scale == 0 else rf"^-?\d+\.\d{{{field.scale}}}$"
@@ -214,9 +218,7 @@ def column(model: Any, key: str, label: str) -> dict[str, Any]:
         schema = {"type": "string", "pattern": DATETIME_OUT}
     elif isinstance(kind, Date):
         schema = {"type": "string", "format": "date"}
-    elif isinstance(kind, Numeric):
-        schema = {"type": "string"}
-    elif isinstance(kind, String):
+    elif isinstance(kind, Numeric | String):
         schema = {"type": "string"}
     else:
         schema = {}

@@ -17,11 +17,11 @@ PK = {"name": "pk", "in": "path", "required": True, "example": 1,
       "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 
 
-def query(schema_name: str, example: str) -> dict[str, Any]:
+def query(schema_name: str, rison: str, example: dict[str, Any]) -> dict[str, Any]:
     """The `q` parameter: a JSON (or Rison) object."""
     return {"name": "q", "in": "query", "required": False,
-            "description": f"A JSON object, or the same in Rison: e.g. `{example}`.",
-            "content": {JSON: {"schema": ref(schema_name)}}}
+            "description": f"A JSON object, or the same in Rison: e.g. `{rison}`.",
+            "content": {JSON: {"schema": ref(schema_name), "example": example}}}
 
 
 def granted(roles: tuple[RoleSpec, ...], form: str, action: str) -> list[str]:
@@ -43,7 +43,8 @@ class FormPaths:
            responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
         permission = self.permission(action)
         roles = ", ".join(permission["roles"]) or "none"
-        return {"tags": [self.form.key], "operationId": f"{self.form.key}_{op_id}",
+        return {"tags": [self.form.key],
+                "operationId": _camel(f"{self.form.key}_{op_id}", lower=True),
                 "summary": summary,
                 "description": f"{description}\n\nNeeds `{permission['permission']}` on "
                                f"`{permission['view']}` (roles: {roles}).",
@@ -63,8 +64,8 @@ class FormPaths:
                                "reveal them (then the answer is audited).",
                                {"200": answer("The page of records.", ref(s.name("List"))),
                                 **refs((400, "BadRequest"))},
-                               parameters=[query(s.name("ListQuery"),
-                                                 "(page:0,page_size:20)")]),
+                               parameters=[query(s.name("ListQuery"), "(page:0,page_size:20)",
+                                                 {"page": 0, "page_size": 20})]),
                 "post": self.op("add", "add", _("Add: %(form)s", form=label),
                                 "A new record, checked by the add screen's fields; left-out "
                                 "fields take their YAML defaults.",
@@ -78,7 +79,8 @@ class FormPaths:
                                "One record within your row scope.",
                                {"200": answer("The record.", ref(s.name("Show"))),
                                 **refs((400, "BadRequest"), (404, "NotFound"))},
-                               parameters=[query(s.name("ShowQuery"), "(keys:!(none))")]),
+                               parameters=[query(s.name("ShowQuery"), "(keys:!(none))",
+                                                 {"keys": ["none"]})]),
                 "put": self.op("edit", "edit", _("Change: %(form)s", form=label),
                                "Changes the fields sent (a record read and sent back is "
                                "fine: unchanged values, the system columns and masks are "
@@ -100,8 +102,8 @@ class FormPaths:
                                "rules, the search filters, your permissions.",
                                {"200": answer("The form's description.", ref(s.name("Info"))),
                                 **refs((400, "BadRequest"))},
-                               parameters=[query(s.name("InfoQuery"),
-                                                 "(keys:!(add_columns))")])},
+                               parameters=[query(s.name("InfoQuery"), "(keys:!(add_columns))",
+                                                 {"keys": ["add_columns"]})])},
         }
         if self.form.workflow is not None:
             out.update(self.workflow_paths())
@@ -178,5 +180,8 @@ class FormPaths:
                 "description": f"{self.form.label.get()}. {description}".strip()}
 
 
-def _camel(key: str) -> str:
-    return "".join(part.capitalize() for part in key.split("_"))
+def _camel(key: str, lower: bool = False) -> str:
+    """complaint_transition_not_accepted → ComplaintTransitionNotAccepted (lower: complaint…):
+    Swagger UI's deep links take no `_`, and code generators name methods after these."""
+    camel = "".join(part.capitalize() for part in key.split("_"))
+    return camel[:1].lower() + camel[1:] if lower else camel

@@ -113,15 +113,14 @@ class FormSchemas:
             schema.update(extra)
             if note:
                 schema["description"] = " ".join(filter(None, (schema.get("description"), note)))
-        who = fields.readonly_roles(self.form, field, self.spec.roles)
+        who = fields.readonly_roles(self.form, field, self.spec.roles) if readonly else []
         if who:
             schema["x-readonly-for-roles"] = who
-            if readonly:
-                schema["description"] = " ".join(filter(None, (
-                    schema.get("description"),
-                    f"Read-only for the roles {', '.join(who)} (a user is held to it when "
-                    "every role of theirs that may edit the form makes it read-only; admins "
-                    "never): a change is a 400.")))
+            schema["description"] = " ".join(filter(None, (
+                schema.get("description"),
+                f"Read-only for the roles {', '.join(who)} (a user is held to it when every "
+                "role of theirs that may edit the form makes it read-only; admins never): a "
+                "change is a 400.")))
         return schema
 
     # -- the q parameter -----------------------------------------------------------------------
