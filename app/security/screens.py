@@ -45,7 +45,8 @@ SCREENS = {
     "AuthDBView": _l("Sign-in page"), "LocaleView": _l("Language"),
     "LookupView": _l("Reference lookup"), "PortalIndexView": _l("Home page"),
     "PortalSecurityApi": _l("Sign-in API"), "QuickSearchView": _l("Quick search"),
-    "UtilView": _l("Back link"),
+    "UtilView": _l("Back link"), "ApiDocsView": _l("API documentation"),
+    "OpenApiView": _l("OpenAPI document (JSON)"),
     "DashboardView": _l("Dashboards"), "ReportView": _l("Reports"),
     "Dashboards": _l("Dashboards"),
 }

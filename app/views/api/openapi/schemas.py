@@ -15,8 +15,6 @@ from app.views.api.query import LIST_OPERATORS, MAX_FILTER_VALUES
 from app.views.guard import MAX_PAGE
 from app.views.workflow import COMMENT_MAX
 
-RELATION_OPERATORS = ("rel_o_m", "nrel_o_m")  # a reference or user: by the record's id
-
 
 def default_of(field: Any) -> tuple[dict[str, Any], str | None]:
     """A field's YAML default: a JSON `default` when it is a constant of the type; else
