@@ -14,7 +14,7 @@ from app.fieldtypes.masking import mask_email, mask_phone, mask_text
 from app.fieldtypes.registry import field_type
 from app.fieldtypes.validators import INT_MAX, INT_MIN
 from app.fieldtypes.values import DATETIME_FORMATS
-from app.spec import FieldSpec, FormSpec, RoleSpec
+from app.spec import ComputedSpec, FieldSpec, FormSpec, RoleSpec
 
 # What the API reads (app/fieldtypes/values.py: datetime_in) and writes (isoformat).
 DATETIME_IN = r"^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2})?$"
@@ -35,11 +35,11 @@ def nullable(schema: dict[str, Any], allowed: bool) -> dict[str, Any]:
     return schema
 
 
-def choice_text(field: FieldSpec | Any) -> str:
+def choice_text(field: FieldSpec | ComputedSpec) -> str:
     return "; ".join(f"`{c.value}`: {c.label.get()}" for c in field.choices)
 
 
-def choices_ext(field: FieldSpec | Any) -> list[dict[str, str]]:
+def choices_ext(field: FieldSpec | ComputedSpec) -> list[dict[str, str]]:
     return [{"value": c.value, "label": c.label.get()} for c in field.choices]
 
 
