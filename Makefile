@@ -1,5 +1,6 @@
 # Quick start:  make run   (portal on embedded SQLite)   |   make test   (whole suite)
-# Both build the front-end assets first (`make assets`: ECharts from npm, docs/third-party.md).
+# Both build the front-end assets first (`make assets`: ECharts and Swagger UI from npm,
+# docs/third-party.md).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -10,6 +11,7 @@ NPM    ?= npm
 NODE_STAMP := node_modules/.installed
 VENDOR := app/static/vendor
 ECHARTS := $(VENDOR)/echarts/echarts.min.js
+SWAGGER := $(VENDOR)/swagger-ui/swagger-ui-bundle.js
 
 .PHONY: run test test-sqlite test-postgres lint assets browser-deps proxy-deps bench bench-load \
         bench-load-faults bench-scale docs translations clean
@@ -38,7 +40,16 @@ $(ECHARTS): $(NODE_STAMP)
 	cp node_modules/zrender/LICENSE $(VENDOR)/echarts/LICENSE-zrender
 	cp node_modules/echarts/dist/echarts.min.js $(ECHARTS)
 
-assets: $(ECHARTS)
+# Swagger UI for the API page (/api-docs/, app/views/api/openapi/): its prebuilt bundle and
+# stylesheet, the licence of the libraries the bundle embeds, swagger-ui's LICENSE and NOTICE.
+$(SWAGGER): $(NODE_STAMP)
+	rm -rf $(VENDOR)/swagger-ui && mkdir -p $(VENDOR)/swagger-ui
+	cp node_modules/swagger-ui-dist/LICENSE node_modules/swagger-ui-dist/NOTICE \
+	   node_modules/swagger-ui-dist/swagger-ui.css \
+	   node_modules/swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt $(VENDOR)/swagger-ui/
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js $(SWAGGER)
+
+assets: $(ECHARTS) $(SWAGGER)
 
 run: $(STAMP) assets
 	$(PY) run.py

@@ -1,4 +1,4 @@
-"""The portal's own 403, 404 and 500 pages: the portal's layout (the menu, the user's menu, a
+"""The portal's own 403, 404, 405 and 500 pages: the portal's layout (the menu, the user's menu, a
 way back and home), in the request's language, where FAB and Werkzeug answered a bare English
 page ("Not Found") that left the user without a menu. Under /api/ the answer stays JSON
 ({"message"}). A 500 shows no traceback; Flask has logged it before the handler runs.
@@ -21,13 +21,14 @@ from app.i18n import api_language
 from app.security.headers import bind_url_adapter
 
 log = logging.getLogger(__name__)
-TITLES = {403: _l("No access"), 404: _l("Page not found"), 413: _l("Too large"),
-          500: _l("Something went wrong")}
+TITLES = {403: _l("No access"), 404: _l("Page not found"), 405: _l("Not allowed here"),
+          413: _l("Too large"), 500: _l("Something went wrong")}
 MESSAGES = {
     403: _l("Your role does not allow you to open this page. Ask an administrator if you "
             "need it."),
     404: _l("The page or record does not exist, or it is not among the records you may "
             "see."),
+    405: _l("This address does not take this kind of request (HTTP method)."),
     413: _l("What was sent is larger than the portal accepts; split the file into smaller "
             "files, or ask an administrator."),
     500: _l("The portal could not complete this request; the error has been logged. Please "

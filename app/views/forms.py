@@ -18,6 +18,7 @@ from app.records.labels import SYSTEM_LABELS, WORKFLOW_LABELS
 from app.security.access import ScopeFilter
 from app.spec import ComputedSpec, FieldSpec, FormSpec, forms_in_menu_order
 from app.views.api.endpoints import register_apis
+from app.views.api.openapi.views import register_openapi_views
 from app.views.audit import register_audit_views
 from app.views.base import PortalInterface, PortalModelView
 from app.views.cells import every_cell, yes_no
@@ -155,6 +156,7 @@ def register_views(appbuilder: Any, portal: Portal) -> None:
                 label=lazy(form.label), category=category.key,
                 category_icon=category.icon, category_label=lazy(category.label))
     register_apis(appbuilder, portal)  # /api/v1/<form key>/ (app/views/api/endpoints.py)
+    register_openapi_views(appbuilder)  # /api/v1/openapi.json, /api-docs/ (app/views/api/openapi)
     register_schema_view(appbuilder)
     register_team_view(appbuilder)
     register_search_view(appbuilder)  # /search/ (app/views/search.py)

@@ -50,8 +50,8 @@ RESERVED_NAMES = SYSTEM_COLUMNS + ("created_by", "changed_by", "metadata", "regi
 # <Key>View class names (a test compares this with the views an app registers) and the
 # /api/v1/menu/ and /api/v1/security/ paths.
 RESERVED_FORM_KEYS = (
-    "audit_event", "auth_d_b", "dashboard", "locale", "lookup", "menu", "my_work",
-    "permission_model", "permission_view_model", "portal_index", "quick_search",
+    "api_docs", "audit_event", "auth_d_b", "dashboard", "locale", "lookup", "menu", "my_work",
+    "open_api", "permission_model", "permission_view_model", "portal_index", "quick_search",
     "report", "reset_my_password", "reset_password",
     "role_model", "schema", "security", "team", "user_d_b_model", "user_group_model",
     "user_info_edit", "util", "view_menu_model", "webhook_delivery",

@@ -15,7 +15,9 @@ from app.db.unavailable import is_unavailable, unavailable_response
 from app.i18n import api_language
 from app.views.api.payload import ApiError
 
-PK = "/<int(max=2147483647):pk>"  # an INTEGER id; anything else is no record (404)
+# A record id: digits. Ids beyond an INTEGER column are no record (404, PortalModelApi._item):
+# `int(max=…)` made Werkzeug answer 405 for them, as the same path has several methods.
+PK = "/<int:pk>"
 
 
 def localized(f: Callable[..., Any]) -> Callable[..., Any]:

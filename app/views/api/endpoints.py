@@ -45,6 +45,7 @@ from app.views.api.payload import (
 from app.views.api.query import column_args, filter_args, key_args, order_args, page_args, read_q
 from app.views.api.workflow import WorkflowApiMixin
 from app.views.base import PortalInterface, PortalModelView
+from app.views.guard import INT_MAX
 from app.views.protect import ProtectedViewMixin, conflict_message
 
 LIST_KEYS = ("list_columns", "order_columns", "label_columns", "description_columns",
@@ -103,7 +104,7 @@ class PortalModelApi(WorkflowApiMixin, ModelRestApi):
         return self.__form__  # type: ignore[no-any-return]
 
     def _item(self, pk: int) -> Any:
-        item = self.datamodel.get(pk, self._base_filters)
+        item = self.datamodel.get(pk, self._base_filters) if pk <= INT_MAX else None
         if item is None:
             raise ApiError(404, _("Record not found."))
         return item
