@@ -128,11 +128,11 @@ def test_errors_are_listed_by_file_and_row_and_nothing_is_stored(app: Flask,
     result = invoke(app, "customer", str(path))
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"{path}:3 column '客户名称': 此项为必填项。",
-        f"{path}:3 column '联系电话': 请输入有效的电话号码：11 位手机号码，或如 010-12345678 的"
+        f"{path}:3 column A '客户名称': 此项为必填项。",
+        f"{path}:3 column B '联系电话': 请输入有效的电话号码：11 位手机号码，或如 010-12345678 的"
         "固定电话号码。",
-        f"{path}:3 column '电子邮箱': 请输入有效的电子邮箱地址。",
-        f"{path}:5 column '联系电话': a masked value (****) from an export without the right "
+        f"{path}:3 column D '电子邮箱': 请输入有效的电子邮箱地址。",
+        f"{path}:5 column B '联系电话': a masked value (****) from an export without the right "
         "to reveal it; enter the real value",
         "Error: 4 error(s) in 2 of 3 row(s); nothing was imported"]
     assert result.stdout == ""

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from openpyxl.utils import get_column_letter
 
 from app.portal import portal_of
 from tests.support.factories import make_record
@@ -76,7 +77,8 @@ def test_each_bad_value_is_named_with_the_api_message_and_nothing_is_stored(
     path = write(tmp_path, COLUMNS, [list(r.values()) for r in rows])
     before = (count(app), count(app, "portal_audit_event"))
     outcome, errors = run(app, path)
-    assert errors == [f"3 column '{column}': {message.format(*shop['zhang'])}"]
+    assert errors == [f"3 column {get_column_letter(COLUMNS.index(column) + 1)} '{column}': "
+                      f"{message.format(*shop['zhang'])}"]
     assert (outcome.rows, outcome.errors, outcome.bad_rows, outcome.stored) == (3, 1, 1, False)
     assert (count(app), count(app, "portal_audit_event")) == before
 
@@ -92,9 +94,9 @@ def test_duplicates_in_the_file_and_in_the_database_are_named(
             good_row() | {"序列号": twice["序列号"]}]
     before = count(app)
     outcome, errors = run(app, write(tmp_path, COLUMNS, [list(r.values()) for r in rows]))
-    assert errors == ["3 column '序列号': 该值已被其他记录使用。",
-                      "5 column '序列号': the same value as row 2 of this file",
-                      "6 column '序列号': the same value as row 4 of this file"]
+    assert errors == ["3 column A '序列号': 该值已被其他记录使用。",
+                      "5 column A '序列号': the same value as row 2 of this file",
+                      "6 column A '序列号': the same value as row 4 of this file"]
     assert count(app) == before
 
 
@@ -119,7 +121,8 @@ def test_extra_cells_are_refused_and_short_rows_are_blank(shop: dict[str, Any],
                                               "多余"], [serial(), "王五"]])
     _, errors = run(app, path)
     assert errors == ["2: 6 cells, but the header names only 5 columns",
-                      "3 column '购买日期': 此项为必填项。", "3 column '购买渠道': 此项为必填项。"]
+                      "3 column C '购买日期': 此项为必填项。",
+                      "3 column D '购买渠道': 此项为必填项。"]
 
 
 
@@ -135,9 +138,9 @@ def test_a_record_is_found_by_a_date_it_is_displayed_by(shop: dict[str, Any],
             [serial(), "王五", "2026-01-05", "门店", "2026-02-30"]]
     _, errors = run(app, write(tmp_path, HEADER + ["上门服务"], rows))
     assert errors == [
-        f"3 column '上门服务': '2026-02-01' names 2 上门服务 records (#{twice[0].id}, "
+        f"3 column E '上门服务': '2026-02-01' names 2 上门服务 records (#{twice[0].id}, "
         f"#{twice[1].id}); enter the one meant by its id, e.g. #{twice[0].id}",
-        "4 column '上门服务': no 上门服务 record '2026-02-30' (looked up by 上门日期 or id, "
+        "4 column E '上门服务': no 上门服务 record '2026-02-30' (looked up by 上门日期 or id, "
         "e.g. #12)"]
     outcome, errors = run(app, write(tmp_path, HEADER + ["上门服务"], rows[:1]))
     assert errors == [] and stored(app, first)["visit_id"] == once.id

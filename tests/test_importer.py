@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from app.transfer.importer import CsvFile, ImportRefused, detect_encoding
+from app.transfer.sources import CsvFile, ImportRefused, detect_encoding
 from tests.support.importer import (
     COLUMNS,
     HEADER,
@@ -210,7 +210,7 @@ def test_a_late_error_undoes_the_rows_already_written(
     path = write(tmp_path, COLUMNS, [list(r.values()) for r in rows])
     before = (count(app), count(app, "portal_audit_event"))
     outcome, errors = run(app, path)
-    assert errors == ["9 column '数量': 请输入 1 到 10 之间的数字。"]
+    assert errors == ["9 column K '数量': 请输入 1 到 10 之间的数字。"]
     assert (count(app), count(app, "portal_audit_event")) == before
     outcome, errors = run(app, write(tmp_path, COLUMNS, [list(r.values()) for r in rows[:7]]))
     assert outcome.stored and count(app) == before[0] + 7

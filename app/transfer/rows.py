@@ -1,4 +1,5 @@
-"""One CSV row of an import → the REST API's JSON values → the API's own form, validated.
+"""One row of an imported file (CSV or XLSX, app/transfer/sources.py) → the REST API's JSON
+values → the API's own form, validated.
 
 Cells are read in the formats the portal's CSV export writes (and Chinese Excel re-saves):
 choice keys or labels (zh or en), 是/否, 2026-01-15 or 2026/1/15, ¥1,234.50, a referenced
@@ -27,6 +28,7 @@ from app.fieldtypes.values import choice_names, fold, iso_date
 from app.portal import portal_of
 from app.records.forms import comparable, default_value, formdata, record_form, validate
 from app.spec import FieldSpec, FormSpec
+from app.transfer.sources import RefusedCell
 
 CACHE_LIMIT = 50_000  # looked-up reference values remembered
 ID_RE = re.compile(r"#?(\d{1,10})")
@@ -37,7 +39,7 @@ class CellRefused(ValueError):
 
 
 class RowChecker:
-    """One CSV row → the API's JSON values → the API's form, validated."""
+    """One row of cell texts → the API's JSON values → the API's form, validated."""
 
     def __init__(self, form: FormSpec, columns: list[FieldSpec | None], user: Any) -> None:
         portal = portal_of()
@@ -71,7 +73,9 @@ class RowChecker:
             errors[""] = [f"{len(cells)} cells, but the header names only "
                           f"{len(self.columns)} columns"]
         for spec_field, text in zip(self.columns, cells, strict=False):
-            if spec_field is not None:
+            if spec_field is not None and isinstance(text, RefusedCell):
+                errors[spec_field.key] = [text.problem]  # a formula: no value to check
+            elif spec_field is not None:
                 try:
                     values[spec_field.key] = self.value(spec_field, text.strip())
                 except CellRefused as exc:
