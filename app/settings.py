@@ -114,6 +114,10 @@ def build_settings(instance_path: str, overrides: dict[str, Any] | None = None) 
         # Seconds a dashboard page's figures are kept per (dashboard, period, scope); 0: off.
         "PORTAL_DASHBOARD_CACHE_SECONDS": _count(
             "PORTAL_DASHBOARD_CACHE_SECONDS", env.get("PORTAL_DASHBOARD_CACHE_SECONDS", "60")),
+        # Rows an export of a list may hold (CSV and XLSX): Excel's sheet limit less the
+        # header by default; a larger list is refused with its count (app/views/export.py).
+        "PORTAL_EXPORT_MAX_ROWS": _count(
+            "PORTAL_EXPORT_MAX_ROWS", env.get("PORTAL_EXPORT_MAX_ROWS", "1048575")),
         # Auditing is always on; only a benchmark's override turns it off (no env variable).
         "PORTAL_AUDIT": True,
         # Passwords, login throttling, sessions, JWT (app/security/manager.py; README, Settings).
