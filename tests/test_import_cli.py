@@ -132,8 +132,8 @@ def test_errors_are_listed_by_file_and_row_and_nothing_is_stored(app: Flask,
         f"{path}:3 column B '联系电话': 请输入有效的电话号码：11 位手机号码，或如 010-12345678 的"
         "固定电话号码。",
         f"{path}:3 column D '电子邮箱': 请输入有效的电子邮箱地址。",
-        f"{path}:5 column B '联系电话': a masked value (****) from an export without the right "
-        "to reveal it; enter the real value",
+        f"{path}:5 column B '联系电话': 这是导出时被遮盖的值（****，导出人无权查看原值）；"
+        "请填写真实的值",
         "Error: 4 error(s) in 2 of 3 row(s); nothing was imported"]
     assert result.stdout == ""
     assert last_id(app, "customer") == start and last_event(app) == event
