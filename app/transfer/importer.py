@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from flask import current_app
@@ -253,6 +254,8 @@ def preview_row(checker: RowChecker, wtform: Any) -> dict[str, str]:
         value = wtform[key].data
         if isinstance(value, list):  # a multiple choice
             value = ",".join(value)
+        elif isinstance(value, Decimal):  # as it will be stored: 1234.5 → 1234.50
+            value = value.quantize(Decimal(1).scaleb(-spec_field.scale))
         out[spec_field.label.get()] = "" if value is None or value == "" else str(
             field_type(spec_field.type).export(spec_field)(value))
     return out

@@ -175,8 +175,9 @@ def cell_text(cell: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, dt.datetime):
-        fmt = str(getattr(cell, "number_format", "") or "").lower()
-        if value.time() == dt.time() and "h" not in fmt:
+        if value.microsecond:  # a time kept as a fraction of a day: to the nearest second
+            value = (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
+        if value.time() == dt.time():  # a date (a date and time field takes its midnight)
             return value.date().isoformat()
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):
