@@ -34,7 +34,8 @@ REQUIRED_MARK = " *"
 WORDS: dict[str, dict[str, str]] = {
     "zh": {"data": "数据", "help": "说明", "column": "列", "field": "字段", "rules": "规则",
            "example": "示例", "required": "必填", "optional": "选填", "unique": "不可重复",
-           "length": "长度 {lo} 到 {hi} 个字符", "range": "取值 {lo} 到 {hi}",
+           "length": "长度 {lo} 到 {hi} 个字符", "at_most": "最多 {hi} 个字符",
+           "at_least": "至少 {lo} 个字符", "range": "取值 {lo} 到 {hi}",
            "choices": "可选值：{values}", "many": "可多选，用“、”分隔",
            "pattern": "格式：{message}", "date": "日期，如 2026-01-15",
            "datetime": "日期时间，如 2026-01-15 09:30:00",
@@ -48,7 +49,8 @@ WORDS: dict[str, dict[str, str]] = {
     "en": {"data": "Data", "help": "Instructions", "column": "Column", "field": "Field",
            "rules": "Rules", "example": "Example", "required": "required",
            "optional": "optional", "unique": "must be unique",
-           "length": "{lo} to {hi} characters", "range": "from {lo} to {hi}",
+           "length": "{lo} to {hi} characters", "at_most": "at most {hi} characters",
+           "at_least": "at least {lo} characters", "range": "from {lo} to {hi}",
            "choices": "one of: {values}", "many": "several allowed, separated by 、 or ,",
            "pattern": "format: {message}", "date": "a date, e.g. 2026-01-15",
            "datetime": "a date and time, e.g. 2026-01-15 09:30:00",
@@ -126,9 +128,10 @@ def rules(spec: FieldSpec, lang: str, words: dict[str, str]) -> str:
              else words["optional"]]
     if spec.unique:
         parts.append(words["unique"])
-    if spec.min_length is not None or spec.max_length is not None:
-        parts.append(words["length"].format(lo=spec.min_length or 0,
-                                            hi=spec.max_length or "∞"))
+    if spec.min_length or spec.max_length:
+        size = ("length" if spec.min_length and spec.max_length
+                else "at_most" if spec.max_length else "at_least")
+        parts.append(words[size].format(lo=spec.min_length, hi=spec.max_length))
     if spec.min is not None or spec.max is not None:
         parts.append(words["range"].format(lo=_number(spec.min, "-∞"),
                                            hi=_number(spec.max, "∞")))
