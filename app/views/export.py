@@ -152,8 +152,12 @@ class ExportViewMixin:
                    if kinds[c] == "decimal"}
         widths = [8] + [30 if kinds[c] == "text" else 16 for c in columns[1:]]
         writer = XlsxWriter(form.label.get(), header, widths, formats)
-        for row in items:
-            writer.append([self.xlsx_cell(row, c, kinds[c], clear) for c in columns])
+        try:
+            for row in items:
+                writer.append([self.xlsx_cell(row, c, kinds[c], clear) for c in columns])
+        except BaseException:  # the download was cut off (GeneratorExit) or failed
+            writer.discard()
+            raise
         yield from writer.chunks()
 
     def _masked(self, row: Any, column: str, clear: list[str]) -> str | None:
