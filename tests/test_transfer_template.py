@@ -113,3 +113,14 @@ def test_the_template_needs_the_right_to_add_and_the_list_links_it(app: Flask) -
     assert 'href="/complaintview/export/?_flt_0_product_name=x"' in page
     assert 'href="/complaintview/export/?format=xlsx&amp;_flt_0_product_name=x"' in page
     assert "导出 Excel" in page
+
+
+def test_a_list_address_with_its_own_format_argument_still_links_both_exports(
+        app: Flask) -> None:
+    supervisor = app.test_client()
+    login(supervisor, "supervisor")
+    page = supervisor.get("/complaintview/list/?format=pdf")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'href="/complaintview/export/"' in text
+    assert 'href="/complaintview/export/?format=xlsx"' in text
