@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import log as audit
 from app.db.titles import reference_loaders
+from app.db.users import request_user
 from app.fieldtypes.registry import mask
 from app.fieldtypes.spreadsheet import to_csv_cell
 from app.portal import portal_of
@@ -112,9 +113,7 @@ class ExportViewMixin:
         the page's language)."""
         lang = request.args.get("lang") or current_lang()
         lang = "en" if lang == "en" else "zh"
-        from flask_login import current_user
-
-        body = build_template(self.__form__, lang, getattr(current_user, "username", None))
+        body = build_template(self.__form__, lang, getattr(request_user(), "username", None))
         name = f"{self.__form__.key}-template-{lang}.xlsx"
         return Response(body, mimetype=XLSX_TYPE, headers={
             "Content-Disposition": f"attachment; filename={name}"})
