@@ -14,7 +14,7 @@ ECHARTS := $(VENDOR)/echarts/echarts.min.js
 SWAGGER := $(VENDOR)/swagger-ui/swagger-ui-bundle.js
 
 .PHONY: run test test-sqlite test-postgres lint assets browser-deps proxy-deps bench bench-load \
-        bench-load-faults bench-scale docs translations clean
+        bench-load-faults bench-scale bench-transfer docs translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -109,6 +109,11 @@ bench-load-faults: $(BENCH_STAMP)
 # Add 1M with BENCH_SCALE_ARGS="--sizes 1k,100k,1m" (seeded once in minutes, then reused).
 bench-scale: $(STAMP)
 	$(PY) benchmarks/scale.py $(BENCH_SCALE_ARGS)
+
+# Not in CI: an XLSX export of 1,000,000 rows (memory at 10k/100k/1M) and an import of
+# 100,000 rows on SQLite and PostgreSQL ($(PG_URL), a throwaway schema); a few minutes.
+bench-transfer: $(STAMP)
+	$(PY) benchmarks/transfer.py --pg-url $(PG_URL)
 
 docs: $(STAMP)
 	$(PY) -m app.config.docs --write

@@ -129,6 +129,10 @@ def build_settings(instance_path: str, overrides: dict[str, Any] | None = None) 
         # Seconds a webhook's receiver has to answer (app/webhooks/send.py).
         "PORTAL_WEBHOOK_TIMEOUT": _count(
             "PORTAL_WEBHOOK_TIMEOUT", env.get("PORTAL_WEBHOOK_TIMEOUT", "10")),
+        # Rows an export of a list may hold (CSV and XLSX): Excel's sheet limit less the
+        # header by default; a larger list is refused with its count (app/views/export.py).
+        "PORTAL_EXPORT_MAX_ROWS": _count(
+            "PORTAL_EXPORT_MAX_ROWS", env.get("PORTAL_EXPORT_MAX_ROWS", "1048575")),
         # Auditing is always on; only a benchmark's override turns it off (no env variable).
         "PORTAL_AUDIT": True,
         # Passwords, login throttling, sessions, JWT (app/security/manager.py; README, Settings).

@@ -84,8 +84,8 @@ def test_a_staffer_fixes_two_bad_rows_and_imports_the_file(chromium, site, tmp_p
     page.click("#import-check")
     expect(page.locator("#import-problems")).to_be_visible()  # the page followed the job
     assert table(page, "import-problems") == [
-        ["3", "客户名称", "此项为必填项。"],
-        ["4", "联系电话",
+        ["3", "A 客户名称", "此项为必填项。"],
+        ["4", "B 联系电话",
          "请输入有效的电话号码：11 位手机号码，或如 010-12345678 的固定电话号码。"]]
     assert "没有保存任何记录" in page.inner_text("#import-problems-summary")
     shot(page, f"problems-{width}")

@@ -1,5 +1,5 @@
-"""`flask portal import FORM FILE.csv [--dry-run] [--as USERNAME]`: the portal's own CSV
-export imports back; errors are listed as FILE:ROW and nothing is stored; a stored import is
+"""`flask portal import FORM FILE [--dry-run] [--as USERNAME]`: the portal's own CSV and XLSX
+exports import back; errors are listed as FILE:ROW and nothing is stored; a stored import is
 one `import` audit event (and a `create` event per record)."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from flask import Flask
 from app.portal import portal_of
 from tests.support.app import login
 from tests.support.factories import make_record
+from tests.support.transfer import xlsx_file
 
 CUSTOMERS = [["客户名称", "联系电话", "公司名称", "电子邮箱"],
              ["李雷", "13912345678", "甲公司", "lilei@example.com"],
@@ -128,12 +129,12 @@ def test_errors_are_listed_by_file_and_row_and_nothing_is_stored(app: Flask,
     result = invoke(app, "customer", str(path))
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"{path}:3 column '客户名称': 此项为必填项。",
-        f"{path}:3 column '联系电话': 请输入有效的电话号码：11 位手机号码，或如 010-12345678 的"
+        f"{path}:3 column A '客户名称': 此项为必填项。",
+        f"{path}:3 column B '联系电话': 请输入有效的电话号码：11 位手机号码，或如 010-12345678 的"
         "固定电话号码。",
-        f"{path}:3 column '电子邮箱': 请输入有效的电子邮箱地址。",
-        f"{path}:5 column '联系电话': a masked value (****) from an export without the right "
-        "to reveal it; enter the real value",
+        f"{path}:3 column D '电子邮箱': 请输入有效的电子邮箱地址。",
+        f"{path}:5 column B '联系电话': 这是导出时被遮盖的值（****，导出人无权查看原值）；"
+        "请填写真实的值",
         "Error: 4 error(s) in 2 of 3 row(s); nothing was imported"]
     assert result.stdout == ""
     assert last_id(app, "customer") == start and last_event(app) == event
@@ -221,3 +222,34 @@ def test_exported_customers_and_complaints_import_back(make_app: Callable[..., F
     _round_trip(app, tmp_path, "compensation")
     _round_trip(app, tmp_path, "complaint")
     _round_trip(app, tmp_path, "customer")
+
+
+# -- Excel ---------------------------------------------------------------------------------
+def test_an_xlsx_file_is_imported_and_a_formula_cell_refused(app: Flask, tmp_path: Path
+                                                              ) -> None:
+    bad = xlsx_file(tmp_path / "客户.xlsx", [CUSTOMERS[0], ["王五", "13912345670"],
+                                            ["赵六", "13912345671", "=A2"]],
+                    formulas={(3, 3): "=A2"})
+    start = last_id(app, "customer")
+    result = invoke(app, "customer", str(bad))
+    assert result.exit_code == 1 and result.stderr.splitlines() == [
+        f"{bad}:3 column C '公司名称': 这是公式（=A2），不是值；请填写值",
+        "Error: 1 error(s) in 1 of 2 row(s); nothing was imported"]
+    good = xlsx_file(tmp_path / "good.xlsx", [CUSTOMERS[0], ["王五", 13912345670, "=A2"]])
+    result = invoke(app, "customer", str(good), "--dry-run")
+    assert result.exit_code == 0 and result.stdout.splitlines()[-1] == (
+        "dry run: 1 record(s) would be imported into 客户档案 as admin; nothing was stored")
+    assert last_id(app, "customer") == start
+    result = invoke(app, "customer", str(good))
+    assert result.stdout == "imported 1 record(s) into 客户档案\n", result.output
+    [new] = records(app, "customer", start)
+    assert (new["name"], new["phone"], new["company"]) == ("王五", "13912345670", "=A2")
+    [imported] = events(app, "import", 0)[-1:]
+    assert imported["details"]["file"] == "good.xlsx"
+    assert imported["details"]["sha256"] == hashlib.sha256(good.read_bytes()).hexdigest()
+
+
+def test_the_help_names_both_kinds_of_file(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["portal", "import", "--help"])
+    assert "portal import [OPTIONS] FORM FILE\n" in result.output
+    assert "Import records from FILE (.csv or .xlsx) into FORM" in result.output

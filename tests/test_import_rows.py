@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from openpyxl.utils import get_column_letter
 
 from app.portal import portal_of
 from tests.support.factories import make_record
@@ -34,7 +35,8 @@ def shop(make_app: Callable[..., Flask], tmp_path_factory: pytest.TempPathFactor
 
 
 PHONE = "请输入有效的电话号码：11 位手机号码，或如 010-12345678 的固定电话号码。"
-NOT_FOUND = "no 客户档案 record '{0}' (looked up by 客户名称 or id, e.g. #12)"
+MASKED = "这是导出时被遮盖的值（****，导出人无权查看原值）；请填写真实的值"
+NOT_FOUND = "没有“{0}”这条客户档案记录（按客户名称或编号查找，如 #12）"
 BAD_VALUES = [
     ("序列号", "", "此项为必填项。"),
     ("序列号", "sn-1", "序列号只能包含大写字母、数字和连字符"),
@@ -42,13 +44,11 @@ BAD_VALUES = [
     ("客户", "", "此项为必填项。"),
     ("客户", "赵六", NOT_FOUND.format("赵六")),
     ("客户", "#99999", NOT_FOUND.format("#99999")),
-    ("客户", "张三", "'张三' names 2 客户档案 records (#{0}, #{1}); enter the one meant by "
-                   "its id, e.g. #{0}"),
+    ("客户", "张三", "“张三”对应 2 条客户档案记录（#{0}, #{1}）；请填写所指记录的编号，如 #{0}"),
     ("联系电话", "12345", PHONE),
     ("联系电话", "１３８１２３４５６７８", PHONE),
     ("电子邮箱", "a@b", "请输入有效的电子邮箱地址。"),
-    ("地址", "上海市****", "a masked value (****) from an export without the right to "
-                         "reveal it; enter the real value"),
+    ("地址", "上海市****", MASKED),
     ("购买日期", "2026-02-30", "请按 YYYY-MM-DD 格式输入日期。"),
     ("登记时间", "昨天", "请按 YYYY-MM-DD HH:MM:SS 格式输入日期和时间。"),
     ("价格（元）", "abc", "请输入数字。"),
@@ -61,10 +61,9 @@ BAD_VALUES = [
     ("延保", "maybe", "请输入 true 或 false。"),
     ("购买渠道", "邮购", "请输入以下值之一：shop, online"),
     ("故障", "屏幕、键盘", "请输入以下值之一：screen, battery, noise"),
-    ("处理人", "nobody", "no user 'nobody' (looked up by user name, then full name)"),
-    ("处理人", "leaver", "user 'leaver' is disabled"),
-    ("处理人", "客服 小王", "'客服 小王' is the name of several users; enter the user name "
-                        "instead"),
+    ("处理人", "nobody", "没有用户“nobody”（先按用户名、再按姓名查找）"),
+    ("处理人", "leaver", "用户“leaver”已停用"),
+    ("处理人", "客服 小王", "有多个用户叫“客服 小王”；请改填用户名"),
     ("备注", "x", "请输入 2 到 200 个字符。"),
     ("备注", "含\x00字符", "文本中含有无法保存的控制字符（如 NUL），请删除后再保存。"),
 ]
@@ -76,7 +75,8 @@ def test_each_bad_value_is_named_with_the_api_message_and_nothing_is_stored(
     path = write(tmp_path, COLUMNS, [list(r.values()) for r in rows])
     before = (count(app), count(app, "portal_audit_event"))
     outcome, errors = run(app, path)
-    assert errors == [f"3 column '{column}': {message.format(*shop['zhang'])}"]
+    assert errors == [f"3 column {get_column_letter(COLUMNS.index(column) + 1)} '{column}': "
+                      f"{message.format(*shop['zhang'])}"]
     assert (outcome.rows, outcome.errors, outcome.bad_rows, outcome.stored) == (3, 1, 1, False)
     assert (count(app), count(app, "portal_audit_event")) == before
 
@@ -92,9 +92,9 @@ def test_duplicates_in_the_file_and_in_the_database_are_named(
             good_row() | {"序列号": twice["序列号"]}]
     before = count(app)
     outcome, errors = run(app, write(tmp_path, COLUMNS, [list(r.values()) for r in rows]))
-    assert errors == ["3 column '序列号': 该值已被其他记录使用。",
-                      "5 column '序列号': the same value as row 2 of this file",
-                      "6 column '序列号': the same value as row 4 of this file"]
+    assert errors == ["3 column A '序列号': 该值已被其他记录使用。",
+                      "5 column A '序列号': 与本文件第 2 行的值相同",
+                      "6 column A '序列号': 与本文件第 4 行的值相同"]
     assert count(app) == before
 
 
@@ -118,8 +118,9 @@ def test_extra_cells_are_refused_and_short_rows_are_blank(shop: dict[str, Any],
     path = write(tmp_path, HEADER + ["备注"], [[serial(), "王五", "2026-01-05", "门店", "备注",
                                               "多余"], [serial(), "王五"]])
     _, errors = run(app, path)
-    assert errors == ["2: 6 cells, but the header names only 5 columns",
-                      "3 column '购买日期': 此项为必填项。", "3 column '购买渠道': 此项为必填项。"]
+    assert errors == ["2: 此行有 6 个单元格，但表头只有 5 列",
+                      "3 column C '购买日期': 此项为必填项。",
+                      "3 column D '购买渠道': 此项为必填项。"]
 
 
 
@@ -135,9 +136,8 @@ def test_a_record_is_found_by_a_date_it_is_displayed_by(shop: dict[str, Any],
             [serial(), "王五", "2026-01-05", "门店", "2026-02-30"]]
     _, errors = run(app, write(tmp_path, HEADER + ["上门服务"], rows))
     assert errors == [
-        f"3 column '上门服务': '2026-02-01' names 2 上门服务 records (#{twice[0].id}, "
-        f"#{twice[1].id}); enter the one meant by its id, e.g. #{twice[0].id}",
-        "4 column '上门服务': no 上门服务 record '2026-02-30' (looked up by 上门日期 or id, "
-        "e.g. #12)"]
+        f"3 column E '上门服务': “2026-02-01”对应 2 条上门服务记录（#{twice[0].id}, "
+        f"#{twice[1].id}）；请填写所指记录的编号，如 #{twice[0].id}",
+        "4 column E '上门服务': 没有“2026-02-30”这条上门服务记录（按上门日期或编号查找，如 #12）"]
     outcome, errors = run(app, write(tmp_path, HEADER + ["上门服务"], rows[:1]))
     assert errors == [] and stored(app, first)["visit_id"] == once.id

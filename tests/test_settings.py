@@ -75,3 +75,14 @@ def test_the_dashboard_cache_is_set_from_the_environment(tmp_path: Path, monkeyp
     with pytest.raises(ValueError, match="PORTAL_DASHBOARD_CACHE_SECONDS must be a whole "
                        "number of 0 or more, not 'a minute'"):
         build_settings(str(tmp_path))
+
+
+def test_the_export_limit_is_set_from_the_environment(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    assert build_settings(str(tmp_path))["PORTAL_EXPORT_MAX_ROWS"] == 1_048_575
+    monkeypatch.setenv("PORTAL_EXPORT_MAX_ROWS", "5000")
+    assert build_settings(str(tmp_path))["PORTAL_EXPORT_MAX_ROWS"] == 5000
+    monkeypatch.setenv("PORTAL_EXPORT_MAX_ROWS", "lots")
+    with pytest.raises(ValueError, match="PORTAL_EXPORT_MAX_ROWS must be a whole number of 0 "
+                       "or more, not 'lots'"):
+        build_settings(str(tmp_path))

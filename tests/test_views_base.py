@@ -87,4 +87,5 @@ def test_every_export_is_audited_with_its_filters_and_what_it_revealed(app: Flas
             "where action = 'export' and seq > :s"), {"s": before}).one()
     assert (event.username, event.form, event.outcome) == ("supervisor", "complaint", "ok")
     assert json.loads(event.details) == {
-        "rows": 3, "revealed": [], "filters": [["product_name", "sw", "导出审计"]]}
+        "rows": 3, "format": "csv", "revealed": [],
+        "filters": [["product_name", "sw", "导出审计"]]}

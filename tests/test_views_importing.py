@@ -92,8 +92,8 @@ def test_a_file_with_bad_rows_lists_each_problem_and_stores_nothing(app):
     body = client.get(f"{URL}{job}/").get_data(as_text=True)
     assert "2 个问题，涉及 3 行中的 2 行，没有保存任何记录" in body
     assert cells(body, "import-problems") == [
-        ["3", "客户名称", "此项为必填项。"],
-        ["4", "联系电话",
+        ["3", "A 客户名称", "此项为必填项。"],
+        ["4", "B 联系电话",
          "请输入有效的电话号码：11 位手机号码，或如 010-12345678 的固定电话号码。"]]
     assert customers(app) == before
     with app.app_context():

@@ -1,5 +1,6 @@
-"""`flask portal import FORM FILE.csv`: records from a CSV file (the portal's own export
-format), every row checked as the REST API checks it, stored all or nothing and audited."""
+"""`flask portal import FORM FILE`: records from a CSV or Excel (.xlsx) file (the portal's own
+export formats, or its template), every row checked as the REST API checks it, stored all or
+nothing and audited."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from app.cli.base import load_app, pass_info
 
 @click.command("import")
 @click.argument("form_key", metavar="FORM")
-@click.argument("path", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False))
+@click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True,
               help="Check every row and say what would be imported; store nothing.")
 @click.option("--as", "as_user", default=None, metavar="USERNAME",
@@ -22,13 +23,13 @@ from app.cli.base import load_app, pass_info
 @pass_info
 def import_command(info: ScriptInfo, form_key: str, path: str, dry_run: bool,
                    as_user: str | None) -> None:
-    """Import records from FILE.csv into FORM, all or nothing (see README)."""
-    from app.transfer.importer import ImportRefused, import_csv
+    """Import records from FILE (.csv or .xlsx) into FORM, all or nothing (see README)."""
+    from app.transfer.importer import ImportRefused, import_file
 
     app: Any = load_app(info)
     with app.app_context():
         try:
-            outcome = import_csv(path, form_key, as_user, dry_run=dry_run,
+            outcome = import_file(path, form_key, as_user, dry_run=dry_run,
                                  on_error=lambda error: click.echo(str(error), err=True))
         except ImportRefused as exc:
             for problem in exc.problems:

@@ -200,9 +200,10 @@ def date_cell(field: FieldSpec, text: str) -> Any:
 
 
 def datetime_cell(field: FieldSpec, text: str) -> Any:
+    """A date and time; a date alone is its midnight (an Excel date cell)."""
     match = DATETIME_RE.fullmatch(text)
     if not match:
-        return text
+        return f"{iso_date(text)} 00:00:00" if iso_date(text) else text
     y, m, d, hh, mm, ss = (int(g or 0) for g in match.groups())
     return f"{y:04d}-{m:02d}-{d:02d} {hh:02d}:{mm:02d}:{ss:02d}"
 

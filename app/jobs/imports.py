@@ -68,7 +68,9 @@ def _import(session: Session, job: Job, user: Any, worker: str, attempt: int) ->
     def on_error(error: RowError) -> None:
         counted[0] += 1
         if len(problems) < PROBLEM_LIMIT:
-            problems.append((error.row, error.label, error.message))
+            column = f"{error.letter} {error.label}" if error.letter and error.label else (
+                error.label)
+            problems.append((error.row, column, error.message))
 
     def on_progress(rows: int) -> None:
         set_progress(engine, job_id, rows, now() + LEASE, shared)
@@ -87,7 +89,7 @@ def _import(session: Session, job: Job, user: Any, worker: str, attempt: int) ->
             try:
                 outcome = import_file(path, job.form, user.username, dry_run=dry_run,
                                       on_error=on_error, on_progress=on_progress,
-                                      on_commit=on_commit)
+                                      on_commit=on_commit, locale=job.language)
             except ImportRefused as exc:
                 texts = [p.replace(path, name) for p in exc.problems]
                 return _finish(session, job_id, PROBLEMS,
@@ -111,7 +113,7 @@ def _import(session: Session, job: Job, user: Any, worker: str, attempt: int) ->
 
 
 def _result(outcome: Outcome) -> dict[str, Any]:
-    preview = getattr(outcome, "preview", None) or []
+    preview = outcome.preview
     return {
         "columns": [[header, f.label.get()] for header, f in outcome.columns],
         "ignored": list(outcome.ignored),

@@ -10,53 +10,50 @@ gets its audit event (app/audit/capture.py), followed by one `import` event and 
 
 from __future__ import annotations
 
-import codecs
-import csv
-import hashlib
-import io
 import os
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
+from openpyxl.utils import get_column_letter
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit import log as audit
-from app.fieldtypes.spreadsheet import from_csv_cell
+from app.fieldtypes.registry import field_type
 from app.fieldtypes.values import fold
 from app.portal import portal_of
 from app.records.labels import API_LABELS, SYSTEM_LABELS, WORKFLOW_LABELS
 from app.spec import FieldSpec, FormSpec
 from app.transfer.rows import RowChecker
+from app.transfer.sources import ImportRefused, open_source
 
-ENCODINGS = ("utf-8-sig", "gb18030")  # Chinese Excel saves "CSV (逗号分隔)" as GB18030/GBK
 BATCH = 500  # rows written per flush; flushed records are no longer held in memory
-
-
-class ImportRefused(Exception):
-    """The whole file is refused (form, user, encoding, header): one line per problem."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+PREVIEW = 10  # rows of a dry run shown as they would be stored
 
 
 @dataclass(frozen=True)
 class RowError:
-    """One problem of one row, as a spreadsheet user finds it (the header is row 1)."""
+    """One problem of one row, as a spreadsheet user finds it (the header is row 1; the
+    column by its number in the file, 1 = A)."""
 
     file: str
     row: int
     label: str | None
     message: str
+    column: int | None = None
+
+    @property
+    def letter(self) -> str:
+        return get_column_letter(self.column) if self.column else ""
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.row}"
-        return f"{where} column '{self.label}': {self.message}" if self.label else (
-            f"{where}: {self.message}")
+        return f"{where} column {self.letter} '{self.label}': {self.message}" if self.label \
+            else f"{where}: {self.message}"
 
 
 @dataclass
@@ -70,76 +67,10 @@ class Outcome:
     errors: int = 0
     bad_rows: int = 0
     sha256: str = ""
+    kind: str = "csv"  # or "xlsx"
     stored: bool = False
-
-
-# -- the file ------------------------------------------------------------------------------
-def detect_encoding(path: str) -> str:
-    """UTF-8 (with or without BOM) if the whole file decodes as such, else GB18030."""
-    with open(path, "rb") as fh:
-        start = fh.read(4)
-    if start == b"PK\x03\x04":
-        raise ImportRefused([f"{path}: an Excel workbook, not CSV; save it as \"CSV UTF-8\""])
-    if start[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        raise ImportRefused([f"{path}: UTF-16 text (Excel's \"Unicode text\"); save it as "
-                             "\"CSV UTF-8\""])
-    for encoding in ENCODINGS:
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with open(path, "rb") as fh:
-                while chunk := fh.read(1 << 20):
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    raise ImportRefused([f"{path}: neither UTF-8 nor GB18030 text; save it as CSV"])
-
-
-class _Hashing(io.RawIOBase):
-    """A binary file that hashes every byte read from it."""
-
-    def __init__(self, raw: Any) -> None:
-        self.raw = raw
-        self.sha = hashlib.sha256()
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        n = self.raw.readinto(buffer)
-        self.sha.update(memoryview(buffer)[:n])
-        return int(n)
-
-
-class CsvFile:
-    """Streams (row number, cells); the sha256 covers exactly the bytes that were parsed."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.encoding = detect_encoding(path)
-        self._hashing: _Hashing | None = None
-
-    def records(self) -> Generator[tuple[int, list[str]], None, None]:
-        row = 0
-        with open(self.path, "rb") as raw:
-            self._hashing = _Hashing(raw)
-            text = io.TextIOWrapper(io.BufferedReader(self._hashing), self.encoding,
-                                    newline="")
-            try:
-                for row, cells in enumerate(csv.reader(text), 1):
-                    # What the export neutralised ('=…, '+…, '-…, '@…) is read back as it was.
-                    yield row, [from_csv_cell(cell) for cell in cells]
-            except csv.Error as exc:
-                raise ImportRefused([f"{self.path}:{row + 1}: not readable as CSV "
-                                     f"({exc})"]) from None
-            except UnicodeDecodeError:
-                raise ImportRefused([f"{self.path}: the file changed while it was being "
-                                     "read"]) from None
-
-    @property
-    def sha256(self) -> str:
-        return self._hashing.sha.hexdigest() if self._hashing else ""
+    # The first good rows as they would be stored: (row, {field label: text as exported}).
+    preview: list[tuple[int, dict[str, str]]] = field(default_factory=list)
 
 
 # -- the header ----------------------------------------------------------------------------
@@ -193,7 +124,8 @@ def map_header(form: FormSpec, header: list[str], where: str
     seen: dict[str, str] = {}
     for index, name in enumerate(header, 1):
         name = name.strip()
-        found = names.get(fold(name))
+        # The template marks required columns: "客户姓名 *" is 客户姓名.
+        found = names.get(fold(name)) or names.get(fold(name.rstrip("*")))
         columns.append(found)
         if found is None and fold(name) in system:
             ignored.append(name)
@@ -219,19 +151,22 @@ def map_header(form: FormSpec, header: list[str], where: str
 
 
 # -- the import ----------------------------------------------------------------------------
-def import_csv(path: str, form_key: str, username: str | None = None, *,
-               dry_run: bool = False,
-               on_error: Callable[[RowError], None] | None = None,
-               on_progress: Callable[[int], None] | None = None,
-               on_commit: Callable[[Any], None] | None = None) -> Outcome:
-    """Check every row of `path`; unless dry_run or any row is wrong, store them all with
-    one `import` audit event and one commit. Runs in an app context; row errors go to
-    on_error as they are found (memory stays bounded), and are counted in the outcome;
-    on_progress gets the rows read so far every BATCH rows, and on_commit the session just
-    before the records are committed (what it writes commits with them, or not at all)."""
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+def import_file(path: str, form_key: str, username: str | None = None, *,
+                dry_run: bool = False,
+                on_error: Callable[[RowError], None] | None = None,
+                on_progress: Callable[[int], None] | None = None,
+                on_commit: Callable[[Any], None] | None = None,
+                locale: str | None = None) -> Outcome:
+    """Check every row of `path` (CSV or XLSX); unless dry_run or any row is wrong, store
+    them all with one `import` audit event and one commit. Runs in an app context; row
+    errors go to on_error as they are found (memory stays bounded), and are counted in the
+    outcome; on_progress gets the number of rows read every BATCH rows and at the end, and
+    on_commit the session just before the records are committed (what it writes commits
+    with them, or not at all). Messages and the preview are in `locale` (default
+    BABEL_DEFAULT_LOCALE)."""
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         return _import(path, form_key, username, dry_run, on_error or (lambda e: None),
-                       on_progress or (lambda rows: None), on_commit or (lambda s: None))
+                       on_progress or (lambda n: None), on_commit or (lambda s: None))
 
 
 def _import(path: str, form_key: str, username: str | None, dry_run: bool,
@@ -239,7 +174,7 @@ def _import(path: str, form_key: str, username: str | None, dry_run: bool,
             on_commit: Callable[[Any], None]) -> Outcome:
     form = find_form(portal_of().spec, form_key)
     user = find_user(username)
-    source = CsvFile(path)
+    source = open_source(path)
     with closing(source.records()) as records:
         row, header = next(((r, c) for r, c in records if any(x.strip() for x in c)),
                            (0, []))
@@ -249,7 +184,8 @@ def _import(path: str, form_key: str, username: str | None, dry_run: bool,
         checker = RowChecker(form, columns, user)
         outcome = Outcome(form, user.username,
                           [(h.strip(), f) for h, f in zip(header, columns, strict=False) if f],
-                          ignored, [f for f in form.fields if f.key in checker.defaults])
+                          ignored, [f for f in form.fields if f.key in checker.defaults],
+                          kind=source.kind)
         session = checker.session
         acting = audit.acting_as(user)  # each created record's event names the --as user
         acting.__enter__()
@@ -290,16 +226,18 @@ def _rows(records: Iterator[tuple[int, list[str]]], checker: RowChecker, outcome
         if not any(c.strip() for c in cells):
             continue  # an empty line still counts as a spreadsheet row
         outcome.rows += 1
-        if outcome.rows % BATCH == 0:
-            on_progress(outcome.rows)
         with session.no_autoflush:  # lookups must not write pending records one by one
             wtform, errors = checker.check(row, cells)
         for key, messages in errors.items():
-            label = form.field(key).label.zh if key else None
+            label = form.field(key).label.get() if key else None
             for message in messages:
-                on_error(RowError(path, row, label, message))
+                on_error(RowError(path, row, label, message, checker.order.get(key)))
                 outcome.errors += 1
         outcome.bad_rows += bool(errors)
+        if outcome.rows % BATCH == 0:
+            on_progress(outcome.rows)
+        if not errors and len(outcome.preview) < PREVIEW:
+            outcome.preview.append((row, preview_row(checker, wtform)))
         if outcome.errors or dry_run:
             continue
         session.add(checker.build(wtform))
@@ -307,6 +245,21 @@ def _rows(records: Iterator[tuple[int, list[str]]], checker: RowChecker, outcome
         if pending == BATCH:  # written and audited; flushed records are let go of
             session.flush()
             pending = 0
+    on_progress(outcome.rows)
 
 
-import_file = import_csv  # the lead's name for it; CSV or XLSX once sources land
+def preview_row(checker: RowChecker, wtform: Any) -> dict[str, str]:
+    """A checked row's values as the export shows them, by field label (the file's
+    columns, then the defaults of absent ones)."""
+    keys = [f.key for f in checker.columns if f is not None] + list(checker.defaults)
+    out: dict[str, str] = {}
+    for key in keys:
+        spec_field = checker.form.field(key)
+        value = wtform[key].data
+        if isinstance(value, list):  # a multiple choice
+            value = ",".join(value)
+        elif isinstance(value, Decimal):  # as it will be stored: 1234.5 → 1234.50
+            value = value.quantize(Decimal(1).scaleb(-spec_field.scale))
+        out[spec_field.label.get()] = "" if value is None or value == "" else str(
+            field_type(spec_field.type).export(spec_field)(value))
+    return out

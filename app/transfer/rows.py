@@ -1,4 +1,5 @@
-"""One CSV row of an import → the REST API's JSON values → the API's own form, validated.
+"""One row of an imported file (CSV or XLSX, app/transfer/sources.py) → the REST API's JSON
+values → the API's own form, validated.
 
 Cells are read in the formats the portal's CSV export writes (and Chinese Excel re-saves):
 choice keys or labels (zh or en), 是/否, 2026-01-15 or 2026/1/15, ¥1,234.50, a referenced
@@ -16,6 +17,7 @@ from babel import support
 from flask import current_app
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 from wtforms.i18n import messages_path
@@ -27,6 +29,7 @@ from app.fieldtypes.values import choice_names, fold, iso_date
 from app.portal import portal_of
 from app.records.forms import comparable, default_value, formdata, record_form, validate
 from app.spec import FieldSpec, FormSpec
+from app.transfer.sources import RefusedCell
 
 CACHE_LIMIT = 50_000  # looked-up reference values remembered
 ID_RE = re.compile(r"#?(\d{1,10})")
@@ -37,7 +40,7 @@ class CellRefused(ValueError):
 
 
 class RowChecker:
-    """One CSV row → the API's JSON values → the API's form, validated."""
+    """One row of cell texts → the API's JSON values → the API's form, validated."""
 
     def __init__(self, form: FormSpec, columns: list[FieldSpec | None], user: Any) -> None:
         portal = portal_of()
@@ -68,10 +71,12 @@ class RowChecker:
         values, errors = dict(self.defaults), {}
         extra = [c for c in cells[len(self.columns):] if c.strip()]
         if extra:
-            errors[""] = [f"{len(cells)} cells, but the header names only "
-                          f"{len(self.columns)} columns"]
+            errors[""] = [_("%(cells)d cells, but the header names only %(columns)d "
+                            "columns", cells=len(cells), columns=len(self.columns))]
         for spec_field, text in zip(self.columns, cells, strict=False):
-            if spec_field is not None:
+            if spec_field is not None and isinstance(text, RefusedCell):
+                errors[spec_field.key] = [text.problem]  # a formula: no value to check
+            elif spec_field is not None:
                 try:
                     values[spec_field.key] = self.value(spec_field, text.strip())
                 except CellRefused as exc:
@@ -98,7 +103,8 @@ class RowChecker:
             if value is None:
                 continue
             if value in seen:
-                errors[key] = [f"the same value as row {seen[value]} of this file"]
+                errors[key] = [_("the same value as row %(row)d of this file",
+                                 row=seen[value])]
             elif key not in errors:
                 seen[value] = row
         last = len(self.order) + 1  # the row's own problem first, then in column order
@@ -119,8 +125,8 @@ class RowChecker:
         if not text:
             return None
         if spec_field.sensitive and MASK in text:
-            raise CellRefused("a masked value (****) from an export without the right to "
-                              "reveal it; enter the real value")
+            raise CellRefused(_("a masked value (****) from an export without the right to "
+                                "reveal it; enter the real value"))
         read = field_type(spec_field.type).read_cell
         if read is not None:
             return read(spec_field, text)
@@ -150,13 +156,21 @@ class RowChecker:
         if len(found) == 1:
             return found[0]
         if not found:
-            by = f"{target.field(target.display).label.zh} or " if target.display else ""
-            return f"no {target.label.zh} record '{text}' (looked up by {by}id, e.g. #12)"
+            if target.display:
+                return _("no %(form)s record '%(text)s' (looked up by %(field)s or id, e.g. "
+                         "#12)", form=target.label.get(), text=text,
+                         field=target.field(target.display).label.get())
+            return _("no %(form)s record '%(text)s' (looked up by id, e.g. #12)",
+                     form=target.label.get(), text=text)
         ids = [r.id for r in found]
         shown = ", ".join(f"#{i}" for i in ids[:5]) + (", …" if len(ids) > 5 else "")
-        many = "more than 5" if len(ids) > 5 else str(len(ids))
-        return (f"'{text}' names {many} {target.label.zh} records ({shown}); enter the one "
-                f"meant by its id, e.g. #{ids[0]}")
+        if len(ids) > 5:
+            return _("'%(text)s' names more than 5 %(form)s records (%(ids)s); enter the one "
+                     "meant by its id, e.g. #%(id)d", text=text, form=target.label.get(),
+                     ids=shown, id=ids[0])
+        return _("'%(text)s' names %(count)d %(form)s records (%(ids)s); enter the one meant "
+                 "by its id, e.g. #%(id)d", text=text, count=len(ids),
+                 form=target.label.get(), ids=shown, id=ids[0])
 
     def _by_display(self, target: FormSpec, model: Any, text: str, limit: list) -> list:
         if not target.display:
@@ -181,15 +195,16 @@ class RowChecker:
         """An active user by user name, else by full name (as the export shows users)."""
         user = self.session.scalar(select(User).where(User.username == text))
         if user is not None:
-            return user if user.active else f"user '{text}' is disabled"
+            return user if user.active else _("user '%(name)s' is disabled", name=text)
         full = User.first_name + " " + User.last_name
         found = list(self.session.scalars(select(User).where(
             full == text, User.active.is_(True)).order_by(User.id).limit(2)))
         if len(found) == 1:
             return found[0]
         if not found:
-            return f"no user '{text}' (looked up by user name, then full name)"
-        return f"'{text}' is the name of several users; enter the user name instead"
+            return _("no user '%(name)s' (looked up by user name, then full name)", name=text)
+        return _("'%(name)s' is the name of several users; enter the user name instead",
+                 name=text)
 
     def _object(self, spec_field: FieldSpec, value: Any) -> Any:
         """The record of an id (looked up above, or a default such as the --as user); kept,

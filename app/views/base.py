@@ -1,32 +1,26 @@
-"""The base of every generated form screen: FAB's ModelView plus CSV export (text cells
-neutralised against spreadsheet formulas, app/fieldtypes/spreadsheet.py)."""
+"""The base of every generated form screen: FAB's ModelView plus the portal's record pages,
+bounded list counts, protected edits, workflow and the CSV/XLSX export (app/views/export.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from decimal import Decimal
 from typing import Any
 
-from flask import Response, current_app, g, has_request_context, redirect, request, url_for
+from flask import g, has_request_context, redirect, request, url_for
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
-from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.audit import log as audit
 from app.db.users import current_user_id
-from app.fieldtypes.registry import default_of, mask
-from app.fieldtypes.spreadsheet import to_csv_cell
+from app.fieldtypes.registry import default_of
 from app.records.forms import default_value
-from app.security.access import current_access
 from app.sla.deadlines import CLOCKS, overdue
+from app.views.export import ExportViewMixin
 from app.views.importing import ImportViewMixin
 from app.views.protect import ProtectedViewMixin, conflict_message, locked_state
 from app.views.related import prefill_references, related_panels
@@ -34,7 +28,6 @@ from app.views.sections import SectionsViewMixin
 from app.views.workflow import WorkflowViewMixin
 from app.views.workflow_columns import Deadline, add_overdue_filters
 
-EXPORT_LIMIT = 100_000
 COUNT_CAP = 1_000  # a list screen counts up to this many rows, then says "1,000+"
 
 
@@ -130,8 +123,8 @@ class PortalInterface(SQLAInterface):
             raise DatabaseException(message) from exc
 
 
-class PortalModelView(SectionsViewMixin, ProtectedViewMixin, WorkflowViewMixin, ImportViewMixin,
-                      ModelView):
+class PortalModelView(SectionsViewMixin, ProtectedViewMixin, WorkflowViewMixin, ExportViewMixin,
+                      ImportViewMixin, ModelView):
     """Generated per form; class attributes are filled in by app/views/forms.py."""
 
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete",
@@ -222,50 +215,3 @@ class PortalModelView(SectionsViewMixin, ProtectedViewMixin, WorkflowViewMixin, 
     def render_template(self, template: str, **kwargs: Any) -> str:
         """FAB's, plus the view itself so portal templates can read its form spec."""
         return super().render_template(template, view=self, **kwargs)
-
-    @expose("/export/")
-    @has_access
-    def export(self) -> Response:
-        """The current list (same filters and order) as CSV, with YAML labels as headers."""
-        get_filter_args(self._filters)
-        order_column, order_direction = get_order_args().get(
-            self.__class__.__name__, ("", ""))
-        if order_column not in self.order_columns:
-            order_column, order_direction = "", ""
-        _, rows = self.datamodel.query(
-            self._filters.get_joined_filters(self._base_filters),
-            order_column, order_direction, page=None, page_size=EXPORT_LIMIT)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        columns = ["id"] + list(self.show_columns)
-        access = current_access()
-        form = self.__form__
-        sensitive = {f.key: f for f in form.fields if f.sensitive}
-        clear = sorted(k for k in sensitive if access.can_reveal(form.key, k))
-        writer.writerow([to_csv_cell(str(self.label_columns.get(c, c))) for c in columns])
-        for row in rows:
-            writer.writerow([to_csv_cell(mask(sensitive[c], getattr(row, c, None)))
-                             if c in sensitive and c not in clear
-                             else self._export_value(row, c) for c in columns])
-        # Every export is audited with its filters; one with sensitive values in clear is
-        # also a reveal of every row in it ("revealed" names those fields).
-        from app.views.access_log import screen_filters
-
-        session = current_app.extensions["appbuilder"].session
-        audit.record(session, "export", form=form.key, details={
-            "rows": len(rows), "revealed": clear, **screen_filters(self)})
-        session.commit()
-        name = f"{form.key}.csv"
-        return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename={name}"})
-
-    def _export_value(self, row: Any, column: str) -> str:
-        """The cell of one column: a stored number as the number it is (-2 stays -2, the
-        integer, decimal, money and rating fields and the id), any text neutralised."""
-        value = getattr(row, column, None)
-        if value is None:
-            return ""
-        text = str(self.export_formatters.get(column, str)(value))
-        if isinstance(value, int | Decimal) and not isinstance(value, bool):
-            return text
-        return str(to_csv_cell(text))

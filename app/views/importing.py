@@ -81,7 +81,7 @@ class ImportViewMixin:
                  mb=current_app.config["PORTAL_IMPORT_MAX_MB"])
 
     def _template_url(self) -> str | None:
-        name = f"{self.endpoint}.import_template"
+        name = f"{self.endpoint}.template"
         return url_for(name) if name in current_app.view_functions else None
 
     def _job(self, job_id: int) -> Job:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from app.portal import portal_of
-from app.transfer.importer import Outcome, import_csv
+from app.transfer.importer import Outcome, import_file
 from tests.support.app import CONFIG
 from tests.support.factories import make_record
 
@@ -125,7 +125,7 @@ def run(app: Flask, path: Path, form: str = "warranty", **kwargs: Any
         ) -> tuple[Outcome, list[str]]:
     errors: list[str] = []
     with app.app_context():
-        outcome = import_csv(str(path), form, on_error=lambda e: errors.append(
+        outcome = import_file(str(path), form, on_error=lambda e: errors.append(
             str(e).replace(f"{path}:", "")), **kwargs)
     return outcome, errors
 
