@@ -141,3 +141,27 @@ def test_a_record_is_found_by_a_date_it_is_displayed_by(shop: dict[str, Any],
         "4 column E '上门服务': 没有“2026-02-30”这条上门服务记录（按上门日期或编号查找，如 #12）"]
     outcome, errors = run(app, write(tmp_path, HEADER + ["上门服务"], rows[:1]))
     assert errors == [] and stored(app, first)["visit_id"] == once.id
+
+
+def test_a_reference_is_found_within_the_importing_users_row_scope(make_app, tmp_path):
+    """Staff see their own complaints only: another's complaint is "no record" for them,
+    as the screens' select would not offer it; a supervisor's import finds it."""
+    from app.transfer.importer import import_file
+
+    app = make_app()
+    complaint = portal_of(app).spec.form("complaint")
+    mine = make_record(app, complaint, "staff").id
+    theirs = make_record(app, complaint, "manager").id
+    path = tmp_path / "补偿.csv"
+    path.write_text("complaint,kind,amount,reason,proposed_by\n"
+                    f"#{mine},refund,10,破损,staff\n#{theirs},refund,10,破损,staff\n",
+                    encoding="utf-8")
+    found: dict[str, list[str]] = {}
+    with app.app_context():
+        for user in ("staff", "admin"):
+            errors: list[str] = []
+            import_file(str(path), "compensation", user, dry_run=True,
+                        on_error=lambda e, errors=errors: errors.append(f"{e.row} {e.message}"))
+            found[user] = errors
+    assert found == {"staff": [f"3 没有“#{theirs}”这条投诉登记记录（按工单号或编号查找，"
+                               "如 #12）"], "admin": []}

@@ -28,6 +28,7 @@ from app.fieldtypes.validators import INT_MAX
 from app.fieldtypes.values import choice_names, fold, iso_date
 from app.portal import portal_of
 from app.records.forms import comparable, default_value, formdata, record_form, validate
+from app.security.access import access_for, scope_clause
 from app.spec import FieldSpec, FormSpec
 from app.transfer.sources import RefusedCell
 
@@ -65,6 +66,9 @@ class RowChecker:
         # A reference to this same form finds only records from before the import, so a
         # dry run and the real run resolve every row alike.
         self.last_id = self.session.scalar(select(func.max(self.models[form.key].id))) or 0
+        # A referenced record is looked up within the importing user's row scope, as the
+        # screens' selects offer it: a record they may not see is "no record", not a match.
+        self.access = access_for(user, self.spec)
 
     def check(self, row: int, cells: list[str]) -> tuple[Any, dict[str, list[str]]]:
         """(the validated form, errors by field key; '' for the row itself)."""
@@ -148,6 +152,9 @@ class RowChecker:
         target = self.spec.form(spec_field.form)  # type: ignore[arg-type]
         model = self.models[target.key]
         limit = [model.id <= self.last_id] if target.key == self.form.key else []
+        scope = scope_clause(model, target, self.access)
+        if scope is not None:
+            limit.append(scope)
         found = [] if text.startswith("#") else self._by_display(target, model, text, limit)
         match = ID_RE.fullmatch(text)
         if not found and match and int(match.group(1)) <= INT_MAX:
