@@ -184,3 +184,26 @@ def test_events_appended_while_verify_walks_are_left_for_the_next_run(chain: Fla
         verdict = _verify(chain)
     assert appended and verdict.ok, verdict.text()
     assert _verify(chain).checked == verdict.checked + 1
+
+
+def test_a_batch_of_events_is_chained_in_order_with_three_statements(chain: Flask) -> None:
+    statements: list[str] = []
+    with chain.app_context():
+        session = chain.appbuilder.session
+        engine = session.get_bind()
+
+        def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+            statements.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            audit.record_many(session, [("batch", "complaint", n, {"n": n})
+                                        for n in range(50)])
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        session.commit()
+        seqs = list(session.execute(sa.text(
+            "select seq from portal_audit_event where action = 'batch' order by id")).scalars())
+    assert len(statements) == 3  # the head, one INSERT of all 50, the head's hash
+    assert seqs == list(range(seqs[0], seqs[0] + 50))
+    assert _verify(chain).ok

@@ -166,10 +166,16 @@ def _after_flush(session: Session, _context: Any) -> None:
     for obj in session.deleted:
         if _table(obj):
             events.append(("delete", obj, {"values": _values(obj)}))
+    batch = []
     for action, obj, details in sorted(events, key=_order):
         state = sa_inspect(obj)
         key = state.identity[0] if state.identity else getattr(obj, "id", None)
-        _record(session, action, _event_key(state.mapper), key, details)
+        batch.append((action, _event_key(state.mapper), key, details))
+    group = _GROUP.get()
+    if group is not None:
+        group.extend((action, form) for action, form, _key, _details in batch)
+    else:  # one flush's events in one append: an import's batch of rows is one statement
+        audit.record_many(session, batch)
 
 
 def _order(item: tuple[str, Any, dict]) -> tuple:

@@ -111,6 +111,8 @@ def chain_hash(row: Any) -> str:
 # Statements built once: an append runs three of them per event, in the writer's transaction.
 _ADVANCE = text("UPDATE portal_audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
 _ADVANCE_OLD = text("UPDATE portal_audit_head SET seq = seq + 1 WHERE id = 1")
+_ADVANCE_N = text("UPDATE portal_audit_head SET seq = seq + :n WHERE id = 1 RETURNING seq, hash")
+_ADVANCE_N_OLD = text("UPDATE portal_audit_head SET seq = seq + :n WHERE id = 1")
 _HEAD = text("SELECT seq, hash FROM portal_audit_head WHERE id = 1")
 _SET_HASH = text("UPDATE portal_audit_head SET hash = :hash WHERE id = 1")
 _INSERT = insert(EVENTS)
@@ -143,6 +145,29 @@ def append(conn: Connection, values: dict[str, Any]) -> None:
         conn.execute(_SET_HASH, {"hash": row["hash"]})
 
 
+def append_many(conn: Connection, events: list[dict[str, Any]]) -> None:
+    """Add several events at the end of the chain in three statements, whatever their
+    number (one flush of an import writes hundreds): the head moves by their count, their
+    hashes are chained here in order, and they are inserted together."""
+    if len(events) < 2:
+        for values in events:
+            append(conn, values)
+        return
+    n = len(events)
+    if conn.dialect.name != "sqlite" or _SQLITE_RETURNING:
+        last, prev = conn.execute(_ADVANCE_N, {"n": n}).one()
+    else:
+        conn.execute(_ADVANCE_N_OLD, {"n": n})
+        last, prev = conn.execute(_HEAD).one()
+    rows = []
+    for seq, values in enumerate(events, last - n + 1):
+        row = dict(values, seq=seq, prev_hash=prev)
+        row["hash"] = prev = chain_hash(row)
+        rows.append(row)
+    conn.execute(_INSERT, rows)
+    conn.execute(_SET_HASH, {"hash": prev})
+
+
 def enabled() -> bool:
     """False only where a benchmark turned auditing off (PORTAL_AUDIT, not an environment
     variable: an installation cannot switch its audit log off)."""
@@ -157,6 +182,16 @@ def record(session: Session, action: str, *, form: str | None = None,
         return
     append(session.connection(), event_values(action, form=form, record_id=record_id,
                                               outcome=outcome, details=details, user=user))
+
+
+def record_many(session: Session,
+                events: list[tuple[str, str | None, Any, dict | None]]) -> None:
+    """Append (action, form, record_id, details) events, in order, in the caller's
+    transaction, as one batch (append_many)."""
+    if enabled() and events:
+        append_many(session.connection(), [
+            event_values(action, form=form, record_id=record_id, details=details)
+            for action, form, record_id, details in events])
 
 
 # The user a command acts for (`flask portal import --as USER`): its writes are theirs.
