@@ -31,7 +31,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -185,7 +185,7 @@ def record(session: Session, action: str, *, form: str | None = None,
 
 
 def record_many(session: Session,
-                events: list[tuple[str, str | None, Any, dict | None]]) -> None:
+                events: Sequence[tuple[str, str | None, Any, dict | None]]) -> None:
     """Append (action, form, record_id, details) events, in order, in the caller's
     transaction, as one batch (append_many)."""
     if enabled() and events:
