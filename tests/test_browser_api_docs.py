@@ -79,7 +79,10 @@ def test_swagger_ui_draws_every_form_offline_under_the_csp(chromium: Any,
         tags = set(page.locator(".swagger-ui .opblock-tag").evaluate_all(
             "nodes => nodes.map(n => n.getAttribute('data-tag'))"))
         assert tags == {"security", *(f.key for f in portal_of(app).spec.forms)}
-        assert page.locator(".swagger-ui .info .title").inner_text().startswith("售后服务门户 API")
+        assert page.locator(".swagger-ui .info .title").inner_text().startswith("售后服务门户接口")
+        assert page.locator(".swagger-ui .info .description").inner_text().startswith(
+            "售后服务门户的接口：每个表单一个接口")
+        assert "点击“Try it out”按钮" in page.locator("#api-docs > p").first.inner_text()
         assert found == CLEAN
     finally:
         page.context.close()

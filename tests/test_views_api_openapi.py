@@ -110,7 +110,9 @@ def test_sensitive_fields_are_described_as_masked_with_who_may_reveal(app: Flask
     spec = portal_of(app).spec
     assert phone["x-sensitive"]["revealed-for-roles"] == [
         r.key for r in spec.roles if r.admin or "customer.phone" in r.reveal]
-    assert "masked" in phone["description"]
+    assert "脱敏" in phone["description"]
+    assert "masked" in _schema(_doc(app, "en"), "CustomerRecord")["properties"]["phone"][
+        "description"]
     assert _schema(doc, "CustomerNew")["properties"]["phone"]["x-sensitive"] is True
 
 
@@ -191,7 +193,7 @@ def test_transition_endpoints_and_their_bodies(app: Flask) -> None:
 
 
 def test_the_bearer_login_is_the_security_scheme(app: Flask) -> None:
-    doc = _doc(app)
+    doc = _doc(app, "en")
     assert doc["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
         "description": "An access token from POST /api/v1/security/login (15 minutes)."}

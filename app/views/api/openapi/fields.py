@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String
 
 from app.fieldtypes.formats import PHONE_RE
@@ -15,12 +16,18 @@ from app.fieldtypes.registry import field_type
 from app.fieldtypes.validators import INT_MAX, INT_MIN
 from app.fieldtypes.values import DATETIME_FORMATS
 from app.spec import ComputedSpec, FieldSpec, FormSpec, RoleSpec
+from app.views.api.openapi.common import codes, joined
 
 # What the API reads (app/fieldtypes/values.py: datetime_in) and writes (isoformat).
 DATETIME_IN = r"^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2})?$"
 DATETIME_OUT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2})?$"
 DECIMAL_TEXT = r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*$"
 MASKS = {"phone": mask_phone("13812345678"), "email": mask_email("zhang.san@example.com")}
+
+
+def masked_example(field_type: str) -> str:
+    """A masked value of the type (a text's: an address in the document's language)."""
+    return MASKS.get(field_type) or mask_text(_("100 Wensan Road, Xihu District, Hangzhou"))
 
 
 def nullable(schema: dict[str, Any], allowed: bool) -> dict[str, Any]:
@@ -36,7 +43,7 @@ def nullable(schema: dict[str, Any], allowed: bool) -> dict[str, Any]:
 
 
 def choice_text(field: FieldSpec | ComputedSpec) -> str:
-    return "; ".join(f"`{c.value}`: {c.label.get()}" for c in field.choices)
+    return joined((f"`{c.value}`: {c.label.get()}" for c in field.choices), strong=True)
 
 
 def choices_ext(field: FieldSpec | ComputedSpec) -> list[dict[str, str]]:
@@ -87,7 +94,8 @@ def _number(field: FieldSpec) -> dict[str, Any]:
     digits = field.precision - field.scale
     return {"anyOf": [number, {"type": "string", "pattern": DECIMAL_TEXT}],
             "x-precision": field.precision, "x-scale": field.scale,
-            "description": f"At most {digits} digits before the point and {field.scale} after."}
+            "description": _("At most %(digits)s digits before the point and %(scale)s after.",
+                             digits=digits, scale=field.scale)}
 
 
 def _plain(value: float) -> int | float:
@@ -124,8 +132,8 @@ def entered(field: FieldSpec, form_label: str | None = None) -> dict[str, Any]:
     _describe(field, schema, form_label)
     if field.sensitive:
         schema["description"] = " ".join(filter(None, (
-            schema.get("description"), "Sensitive: answers show it masked unless your role "
-            "may reveal it.")))
+            schema.get("description"), _("Sensitive: answers show it masked unless your role "
+                                         "may reveal it."))))
         schema["x-sensitive"] = True
     return nullable(schema, not field.required)
 
@@ -135,19 +143,19 @@ def _describe(field: FieldSpec, schema: dict[str, Any], form_label: str | None) 
     schema["title"] = field.label.get()
     notes = [field.help.get()] if field.help else []
     if field.choices:
-        notes.append("Choices: " + choice_text(field))
+        notes.append(_("Choices: %(choices)s", choices=choice_text(field)))
         schema["x-choices"] = choices_ext(field)
     if field.type == "reference":
-        notes.append(f"The id of a record of the form `{field.form}` ({form_label or field.form}) "
-                     "that you may see (your row scope).")
+        notes.append(_("The id of a record of the form `%(form)s` (%(label)s) that you may see "
+                       "(your row scope).", form=field.form, label=form_label or field.form))
         schema["x-reference"] = field.form
     elif field.type == "user":
-        roles = f" with the role {', '.join(field.roles)} (or one inheriting it)" \
-            if field.roles else ""
-        notes.append(f"The id of an active user{roles}.")
+        notes.append(_("The id of an active user with the role %(roles)s (or one inheriting "
+                       "it).", roles=codes(field.roles)) if field.roles
+                     else _("The id of an active user."))
         schema["x-reference"] = "user"
     if field.unique:
-        notes.append("Unique: no other record may have the same value (else 400).")
+        notes.append(_("Unique: no other record may have the same value (else 400)."))
         schema["x-unique"] = True
     if "description" in schema:
         notes.append(schema.pop("description"))
@@ -180,17 +188,17 @@ def answered(field: FieldSpec, reveal: list[str], form_label: str | None = None)
     schema.pop("x-unique", None)
     if t == "autonumber":
         schema["readOnly"] = True
-        schema["description"] = (f"Given by the portal when the record is saved "
-                                 f"(format `{field.format}`); never sent.")
+        schema["description"] = _("Given by the portal when the record is saved (format "
+                                  "`%(format)s`); never sent.", format=field.format)
     if field.sensitive:
-        example = MASKS.get(t, mask_text("浙江省杭州市西湖区文三路 100 号"))
-        who = ", ".join(reveal) if reveal else "admins only"
+        example = masked_example(t)
+        who = codes(reveal) if reveal else _("admins only")
         schema["description"] = " ".join(filter(None, (
             schema.get("description"),
-            f"Sensitive: answered masked (e.g. `{example}`) unless your role may reveal it "
-            f"(roles.yaml `reveal`: {who}; admins always); a clear answer is audited as a "
-            "reveal. Sent back unchanged (the mask) or empty on PUT, the stored value is "
-            "kept.")))
+            _("Sensitive: answered masked (e.g. `%(example)s`) unless your role may reveal it "
+              "(roles.yaml `reveal`: %(who)s; admins always); a clear answer is audited as a "
+              "reveal. Sent back unchanged (the mask) or empty on PUT, the stored value is "
+              "kept.", example=example, who=who))))
         schema["x-sensitive"] = {"masked-example": example, "revealed-for-roles": reveal}
     return nullable(schema, True)
 

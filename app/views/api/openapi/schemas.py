@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.records.labels import API_LABELS, WORKFLOW_LABELS
 from app.spec import FormSpec, PortalSpec, TransitionSpec
 from app.views.api.endpoints import INFO_KEYS, LIST_KEYS, SHOW_KEYS
 from app.views.api.openapi import fields
-from app.views.api.openapi.common import STRINGS, ref
+from app.views.api.openapi.common import STRINGS, codes, joined, ref
 from app.views.api.payload import SYSTEM_OUT
 from app.views.api.query import LIST_OPERATORS, MAX_FILTER_VALUES
 from app.views.guard import MAX_PAGE
@@ -25,9 +27,9 @@ def default_of(field: Any) -> tuple[dict[str, Any], str | None]:
     if field.type in ("decimal", "money"):
         return {"default": str(value)}, None
     if field.type in ("date", "datetime", "user"):
-        meaning = {"current_user": "the signed-in user", "now": "the time of saving"}.get(
-            str(value), str(value).replace("today", "the day of saving"))
-        return {"x-default": str(value)}, f"Left out: {meaning}."
+        meaning = {"current_user": _("the signed-in user"), "now": _("the time of saving")}.get(
+            str(value), str(value).replace("today", _("the day of saving")))
+        return {"x-default": str(value)}, _("Left out: %(meaning)s.", meaning=meaning)
     return {"default": value}, None
 
 
@@ -54,9 +56,10 @@ class FormSchemas:
                                            self.target_label(f.form))
         for c in form.computed:
             notes = [c.help.get()] if c.help else []
-            notes.append(f"Computed on every read from `{c.text}`; never sent.")
+            notes.append(_("Computed on every read from `%(expression)s`; never sent.",
+                           expression=c.text))
             if c.choices:
-                notes.append("Values: " + fields.choice_text(c))
+                notes.append(_("Values: %(choices)s", choices=fields.choice_text(c)))
             props[c.key] = {"title": c.label.get(), "readOnly": True, "nullable": True,
                             "description": " ".join(notes), "x-computed": c.text}
         for key in self.parts.workflow_columns:
@@ -64,20 +67,23 @@ class FormSchemas:
             props[key]["description"] = self._workflow_note(key)
         for key in SYSTEM_OUT[1:]:
             props[key] = fields.column(model, key, str(API_LABELS[key]))
-        props["version"]["description"] = ("Increases with every change; send it back on PUT "
-                                           "or a transition to refuse a lost update (409).")
+        props["version"]["description"] = _("Increases with every change; send it back on "
+                                            "PUT or a transition to refuse a lost update "
+                                            "(409).")
         return {"type": "object", "title": form.label.get(), "additionalProperties": False,
                 "properties": {k: v for k, v in props.items() if k in self.api.list_columns},
-                "description": "A record as answered (only the `columns` asked for, when "
-                               "the `q` parameter names some)."}
+                "description": _("A record as answered (only the `columns` asked for, when "
+                                 "the `q` parameter names some).")}
 
     def _workflow_note(self, key: str) -> str:
         workflow = self.form.workflow
         if key == "state" and workflow is not None:
-            states = "; ".join(f"`{s.key}`: {s.label.get()}" for s in workflow.states)
-            return ("The workflow state; changed only by the transitions "
-                    f"(POST …/transition/<key>). States: {states}.")
-        return "Set by the SLA clock (`flask portal sla run` and the transitions); read-only."
+            states = joined((f"`{s.key}`: {s.label.get()}" for s in workflow.states),
+                            strong=True)
+            return _("The workflow state; changed only by the transitions (POST "
+                     "…/transition/<key>). States: %(states)s.", states=states)
+        return _("Set by the SLA clock (`flask portal sla run` and the transitions); "
+                 "read-only.")
 
     def new(self) -> dict[str, Any]:
         """POST: the entered fields; missing ones take their YAML defaults."""
@@ -86,9 +92,9 @@ class FormSchemas:
         schema: dict[str, Any] = {
             "type": "object", "title": self.form.label.get(), "additionalProperties": False,
             "properties": props,
-            "description": "A new record. A field left out takes its YAML default (see each "
-                           "field's `default`). Keys that are no field are refused (400), the "
-                           "workflow state and numbers the portal gives too."}
+            "description": _("A new record. A field left out takes its YAML default (see each "
+                             "field's `default`). Keys that are no field are refused (400), "
+                             "the workflow state and numbers the portal gives too.")}
         if required:
             schema["required"] = required
         return schema
@@ -98,11 +104,12 @@ class FormSchemas:
         props: dict[str, Any] = {f.key: self._entered(f, readonly=True)
                                  for f in self.form.entered}
         props["version"] = {"type": "integer", "minimum": 0, "maximum": fields.INT_MAX,
-                            "description": "The version you read: a different stored one is "
-                                           "a 409 (someone changed the record meanwhile)."}
+                            "description": _("The version you read: a different stored one "
+                                             "is a 409 (someone changed the record "
+                                             "meanwhile).")}
         return {"type": "object", "title": self.form.label.get(), "additionalProperties": False,
                 "properties": props,
-                "description": "Changes to a record: only the fields sent change."}
+                "description": _("Changes to a record: only the fields sent change.")}
 
     def _entered(self, field: Any, readonly: bool = False) -> dict[str, Any]:
         schema = fields.entered(field, self.target_label(field.form))
@@ -116,9 +123,9 @@ class FormSchemas:
             schema["x-readonly-for-roles"] = who
             schema["description"] = " ".join(filter(None, (
                 schema.get("description"),
-                f"Read-only for the roles {', '.join(who)} (a user is held to it when every "
-                "role of theirs that may edit the form makes it read-only; admins never): a "
-                "change is a 400.")))
+                _("Read-only for the roles %(roles)s (a user is held to it when every role of "
+                  "theirs that may edit the form makes it read-only; admins never): a change "
+                  "is a 400.", roles=codes(who)))))
         return schema
 
     # -- the q parameter -----------------------------------------------------------------------
@@ -130,7 +137,7 @@ class FormSchemas:
             "keys": {"type": "array", "items": {"type": "string",
                                                 "enum": [*LIST_KEYS, "none"]}},
             "filters": {"type": "array", "items": self._filter(),
-                        "description": "All must hold (AND)."},
+                        "description": _("All must hold (AND).")},
             "order_direction": {"type": "string", "enum": ["asc", "desc"]},
             "page": {"type": "integer", "minimum": 0, "maximum": MAX_PAGE - 1},
             "page_size": {"type": "integer", "minimum": 1, "maximum": self.max_page,
@@ -138,8 +145,8 @@ class FormSchemas:
         }
         if api.order_columns:
             props["order_column"] = {"type": "string", "enum": list(api.order_columns),
-                                     "description": "Default: "
-                                                    f"`{'-'.join(reversed(api.base_order))}`."}
+                                     "description": _("Default: `%(order)s`.", order="-".join(
+                                         reversed(api.base_order)))}
         return {"type": "object", "additionalProperties": False, "properties": props}
 
     def _filter(self) -> dict[str, Any]:
@@ -164,12 +171,13 @@ class FormSchemas:
                                   "maxItems": MAX_FILTER_VALUES, "items": value}
                         if many else value}})
         if not branches:
-            return {"not": {}, "description": "This form has no search filters."}
-        names = ", ".join(f"`{k}` ({', '.join(f.arg_name for f in v)})"
-                          for k, v in available.items())
+            return {"not": {}, "description": _("This form has no search filters.")}
+        names = joined((f"`{k}` ({codes(f.arg_name for f in v)})"
+                        for k, v in available.items()), strong=True)
         return {"oneOf": branches,
-                "description": f"A search filter: column, operator and value. Columns and "
-                               f"operators: {names}. `in`/`not_in` take a list."}
+                "description": _("A search filter: column, operator and value. Columns and "
+                                 "operators: %(names)s. `in`/`not_in` take a list.",
+                                 names=names)}
 
     def _filter_value(self, column: str) -> dict[str, Any]:
         field = next((f for f in self.form.fields if f.key == column), None)
@@ -210,7 +218,7 @@ class FormSchemas:
                                                                              "result"],
                 "properties": {
                     "count": {"type": "integer", "minimum": 0,
-                              "description": "Records matching, within your row scope."},
+                              "description": _("Records matching, within your row scope.")},
                     "ids": {"type": "array", "items": {"type": "integer"}},
                     "result": {"type": "array", "items": ref(self.name("Record"))},
                     "list_columns": STRINGS, "order_columns": STRINGS,
@@ -234,8 +242,9 @@ class FormSchemas:
         return {"type": "object", "additionalProperties": False, "properties": {
             "add_columns": columns, "edit_columns": columns, "filters": filters,
             "permissions": {"type": "array", "items": {"type": "string"},
-                            "description": "Your permissions on this form: can_list, "
-                                           "can_show, can_add, can_edit, can_delete."},
+                            "description": _("Your permissions on this form: %(names)s.",
+                                             names=codes(("can_list", "can_show", "can_add",
+                                                          "can_edit", "can_delete")))},
             "add_title": {"type": "string"}, "edit_title": {"type": "string"}}}
 
     # -- workflow ------------------------------------------------------------------------------
@@ -258,14 +267,14 @@ class FormSchemas:
                                "state": {"type": "string", "nullable": True},
                                "version": {"type": "integer"},
                                "result": {"type": "array", "items": offer,
-                                          "description": "What you may fire now."}}}
+                                          "description": _("What you may fire now.")}}}
 
     def fire(self, t: TransitionSpec) -> dict[str, Any]:
         comment: dict[str, Any] = {"type": "string", "maxLength": COMMENT_MAX, "nullable": True}
         if t.comment == "required":
-            comment.update(minLength=1, nullable=False, description="Required.")
+            comment.update(minLength=1, nullable=False, description=_("Required."))
         elif t.comment == "none":
-            comment["description"] = "Not asked for: ignored."
+            comment["description"] = _("Not asked for: ignored.")
         values = {f.key: fields.entered(f, self.target_label(f.form))
                   for f in self.form.fields if f.key in t.required_fields}
         schema: dict[str, Any] = {
@@ -273,14 +282,15 @@ class FormSchemas:
             "required": ["version", *(["comment"] if t.comment == "required" else [])],
             "properties": {
                 "version": {"type": "integer", "minimum": 0, "maximum": fields.INT_MAX,
-                            "description": "The record's version as you read it (409 if it "
-                                           "changed)."},
+                            "description": _("The record's version as you read it (409 if "
+                                             "it changed).")},
                 "comment": comment}}
         if values:
             schema["properties"]["values"] = {
                 "type": "object", "additionalProperties": False, "properties": values,
-                "description": "The fields this transition needs filled in (each must hold "
-                               "a value afterwards, stored or sent here), checked like a PUT."}
+                "description": _("The fields this transition needs filled in (each must hold "
+                                 "a value afterwards, stored or sent here), checked like a "
+                                 "PUT.")}
         return schema
 
     def fired(self) -> dict[str, Any]:
