@@ -152,16 +152,16 @@ def test_gb18030_file_with_english_labels(app: Flask, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "content", "problem"), [
-    (["custmer"], "客户名称\n李雷\n", "no form 'custmer'; forms: compensation (补偿审批), "
-     "complaint (投诉登记), customer (客户档案), satisfaction_survey (满意度回访)"),
-    (["customer", "--as", "nobody"], "客户名称\n李雷\n", "no user 'nobody'"),
-    (["customer"], "", "{path}: the file is empty (no header row)"),
-    (["customer"], "客户名称,联系电话\n", "{path}: only a header row, no records"),
-    (["customer"], "客户名称,联系电话,手机\n李雷,13912345678,1\n",
-     "{path}:1: unknown column(s) '手机'; allowed (key, Chinese or English label): name = "
-     "客户名称 = Customer name, phone = 联系电话 = Phone, company = 公司名称 = Company, "
-     "address = 地址 = Address, email = 电子邮箱 = E-mail, notes = 备注（偏好、购买记录） = "
-     "Notes (preferences, purchases)"),
+    (["custmer"], "客户名称\n李雷\n", "没有表单“custmer”；可用的表单：compensation（补偿审批）、"
+     "complaint（投诉登记）、customer（客户档案）、satisfaction_survey（满意度回访）"),
+    (["customer", "--as", "nobody"], "客户名称\n李雷\n", "没有用户“nobody”"),
+    (["customer"], "", "{path}: 文件是空的（没有表头行）"),
+    (["customer"], "客户名称,联系电话\n", "{path}: 只有表头行，没有记录"),
+    (["customer"], "客户姓名,联系电话,公司\n李雷,13912345678,1\n",
+     "{path}:1: 未知的列：'客户姓名'、'公司'；可用的列（键、中文或英文名称）：name = 客户名称 = "
+     "Customer name、phone = 联系电话 = Phone、company = 公司名称 = Company、address = 地址 = "
+     "Address、email = 电子邮箱 = E-mail、notes = 备注（偏好、购买记录） = Notes (preferences, "
+     "purchases)\n{path}:1: 缺少必填列：客户名称（name）"),
 ])
 def test_refused_files_say_why(app: Flask, tmp_path: Path, args: list[str], content: str,
                                problem: str) -> None:

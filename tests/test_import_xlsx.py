@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from app.transfer.sources import ImportRefused
 from tests.support.importer import COLUMNS, build_shop, count, good_row, run, serial, stored, write
 from tests.support.transfer import xlsx_file
 
@@ -152,3 +153,31 @@ def test_the_template_marks_of_required_columns_are_ignored(shop: dict[str, Any]
     assert errors == [] and [f.key for _, f in outcome.columns] == [
         "serial_no", "customer", "purchase_date", "channel"]
     assert stored(app, number)["channel"] == "online"
+
+
+def test_a_workbook_is_refused_as_a_whole_in_the_import_s_language(
+        shop: dict[str, Any], tmp_path: Path) -> None:
+    """Read inside import_file: a workbook's refusals are in its locale like a CSV file's."""
+    app, before = shop["app"], count(shop["app"])
+    old = tmp_path / "old.xlsx"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 40)
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    header = xlsx_file(tmp_path / "h.xlsx", [["序列号", "客户", "颜色"],
+                                              [serial(), "王五", "红"]])
+    refusals = []
+    for path, locale in ((old, "zh"), (broken, "zh"), (broken, "en"), (header, "zh")):
+        with pytest.raises(ImportRefused) as refused:
+            run(app, path, locale=locale)
+        refusals.append([p.replace(str(tmp_path), "") for p in refused.value.problems])
+    assert refusals == [
+        ["/old.xlsx: 这是加密的工作簿或旧版 Excel 97-2003（.xls）文件；请另存为不设密码的 .xlsx，"
+         "或另存为“CSV UTF-8”"],
+        ["/broken.xlsx: 无法作为 Excel 工作簿读取（File is not a zip file）；请重新保存为 .xlsx，"
+         "或另存为“CSV UTF-8”"],
+        ["/broken.xlsx: not a readable Excel workbook (File is not a zip file); save it again "
+         "as .xlsx, or as CSV UTF-8"],
+        [refusals[3][0], "/h.xlsx:1: 缺少必填列：购买日期（purchase_date）、购买渠道（channel）"]]
+    assert refusals[3][0].startswith("/h.xlsx:1: 未知的列：'颜色'；可用的列（键、中文或英文名称）："
+                                     "serial_no = 序列号 = Serial number、")
+    assert count(app) == before

@@ -105,28 +105,50 @@ def test_dry_run_checks_everything_and_stores_nothing(shop: dict[str, Any],
 
 
 # -- refused files -------------------------------------------------------------------------
-@pytest.mark.parametrize(("header", "problem"), [
-    (["序列号", "客户", "购买日期", "购买渠道", "颜色", "Size"],
+ALLOWED = ("serial_no = 序列号 = Serial number{s}customer = 客户 = Customer{s}"
+           "phone = 联系电话 = Phone{s}email = 电子邮箱 = E-mail{s}address = 地址 = Address{s}"
+           "purchase_date = 购买日期 = Purchase date{s}"
+           "registered_at = 登记时间 = Registered at{s}price = 价格（元） = Price (CNY){s}"
+           "weight = 重量（千克） = Weight (kg){s}quantity = 数量 = Quantity{s}"
+           "rating = 评分 = Rating{s}extended = 延保 = Extended{s}"
+           "channel = 购买渠道 = Channel{s}status = 状态 = Status{s}issues = 故障 = Issues{s}"
+           "handler = 处理人 = Handler{s}"
+           "notes = 备注 = Notes{s}visit = 上门服务 = Visit")
+
+
+@pytest.mark.parametrize(("header", "locale", "problem"), [
+    (["序列号", "客户", "购买日期", "购买渠道", "颜色", "Size"], "zh",
+     "未知的列：'颜色'、'Size'；可用的列（键、中文或英文名称）：" + ALLOWED.format(s="、")),
+    (["序列号", "客户", "购买日期", "购买渠道", "颜色", "Size"], "en",
      "unknown column(s) '颜色', 'Size'; allowed (key, Chinese or English label): "
-     "serial_no = 序列号 = Serial number, customer = 客户 = Customer, phone = 联系电话 = "
-     "Phone, email = 电子邮箱 = E-mail, address = 地址 = Address, "
-     "purchase_date = 购买日期 = Purchase date, registered_at = 登记时间 = Registered at, "
-     "price = 价格（元） = Price (CNY), weight = 重量（千克） = Weight (kg), quantity = 数量 = "
-     "Quantity, rating = 评分 = Rating, extended = 延保 = Extended, channel = 购买渠道 = "
-     "Channel, status = 状态 = Status, issues = 故障 = Issues, handler = 处理人 = Handler, "
-     "notes = 备注 = Notes, visit = 上门服务 = Visit"),
-    (["序列号", "购买渠道"], "missing required column(s): 客户 (customer), 购买日期 "
-                           "(purchase_date)"),
-    (["序列号", "客户", "customer", "购买日期", "购买渠道"],
-     "columns '客户' and 'customer' are the same field 客户 (customer)"),
-    (["序列号", "", "客户", "购买日期", "购买渠道"], "column 2 has no name"),
+     + ALLOWED.format(s=", ")),
+    (["序列号", "购买渠道"], "zh", "缺少必填列：客户（customer）、购买日期（purchase_date）"),
+    (["序列号", "购买渠道"], "en", "missing required column(s): Customer (customer), "
+                                  "Purchase date (purchase_date)"),
+    (["序列号", "客户", "customer", "购买日期", "购买渠道"], "zh",
+     "列 '客户' 和 'customer' 是同一个字段：客户（customer）"),
+    (["序列号", "客户", "customer", "购买日期", "购买渠道"], "en",
+     "columns '客户' and 'customer' are the same field Customer (customer)"),
+    (["序列号", "", "客户", "购买日期", "购买渠道"], "zh", "第 2 列没有列名"),
+    (["序列号", "", "客户", "购买日期", "购买渠道"], "en", "column 2 has no name"),
 ])
 def test_a_wrong_header_is_refused_with_every_problem(
-        shop: dict[str, Any], tmp_path: Path, header: list[str], problem: str) -> None:
+        shop: dict[str, Any], tmp_path: Path, header: list[str], locale: str,
+        problem: str) -> None:
     path = write(tmp_path, header, [[serial(), "王五", "2026-01-05", "门店"]])
     with pytest.raises(ImportRefused) as refused:
-        run(shop["app"], path)
+        run(shop["app"], path, locale=locale)
     assert refused.value.problems == [f"{path}:1: {problem}"]
+
+
+def test_every_header_problem_is_said_at_once(shop: dict[str, Any], tmp_path: Path) -> None:
+    path = write(tmp_path, ["序列号", "", "serial_no", "颜色"], [[serial(), "", "", "红"]])
+    with pytest.raises(ImportRefused) as refused:
+        run(shop["app"], path)
+    assert refused.value.problems == [f"{path}:1: {p}" for p in (
+        "第 2 列没有列名", "列 '序列号' 和 'serial_no' 是同一个字段：序列号（serial_no）",
+        "未知的列：'颜色'；可用的列（键、中文或英文名称）：" + ALLOWED.format(s="、"),
+        "缺少必填列：客户（customer）、购买日期（purchase_date）、购买渠道（channel）")]
 
 
 def test_empty_files_and_unknown_forms_or_users_are_refused(shop: dict[str, Any],
@@ -136,13 +158,23 @@ def test_empty_files_and_unknown_forms_or_users_are_refused(shop: dict[str, Any]
     header_only = write(tmp_path, HEADER, [["", "", "", ""]], name="header.csv")
     cases = [
         ((tmp_path / "empty.csv", "warranty"), {},
+         f"{tmp_path / 'empty.csv'}: 文件是空的（没有表头行）"),
+        ((tmp_path / "empty.csv", "warranty"), {"locale": "en"},
          f"{tmp_path / 'empty.csv'}: the file is empty (no header row)"),
-        ((header_only, "warranty"), {}, f"{header_only}: only a header row, no records"),
-        ((header_only, "warrant"), {}, "no form 'warrant'; forms: compensation (补偿审批), "
-         "complaint (投诉登记), customer (客户档案), satisfaction_survey (满意度回访), "
-         "visit (上门服务), warranty (保修登记)"),
-        ((header_only, "warranty"), {"username": "nobody"}, "no user 'nobody'"),
-        ((header_only, "warranty"), {"username": "leaver"}, "user 'leaver' is disabled"),
+        ((header_only, "warranty"), {}, f"{header_only}: 只有表头行，没有记录"),
+        ((header_only, "warranty"), {"locale": "en"},
+         f"{header_only}: only a header row, no records"),
+        ((header_only, "warrant"), {}, "没有表单“warrant”；可用的表单：compensation（补偿审批）、"
+         "complaint（投诉登记）、customer（客户档案）、satisfaction_survey（满意度回访）、"
+         "visit（上门服务）、warranty（保修登记）"),
+        ((header_only, "warrant"), {"locale": "en"}, "no form 'warrant'; forms: compensation "
+         "(Compensation), complaint (Complaints), customer (Customers), satisfaction_survey "
+         "(Satisfaction Callbacks), visit (Visits), warranty (Warranty registrations)"),
+        ((header_only, "warranty"), {"username": "nobody"}, "没有用户“nobody”"),
+        ((header_only, "warranty"), {"username": "nobody", "locale": "en"}, "no user 'nobody'"),
+        ((header_only, "warranty"), {"username": "leaver"}, "用户“leaver”已停用"),
+        ((header_only, "warranty"), {"username": "leaver", "locale": "en"},
+         "user 'leaver' is disabled"),
     ]
     before = count(app)
     for (path, form), kwargs, message in cases:
@@ -157,12 +189,15 @@ def test_an_unknown_default_owner_names_the_setting(shop: dict[str, Any],
     app = shop["app"]
     app.config["PORTAL_ADMIN_USER"] = "boss"
     try:
-        with pytest.raises(ImportRefused) as refused:
-            run(app, write(tmp_path, HEADER, []))
+        problems = []
+        for locale in ("zh", "en"):
+            with pytest.raises(ImportRefused) as refused:
+                run(app, write(tmp_path, HEADER, []), locale=locale)
+            problems += refused.value.problems
     finally:
         app.config["PORTAL_ADMIN_USER"] = "admin"
-    assert refused.value.problems == ["no user 'boss' (PORTAL_ADMIN_USER); name one with "
-                                      "--as USERNAME"]
+    assert problems == ["没有用户“boss”（PORTAL_ADMIN_USER）；请用 --as USERNAME 指定用户",
+                        "no user 'boss' (PORTAL_ADMIN_USER); name one with --as USERNAME"]
 
 
 def test_a_late_error_undoes_the_rows_already_written(
@@ -191,6 +226,7 @@ def test_a_refusal_by_the_database_stores_nothing(
     before = (count(app), count(app, "portal_audit_event"))
     with pytest.raises(ImportRefused) as refused:
         run(app, path)
-    assert refused.value.problems[0].startswith(f"{path}: the database refused the records (")
-    assert "serial_no" in refused.value.problems[0]
+    [problem] = refused.value.problems
+    assert problem.startswith(f"{path}: 数据库拒绝保存这些记录（") and problem.endswith("）")
+    assert "serial_no" in problem  # the database's own words, quoted
     assert (count(app), count(app, "portal_audit_event")) == before

@@ -23,7 +23,8 @@ def outcome(app: Flask, job_id: int) -> tuple[str, list[str]]:
     with app.app_context():
         run_pending()
         problems = list(app.appbuilder.session.scalars(
-            select(JobProblem.message).where(JobProblem.job_id == job_id)))
+            select(JobProblem.message).where(JobProblem.job_id == job_id)
+            .order_by(JobProblem.id)))
     return job_of(app, job_id).status, problems
 
 
@@ -42,7 +43,23 @@ def test_a_file_no_longer_kept_is_asked_for_again(app):
 
 def test_a_file_refused_as_a_whole_names_the_upload_not_the_worker_s_copy(app):
     job_id = queue(app, "\ufeff", name="空.csv")
-    assert outcome(app, job_id) == ("problems", ["空.csv: the file is empty (no header row)"])
+    assert outcome(app, job_id) == ("problems", ["空.csv: 文件是空的（没有表头行）"])
+    job_id = queue(app, "\ufeff", name="empty.csv", language="en")
+    assert outcome(app, job_id) == ("problems", ["empty.csv: the file is empty (no header row)"])
+
+
+def test_every_header_problem_is_in_the_uploader_s_language(app):
+    text = "客户姓名,联系电话,公司\n李雷,13912345678,1\n"
+    allowed = ("name = 客户名称 = Customer name{s}phone = 联系电话 = Phone{s}company = 公司名称 = "
+               "Company{s}address = 地址 = Address{s}email = 电子邮箱 = E-mail{s}notes = "
+               "备注（偏好、购买记录） = Notes (preferences, purchases)")
+    assert outcome(app, queue(app, text, name="客户.csv")) == ("problems", [
+        "客户.csv:1: 未知的列：'客户姓名'、'公司'；可用的列（键、中文或英文名称）："
+        + allowed.format(s="、"), "客户.csv:1: 缺少必填列：客户名称（name）"])
+    assert outcome(app, queue(app, text, name="customers.csv", language="en")) == (
+        "problems", ["customers.csv:1: unknown column(s) '客户姓名', '公司'; allowed (key, "
+                     "Chinese or English label): " + allowed.format(s=", "),
+                     "customers.csv:1: missing required column(s): Customer name (name)"])
 
 
 def test_a_checked_job_keeps_what_its_page_shows(app):

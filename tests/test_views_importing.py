@@ -4,6 +4,7 @@ offers the button to roles with the `import` grant only."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -132,6 +133,30 @@ def test_a_good_file_is_previewed_then_stored_on_confirmation_and_audited(app):
     assert "这个文件不在等待导入" in again
     work(app)
     assert len(customers(app)) == len(before) + 2  # never stored twice
+
+
+def test_a_refused_file_is_explained_in_the_uploader_s_language_by_its_own_name(app):
+    client = signed_in(app)
+    before = customers(app)
+    job = job_id(upload(client, "客户姓名,联系电话\n李雷,13912345678\n", name="我的客户.csv"))
+    work(app)
+    body = client.get(f"{URL}{job}/").get_data(as_text=True)
+    assert "这个文件无法导入，没有保存任何记录。" in body
+    [unknown, missing] = cells(body, "import-problems")
+    assert unknown[:2] == missing[:2] == ["—", "—"]  # the whole file: no row, no column
+    assert html.unescape(unknown[2]).startswith(
+        "我的客户.csv:1: 未知的列：'客户姓名'；可用的列（键、中文或英文名称）：name = 客户名称 = "
+        "Customer name、phone = 联系电话 = Phone、")
+    assert missing[2] == "我的客户.csv:1: 缺少必填列：客户名称（name）"
+    assert "portal-import-" not in body  # the worker's copy of the file is never named
+    assert customers(app) == before
+    with client.session_transaction() as session:
+        session["locale"] = "en"  # as FAB's language menu sets it
+    job = job_id(upload(client, "客户姓名,联系电话\n李雷,13912345678\n", name="mine.csv"))
+    work(app)
+    body = client.get(f"{URL}{job}/").get_data(as_text=True)
+    assert [c[2] for c in cells(body, "import-problems")][1:] == [
+        "mine.csv:1: missing required column(s): Customer name (name)"]
 
 
 def test_a_job_is_its_uploaders_only(app):

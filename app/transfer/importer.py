@@ -11,7 +11,7 @@ gets its audit event (app/audit/capture.py), followed by one `import` event and 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from openpyxl.utils import get_column_letter
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -77,9 +78,9 @@ class Outcome:
 def find_form(spec: Any, key: str) -> FormSpec:
     forms = {f.key: f for f in spec.forms}
     if key not in forms:
-        known = ", ".join(f"{f.key} ({f.label.zh})" for f in sorted(forms.values(),
-                                                                  key=lambda f: f.key))
-        raise ImportRefused([f"no form '{key}'; forms: {known}"])
+        known = listed(named(f.key, f.label.get()) for f in sorted(forms.values(),
+                                                                   key=lambda f: f.key))
+        raise ImportRefused([_("no form '%(key)s'; forms: %(forms)s", key=key, forms=known)])
     return forms[key]
 
 
@@ -88,11 +89,21 @@ def find_user(username: str | None) -> Any:
     name = username or current_app.config["PORTAL_ADMIN_USER"]
     user = current_app.extensions["appbuilder"].sm.find_user(username=name)
     if user is None:
-        where = "" if username else " (PORTAL_ADMIN_USER); name one with --as USERNAME"
-        raise ImportRefused([f"no user '{name}'{where}"])
+        raise ImportRefused([_("no user '%(name)s'", name=name) if username else _(
+            "no user '%(name)s' (PORTAL_ADMIN_USER); name one with --as USERNAME", name=name)])
     if not user.active:
-        raise ImportRefused([f"user '{name}' is disabled"])
+        raise ImportRefused([_("user '%(name)s' is disabled", name=name)])
     return user
+
+
+def named(text: str, detail: str) -> str:
+    """'客户名称（name）', 'Customer name (name)'."""
+    return _("%(text)s (%(detail)s)", text=text, detail=detail)
+
+
+def listed(items: Iterable[str]) -> str:
+    """'a、b' in Chinese, 'a, b' in English."""
+    return _(", ").join(items)
 
 
 def system_names() -> set[str]:
@@ -105,9 +116,10 @@ def system_names() -> set[str]:
     return names
 
 
-def map_header(form: FormSpec, header: list[str], where: str
+def map_header(form: FormSpec, header: list[str], path: str, row: int
                ) -> tuple[list[FieldSpec | None], list[str]]:
-    """The field of each column (None: ignored), or every header problem at once."""
+    """The field of each column (None: ignored), or every header problem at once (the
+    header is row `row` of `path`)."""
     names: dict[str, FieldSpec] = {}
     for pick in (lambda f: f.key, lambda f: f.label.zh, lambda f: f.label.en):
         for f in form.entered:
@@ -130,23 +142,28 @@ def map_header(form: FormSpec, header: list[str], where: str
         if found is None and fold(name) in system:
             ignored.append(name)
         elif found is None:
-            (unknown.append(name) if name else problems.append(f"column {index} has no name"))
+            (unknown.append(name) if name else problems.append(
+                _("%(file)s:%(row)d: column %(n)d has no name", file=path, row=row, n=index)))
         elif found.key in seen:
-            problems.append(f"columns '{seen[found.key]}' and '{name}' are the same field "
-                            f"{found.label.zh} ({found.key})")
+            problems.append(_(
+                "%(file)s:%(row)d: columns '%(first)s' and '%(second)s' are the same field "
+                "%(field)s", file=path, row=row, first=seen[found.key], second=name,
+                field=named(found.label.get(), found.key)))
         else:
             seen[found.key] = name
     if unknown:
-        allowed = ", ".join(f"{f.key} = {f.label.zh} = {f.label.en}" for f in form.entered)
-        problems.append(f"unknown column(s) {', '.join(repr(u) for u in unknown)}; allowed "
-                        f"(key, Chinese or English label): {allowed}")
+        problems.append(_(
+            "%(file)s:%(row)d: unknown column(s) %(columns)s; allowed (key, Chinese or English "
+            "label): %(allowed)s", file=path, row=row, columns=listed(map(repr, unknown)),
+            allowed=listed(f"{f.key} = {f.label.zh} = {f.label.en}" for f in form.entered)))
     missing = [f for f in form.fields if f.required and f.default is None
                and f.key not in seen]
     if missing:
-        problems.append("missing required column(s): " + ", ".join(
-            f"{f.label.zh} ({f.key})" for f in missing))
+        problems.append(_("%(file)s:%(row)d: missing required column(s): %(fields)s",
+                          file=path, row=row,
+                          fields=listed(named(f.label.get(), f.key) for f in missing)))
     if problems:
-        raise ImportRefused([f"{where}: {p}" for p in problems])
+        raise ImportRefused(problems)
     return columns, ignored
 
 
@@ -179,8 +196,8 @@ def _import(path: str, form_key: str, username: str | None, dry_run: bool,
         row, header = next(((r, c) for r, c in records if any(x.strip() for x in c)),
                            (0, []))
         if not header:
-            raise ImportRefused([f"{path}: the file is empty (no header row)"])
-        columns, ignored = map_header(form, header, f"{path}:{row}")
+            raise ImportRefused([_("%(file)s: the file is empty (no header row)", file=path)])
+        columns, ignored = map_header(form, header, path, row)
         checker = RowChecker(form, columns, user)
         outcome = Outcome(form, user.username,
                           [(h.strip(), f) for h, f in zip(header, columns, strict=False) if f],
@@ -193,7 +210,7 @@ def _import(path: str, form_key: str, username: str | None, dry_run: bool,
             _rows(records, checker, outcome, path, dry_run, on_error, on_progress)
             outcome.sha256 = source.sha256
             if not outcome.rows:
-                raise ImportRefused([f"{path}: only a header row, no records"])
+                raise ImportRefused([_("%(file)s: only a header row, no records", file=path)])
             if outcome.errors or dry_run:
                 session.rollback()
                 return outcome
@@ -206,8 +223,8 @@ def _import(path: str, form_key: str, username: str | None, dry_run: bool,
         except SQLAlchemyError as exc:  # e.g. a duplicate saved by someone else meanwhile
             session.rollback()
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise ImportRefused([f"{path}: the database refused the records ({reason})"]
-                                ) from None
+            raise ImportRefused([_("%(file)s: the database refused the records (%(reason)s)",
+                                   file=path, reason=reason)]) from None
         except BaseException:
             session.rollback()
             raise

@@ -32,7 +32,8 @@ OLE = b"\xd0\xcf\x11\xe0"  # an encrypted workbook, or an old .xls
 
 
 class ImportRefused(Exception):
-    """The whole file is refused (form, user, encoding, header): one line per problem."""
+    """The whole file is refused (form, user, encoding, header): one line per problem, in
+    the language of the moment (import_file's locale; English outside an app context)."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
@@ -68,8 +69,9 @@ def open_source(path: str) -> Source:
     if start == ZIP:
         return XlsxFile(path)
     if start == OLE:
-        raise ImportRefused([f"{path}: an encrypted workbook or an old Excel 97-2003 (.xls) "
-                             "file; save it as .xlsx without a password, or as CSV UTF-8"])
+        raise ImportRefused([_("%(file)s: an encrypted workbook or an old Excel 97-2003 "
+                               "(.xls) file; save it as .xlsx without a password, or as CSV "
+                               "UTF-8", file=path)])
     return CsvFile(path)
 
 
@@ -79,10 +81,11 @@ def detect_encoding(path: str) -> str:
     with open(path, "rb") as fh:
         start = fh.read(4)
     if start == ZIP:
-        raise ImportRefused([f"{path}: an Excel workbook, not CSV; save it as \"CSV UTF-8\""])
+        raise ImportRefused([_("%(file)s: an Excel workbook, not CSV; save it as \"CSV "
+                               "UTF-8\"", file=path)])
     if start[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        raise ImportRefused([f"{path}: UTF-16 text (Excel's \"Unicode text\"); save it as "
-                             "\"CSV UTF-8\""])
+        raise ImportRefused([_("%(file)s: UTF-16 text (Excel's \"Unicode text\"); save it "
+                               "as \"CSV UTF-8\"", file=path)])
     for encoding in ENCODINGS:
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
@@ -93,7 +96,8 @@ def detect_encoding(path: str) -> str:
         except UnicodeDecodeError:
             continue
         return encoding
-    raise ImportRefused([f"{path}: neither UTF-8 nor GB18030 text; save it as CSV"])
+    raise ImportRefused([_("%(file)s: neither UTF-8 nor GB18030 text; save it as CSV",
+                           file=path)])
 
 
 class _Hashing(io.RawIOBase):
@@ -133,11 +137,11 @@ class CsvFile:
                     # What the export neutralised ('=…, '+…, '-…, '@…) is read back as it was.
                     yield row, [from_csv_cell(cell) for cell in cells]
             except csv.Error as exc:
-                raise ImportRefused([f"{self.path}:{row + 1}: not readable as CSV "
-                                     f"({exc})"]) from None
+                raise ImportRefused([_("%(file)s:%(row)d: not readable as CSV (%(error)s)",
+                                       file=self.path, row=row + 1, error=exc)]) from None
             except UnicodeDecodeError:
-                raise ImportRefused([f"{self.path}: the file changed while it was being "
-                                     "read"]) from None
+                raise ImportRefused([_("%(file)s: the file changed while it was being read",
+                                       file=self.path)]) from None
 
     @property
     def sha256(self) -> str:
@@ -204,12 +208,14 @@ class XlsxFile:
             book = load_workbook(self.path, read_only=True, data_only=False)
         except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError,
                 TypeError, EOFError, SyntaxError) as exc:  # SyntaxError: XML ParseError
-            raise ImportRefused([f"{self.path}: not a readable Excel workbook ({exc}); save "
-                                 "it again as .xlsx, or as CSV UTF-8"]) from None
+            raise ImportRefused([_("%(file)s: not a readable Excel workbook (%(error)s); save "
+                                   "it again as .xlsx, or as CSV UTF-8", file=self.path,
+                                   error=exc)]) from None
         try:
             sheets = [ws for ws in book.worksheets if ws.sheet_state == "visible"]
             if not sheets:
-                raise ImportRefused([f"{self.path}: the workbook has no visible sheet"])
+                raise ImportRefused([_("%(file)s: the workbook has no visible sheet",
+                                       file=self.path)])
             sheet: Any = sheets[0]
             # Cells as they are stored: a sheet claiming A1:XFD1048576 is not padded out.
             sheet.reset_dimensions()
@@ -218,8 +224,9 @@ class XlsxFile:
                     yield row, [cell_text(c) for c in cells]
             except (zipfile.BadZipFile, KeyError, ValueError, TypeError, EOFError,
                     OSError, SyntaxError) as exc:
-                raise ImportRefused([f"{self.path}: the sheet cannot be read ({exc}); save "
-                                     "it again as .xlsx, or as CSV UTF-8"]) from None
+                raise ImportRefused([_("%(file)s: the sheet cannot be read (%(error)s); save "
+                                       "it again as .xlsx, or as CSV UTF-8", file=self.path,
+                                       error=exc)]) from None
         finally:
             book.close()
 

@@ -17,11 +17,11 @@ CUSTOMERS = "客户名称,联系电话\n张三,13800000001\n李四,13800000002\n
 
 
 def queue(app: Flask, text: str = CUSTOMERS, user: str = "staff", form: str = "customer",
-          name: str = "客户.csv") -> int:
+          name: str = "客户.csv", language: str = "zh") -> int:
     with app.app_context():
         session = app.appbuilder.session
         job = accept(session, io.BytesIO(text.encode()), form=form,
-                     user_id=user_id(app, user), language="zh", file_name=name,
+                     user_id=user_id(app, user), language=language, file_name=name,
                      limit=1 << 20)
         session.commit()
         return job.id
