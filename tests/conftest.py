@@ -19,6 +19,11 @@ from flask.testing import FlaskClient
 from app.portal import portal_of
 from tests.support.app import CONFIG, PACKS, PG_URL, Databases, _pg_admin_url, build_app, login
 
+# Apps a test builds itself (create_app) and portals it starts get no worker thread unless
+# the test asks for one: tests run jobs with run_pending, and a forgotten thread would poll
+# a database the session has already removed.
+os.environ["PORTAL_WORKER_THREAD"] = "0"
+
 
 def pytest_sessionstart(session: Any) -> None:
     """In CI (PORTAL_REQUIRE_POSTGRES) an unusable PostgreSQL fails the run at once."""

@@ -86,3 +86,22 @@ def test_the_export_limit_is_set_from_the_environment(tmp_path: Path, monkeypatc
     with pytest.raises(ValueError, match="PORTAL_EXPORT_MAX_ROWS must be a whole number of 0 "
                        "or more, not 'lots'"):
         build_settings(str(tmp_path))
+
+
+def test_the_worker_thread_is_on_unless_switched_off_and_uploads_are_capped(
+        tmp_path: Path, monkeypatch) -> None:
+    from app.security.manager import StartupRefused
+
+    monkeypatch.delenv("PORTAL_WORKER_THREAD", raising=False)
+    cfg = build_settings(str(tmp_path))
+    assert (cfg["PORTAL_WORKER_THREAD"], cfg["PORTAL_WORKER_POLL_SECONDS"]) == (True, 2)
+    assert cfg["MAX_CONTENT_LENGTH"] == 50 * (1 << 20) + (1 << 16)
+    monkeypatch.setenv("PORTAL_WORKER_THREAD", "0")
+    monkeypatch.setenv("PORTAL_IMPORT_MAX_MB", "5")
+    cfg = build_settings(str(tmp_path))
+    assert (cfg["PORTAL_WORKER_THREAD"], cfg["MAX_CONTENT_LENGTH"]) == (
+        False, 5 * (1 << 20) + (1 << 16))
+    monkeypatch.setenv("PORTAL_WORKER_POLL_SECONDS", "0")
+    with pytest.raises(StartupRefused, match="PORTAL_WORKER_POLL_SECONDS must be a whole "
+                                             "number of at least 1, not '0'"):
+        build_settings(str(tmp_path))

@@ -100,6 +100,10 @@ def drain(app: Flask) -> int:
             log.exception("the worker could not reach the database; trying again later")
             current_app.extensions["appbuilder"].session.rollback()
             return 0
+        except Exception:  # noqa: BLE001 - the thread must outlive any one pass
+            log.exception("the worker's pass failed; trying again later")
+            current_app.extensions["appbuilder"].session.rollback()
+            return 0
         finally:
             current_app.extensions["appbuilder"].session.remove()
 
