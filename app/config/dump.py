@@ -1,7 +1,7 @@
 """The merged, validated config as YAML: what `flask portal config show` prints.
 
 Every attribute of the spec objects is shown unless it equals its default (a few that admins
-look for are shown always), so an attribute added to app/spec.py appears here without a change.
+look for are shown always), so an attribute added to app/spec/ appears here without a change.
 Keys are those written in the YAML files where the spec names them differently (`from`, `to`,
 `approvals`, `calendar`, `escalation`, `inherits`); values are the merged ones, with the
 defaults and inheritance the linter applied.

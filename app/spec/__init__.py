@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+# Labels, and what the portal makes of records besides screens, live in their own modules;
+# everything is imported from here (app.spec).
+from app.spec.labels import Choice as Choice
+from app.spec.labels import Label as Label
+from app.spec.labels import current_lang as current_lang
+from app.spec.labels import use_language as use_language
+from app.spec.outputs import AlertSpec as AlertSpec
+from app.spec.outputs import DashboardSpec as DashboardSpec
+from app.spec.outputs import DurationSpec as DurationSpec
+from app.spec.outputs import WebhookSpec as WebhookSpec
+from app.spec.outputs import WidgetSpec as WidgetSpec
 
 SYSTEM_COLUMNS = ("id", "version", "created_on", "changed_on", "created_by_fk",
                   "changed_by_fk")
@@ -19,38 +30,6 @@ SLA_COLUMNS = ("sla_response_due", "sla_responded_on", "sla_resolution_due", "sl
 ID_TYPES = ("reference", "user")
 # Types whose value the portal gives on save (never entered, never edited).
 GIVEN_TYPES = ("autonumber",)
-
-# Which language a Label shows when none is asked for: the app sets this to the request's
-# (app/i18n.py); the spec itself knows no request.
-_language: Callable[[], str] = lambda: "zh"  # noqa: E731
-
-
-def use_language(source: Callable[[], str]) -> None:
-    """Make `source` ('zh' or 'en') decide the language of Label.get() without argument."""
-    global _language
-    _language = source
-
-
-def current_lang() -> str:
-    return _language()
-
-
-@dataclass(frozen=True)
-class Label:
-    zh: str
-    en: str
-
-    def get(self, lang: str | None = None) -> str:
-        return self.en if (lang or current_lang()) == "en" else self.zh
-
-    def __str__(self) -> str:
-        return self.get()
-
-
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: Label
 
 
 @dataclass(frozen=True)
@@ -280,114 +259,6 @@ class RoleSpec:
     reveal: tuple[str, ...] = ()  # 'form.field' of sensitive fields, sorted
     readonly: dict[str, tuple[str, ...]] = field(default_factory=dict)  # form → fields
     ancestors: tuple[str, ...] = ()  # every role it inherits from, directly or not, sorted
-
-
-@dataclass(frozen=True)
-class DurationSpec:
-    """Time between two date/time columns of a record, in calendar or working time."""
-
-    start: str  # a field key or system column
-    end: str  # likewise, or 'now'
-    working: bool = False  # only working days and office hours (config/calendar.yaml)
-    unit: str = "hours"  # hours / days
-
-    @property
-    def seconds(self) -> int:
-        """Seconds per unit shown."""
-        return 86_400 if self.unit == "days" else 3_600
-
-
-@dataclass(frozen=True)
-class WidgetSpec:
-    """One tile or chart of a dashboard: a measure over a form's records in the period."""
-
-    key: str
-    label: Label
-    form: str
-    measure: str = "count"  # count sum avg min max p90 rate
-    field_key: str | None = None  # the number measured (a field or computed value)
-    duration: DurationSpec | None = None
-    rate: Any = field(default=None, compare=False, hash=False, repr=False)  # an Expression
-    where: Any = field(default=None, compare=False, hash=False, repr=False)
-    rate_text: str = ""
-    where_text: str = ""
-    date: str = "created_on"
-    period: bool = True  # False: all records, whatever their date
-    group_by: str | None = None  # a field, state, a computed value, or 'value'
-    every: str | None = None  # day / week / month, with a date group_by
-    bins: tuple[float, ...] = ()  # with group_by 'value': upper limits of the groups
-    top: int | None = None
-    chart: str = "tile"
-    compare: bool = True
-    size: str = "small"
-    help: Label | None = None
-
-
-@dataclass(frozen=True)
-class DashboardSpec:
-    key: str
-    label: Label
-    widgets: tuple[WidgetSpec, ...]
-    roles: tuple[str, ...] = ()
-    order: int = 100
-    period: str = "week"
-    description: Label | None = None
-    filters: tuple[str, ...] = ()  # choice fields offered above the page
-
-    def widget(self, key: str) -> WidgetSpec | None:
-        return next((w for w in self.widgets if w.key == key), None)
-
-
-@dataclass(frozen=True)
-class AlertSpec:
-    """A quality alert rule (质量预警): a group of a form's records counting at least
-    `threshold` within the rolling window raises one alert for the roles named."""
-
-    key: str
-    label: Label
-    form: str
-    group_by: str
-    threshold: int
-    roles: tuple[str, ...]
-    where: Any = field(default=None, compare=False, hash=False, repr=False)  # an Expression
-    where_text: str = ""
-    date: str = "created_on"
-    window: int | None = None  # seconds; None: records as they stand now, one alert a day
-    growth: float | None = None  # and at least this many times the previous window's count
-    help: Label | None = None
-
-
-@dataclass(frozen=True)
-class WebhookSpec:
-    """An outbound webhook (config/webhooks/): the events of a form's records it reports,
-    where to (a URL, or the environment variable holding it) and in which format. Secrets
-    and robot URLs stay in the environment: the spec names the variables only."""
-
-    key: str
-    label: Label
-    form: str
-    events: tuple[str, ...]  # created updated transition sla_breach
-    url: str | None = None
-    url_env: str | None = None
-    secret_env: str | None = None
-    format: str = "json"  # json wecom dingtalk
-    message: str = ""  # robots: a template of field keys in braces
-    markdown: bool = False
-    fields: tuple[str, ...] = ()  # json: the fields the body carries (empty: all)
-    transitions: tuple[str, ...] = ()  # transition events: only these (empty: any)
-    states: tuple[str, ...] = ()  # transition events: only into these (empty: any)
-    condition: str = ""  # only records meeting it (the workflow's condition language)
-    enabled: bool = True
-
-    def wants(self, event: str, transition: str | None = None,
-              target: str | None = None) -> bool:
-        """Whether an event of its form is reported (transitions narrowed as declared)."""
-        if not self.enabled or event not in self.events:
-            return False
-        if event != "transition":
-            return True
-        return ((not self.transitions or transition in self.transitions)
-                and (not self.states or target in self.states))
 
 
 @dataclass(frozen=True)
