@@ -112,6 +112,16 @@ def _import(session: Session, job: Job, user: Any, worker: str, attempt: int) ->
     return None
 
 
+def give_up(session: Session, job_id: int) -> None:
+    """End a job that failed with an error of the portal's own (logged by the caller)."""
+    job = session.get(Job, job_id)
+    with force_locale(job.language if job else "zh"):
+        _finish(session, job_id, FAILED, problems=[(None, None, _(
+            "The import could not be finished because of an error in the portal; nothing "
+            "was stored. The error has been logged; try again later or tell an "
+            "administrator."))])
+
+
 def _result(outcome: Outcome) -> dict[str, Any]:
     preview = outcome.preview
     return {

@@ -62,27 +62,12 @@ def run_pending(limit: int = 10) -> int:
             imports.run(session, job, me)
         except Exception:  # noqa: BLE001 - one job's failure must not stop the worker
             session.rollback()
-            log.exception("import job %s failed", job.id)
-            _give_up(session, job.id)
+            log.exception("import job %s failed", job_id := job.id)
+            imports.give_up(session, job_id)
         ran += 1
     let_go(session)
     session.commit()
     return ran
-
-
-def _give_up(session: Session, job_id: int) -> None:
-    from flask_babel import force_locale
-    from flask_babel import gettext as _
-
-    from app.jobs.imports import _finish
-    from app.jobs.model import FAILED
-
-    job = session.get(Job, job_id)
-    with force_locale(job.language if job else "zh"):
-        _finish(session, job_id, FAILED, problems=[(None, None, _(
-            "The import could not be finished because of an error in the portal; nothing "
-            "was stored. The error has been logged; try again later or tell an "
-            "administrator."))])
 
 
 def wake() -> None:
