@@ -13,7 +13,7 @@ VENDOR := app/static/vendor
 ECHARTS := $(VENDOR)/echarts/echarts.min.js
 SWAGGER := $(VENDOR)/swagger-ui/swagger-ui-bundle.js
 
-.PHONY: run test test-sqlite test-postgres lint assets browser-deps proxy-deps bench bench-load \
+.PHONY: run test test-sqlite test-postgres lint assets browser-deps print-deps proxy-deps bench bench-load \
         bench-load-faults bench-scale bench-transfer docs translations clean
 
 $(STAMP): pyproject.toml
@@ -62,6 +62,14 @@ browser-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	  else echo "chromium not installed and cannot install it here: browser tests will skip"; fi; }
 
+# WeasyPrint's pango and a CJK font from Debian's packages: the PDFs of print templates
+# (app/views/printing.py) and tests/test_views_print.py.
+print-deps:
+	@ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && fc-list 2>/dev/null | grep -qi wqy || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei >/dev/null; \
+	  else echo "pango or fonts-wqy-microhei not installed and cannot install them here: PDFs will fail"; fi; }
+
 # HAProxy from Debian's packages: tests/test_scale_out.py (PostgreSQL suite) and
 # `make bench-load` put it in front of two gunicorn servers.
 proxy-deps:
@@ -70,7 +78,7 @@ proxy-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
 	  else echo "haproxy not installed and cannot install it here: tests/test_scale_out.py will fail"; fi; }
 
-test: $(STAMP) assets browser-deps proxy-deps lint
+test: $(STAMP) assets browser-deps print-deps proxy-deps lint
 	@# The two suites use separate databases: side by side they keep CI well under 30 minutes
 	@# (one after the other took 11 + ~18 minutes); each suite's output is printed whole.
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres

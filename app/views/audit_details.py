@@ -29,6 +29,7 @@ ACTIONS = {
     "create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),
     "list": _l("Searched the list"), "view": _l("Opened a record"), "search": _l("Searched"),
     "denied": _l("Access denied"), "export": _l("Exported"), "import": _l("Imported"),
+    "print": _l("Printed"),
     "reveal": _l("Showed a sensitive value"), "login": _l("Signed in"),
     "logout": _l("Signed out"), "session_end": _l("Session ended"),
     "password_change": _l("Password change"),

@@ -22,6 +22,7 @@ from app.records.forms import default_value
 from app.sla.deadlines import CLOCKS, overdue
 from app.views.export import ExportViewMixin
 from app.views.importing import ImportViewMixin
+from app.views.printing import PrintViewMixin
 from app.views.protect import ProtectedViewMixin, conflict_message, locked_state
 from app.views.related import prefill_references, related_panels
 from app.views.sections import SectionsViewMixin
@@ -124,7 +125,7 @@ class PortalInterface(SQLAInterface):
 
 
 class PortalModelView(SectionsViewMixin, ProtectedViewMixin, WorkflowViewMixin, ExportViewMixin,
-                      ImportViewMixin, ModelView):
+                      ImportViewMixin, PrintViewMixin, ModelView):
     """Generated per form; class attributes are filled in by app/views/forms.py."""
 
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete",

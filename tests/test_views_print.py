@@ -1,0 +1,128 @@
+"""A record on paper (app/views/printing.py): the print view of any record (fields in the
+page's language, masked as on the record page, row scope, show permission) and the PDF of a
+pack's print template (the compensation's settlement agreement: its text in Chinese, the
+download audited, an unknown template a 404)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from app.portal import portal_of
+from app.views.printing import upper_amount
+from tests.support.app import CONFIG, login
+from tests.support.factories import make_record
+
+PHONE = "13900000001"
+
+
+@pytest.fixture(scope="module")
+def world(make_app: Callable[..., Flask], tmp_path_factory: pytest.TempPathFactory
+          ) -> dict[str, Any]:
+    config = tmp_path_factory.mktemp("print") / "config"
+    shutil.copytree(CONFIG, config, ignore=shutil.ignore_patterns("industries"))
+    app = make_app(config)
+    spec = portal_of(app).spec
+    customer = make_record(app, spec.form("customer"), name="王小明", phone=PHONE)
+    complaint = make_record(app, spec.form("complaint"), customer=customer.id,
+                            description="面霜开封后有异味")
+    compensation = make_record(app, spec.form("compensation"), complaint=complaint.id,
+                               amount=Decimal("1234.50"), kind="refund",
+                               reason="产品质量问题，全额退款", agreement_no="XY-2026-001")
+    with app.app_context():
+        model = portal_of(app).models.models["complaint"]
+        session = app.extensions["appbuilder"].session
+        ticket = session.get(model, complaint.id).ticket_no
+    return {"app": app, "customer": customer.id, "complaint": complaint.id,
+            "ticket": ticket, "compensation": compensation.id}
+
+
+def _client(app: Flask, user: str) -> Any:
+    client = app.test_client()
+    login(client, user)
+    return client
+
+
+def test_upper_amount() -> None:
+    assert upper_amount(Decimal("1234.50")) == "壹仟贰佰叁拾肆元伍角整"
+    assert upper_amount(Decimal("100")) == "壹佰元整"
+    assert upper_amount(Decimal("10005.07")) == "壹万零伍元零柒分"
+    assert upper_amount(Decimal("0")) == "零元整"
+
+
+def test_print_view_in_chinese_masked(world: dict[str, Any]) -> None:
+    client = _client(world["app"], "admin")
+    page = client.get(f"/customerview/print/{world['customer']}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "王小明" in text and "打印" in text and "客户" in text
+    assert PHONE not in text  # masked, as on the record page
+    record_page = client.get(f"/customerview/show/{world['customer']}").get_data(as_text=True)
+    masked = PHONE[:3]
+    assert masked in text and masked in record_page
+    assert "print.js" in text and "<script>" not in text
+
+
+def test_record_page_has_print_button(world: dict[str, Any]) -> None:
+    client = _client(world["app"], "admin")
+    text = client.get(f"/customerview/show/{world['customer']}").get_data(as_text=True)
+    assert f"/customerview/print/{world['customer']}" in text
+
+
+def test_print_view_of_compensation_with_state_and_pdf_link(world: dict[str, Any]) -> None:
+    client = _client(world["app"], "admin")
+    text = client.get(f"/compensationview/print/{world['compensation']}").get_data(
+        as_text=True)
+    assert "退款" in text and "草稿" in text and "处置协议" in text
+    assert f"/compensationview/pdf/{world['compensation']}/agreement" in text
+
+
+def test_out_of_scope_and_missing_is_404(world: dict[str, Any]) -> None:
+    client = _client(world["app"], "admin")
+    assert client.get("/customerview/print/999999").status_code == 404
+    assert client.get("/compensationview/pdf/999999/agreement").status_code == 404
+
+
+def test_without_show_permission_is_refused(world: dict[str, Any]) -> None:
+    client = world["app"].test_client()  # not signed in: no show permission
+    response = client.get(f"/customerview/print/{world['customer']}")
+    assert response.status_code in (302, 403)
+    response = client.get(f"/compensationview/pdf/{world['compensation']}/agreement")
+    assert response.status_code in (302, 403)
+
+
+def test_unknown_template_is_a_404_with_its_name(world: dict[str, Any]) -> None:
+    client = _client(world["app"], "admin")
+    response = client.get(f"/compensationview/pdf/{world['compensation']}/nosuch")
+    assert response.status_code == 404
+    assert "nosuch" in response.get_data(as_text=True)
+
+
+def test_agreement_pdf_text_in_chinese_and_audited(world: dict[str, Any]) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    app = world["app"]
+    client = _client(app, "admin")
+    response = client.get(f"/compensationview/pdf/{world['compensation']}/agreement")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    reader = pypdf.PdfReader(io.BytesIO(response.data))
+    text = "".join(page.extract_text() for page in reader.pages).replace(" ", "")
+    for words in ("王小明", "1,234.50", "壹仟贰佰叁拾肆元伍角整", "退款", world["ticket"],
+                  "XY-2026-001", "产品质量问题", "客户签名", "处理人签名", "面霜开封后有异味"):
+        assert words in text, words
+    assert PHONE not in text
+    with app.app_context():
+        session = app.extensions["appbuilder"].session
+        rows = session.execute(sa.text(
+            "select action, form, record_id, details from portal_audit_event "
+            "where action = 'print'")).all()
+    assert any(r.form == "compensation" and str(r.record_id) == str(world["compensation"])
+               and "agreement" in str(r.details) for r in rows)
