@@ -21,6 +21,14 @@ from tests.support.app import CONFIG, login
 from tests.support.factories import make_record
 
 PHONE = "13900000001"
+# A role that may list compensation without opening a record.
+LISTER = """
+  - key: lister
+    label: {zh: 列表员, en: Lister}
+    scope: all
+    grants:
+      compensation: [list]
+"""
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +36,8 @@ def world(make_app: Callable[..., Flask], tmp_path_factory: pytest.TempPathFacto
           ) -> dict[str, Any]:
     config = tmp_path_factory.mktemp("print") / "config"
     shutil.copytree(CONFIG, config, ignore=shutil.ignore_patterns("industries"))
+    roles = config / "roles.yaml"
+    roles.write_text(roles.read_text(encoding="utf-8") + LISTER, encoding="utf-8")
     app = make_app(config)
     spec = portal_of(app).spec
     customer = make_record(app, spec.form("customer"), name="王小明", phone=PHONE)
@@ -36,12 +46,15 @@ def world(make_app: Callable[..., Flask], tmp_path_factory: pytest.TempPathFacto
     compensation = make_record(app, spec.form("compensation"), complaint=complaint.id,
                                amount=Decimal("1234.50"), kind="refund",
                                reason="产品质量问题，全额退款", agreement_no="XY-2026-001")
+    others = make_record(app, spec.form("compensation"), _owner="manager",
+                         complaint=complaint.id, amount=Decimal("10"), kind="gift", reason="别人的")
     with app.app_context():
         model = portal_of(app).models.models["complaint"]
         session = app.extensions["appbuilder"].session
         ticket = session.get(model, complaint.id).ticket_no
     return {"app": app, "customer": customer.id, "complaint": complaint.id,
-            "ticket": ticket, "compensation": compensation.id}
+            "ticket": ticket, "compensation": compensation.id,
+            "others": others.id}
 
 
 def _client(app: Flask, user: str) -> Any:
@@ -90,12 +103,20 @@ def test_out_of_scope_and_missing_is_404(world: dict[str, Any]) -> None:
     assert client.get("/compensationview/pdf/999999/agreement").status_code == 404
 
 
+def test_outside_the_users_row_scope_is_404(world: dict[str, Any]) -> None:
+    client = _client(world["app"], "staff")  # scope own: the manager's record is not theirs
+    assert client.get(f"/compensationview/print/{world['compensation']}").status_code == 200
+    assert client.get(f"/compensationview/print/{world['others']}").status_code == 404
+    assert client.get(f"/compensationview/pdf/{world['others']}/agreement").status_code == 404
+
+
 def test_without_show_permission_is_refused(world: dict[str, Any]) -> None:
-    client = world["app"].test_client()  # not signed in: no show permission
-    response = client.get(f"/customerview/print/{world['customer']}")
-    assert response.status_code in (302, 403)
+    client = _client(world["app"], "lister")
+    response = client.get(f"/compensationview/print/{world['compensation']}")
+    assert response.status_code == 403
     response = client.get(f"/compensationview/pdf/{world['compensation']}/agreement")
-    assert response.status_code in (302, 403)
+    assert response.status_code == 403
+    assert client.get("/compensationview/list/").status_code == 200
 
 
 def test_unknown_template_is_a_404_with_its_name(world: dict[str, Any]) -> None:
