@@ -23,6 +23,7 @@ class RawConfig:
     dashboards: list[LDict] = field(default_factory=list)
     alerts: list[LDict] = field(default_factory=list)
     webhooks: list[LDict] = field(default_factory=list)
+    prints: list[str] = field(default_factory=list)  # prints/<form>/<name>.html, base then pack
     pack_label: Any = None
     files: list[str] = field(default_factory=list)
 
@@ -102,6 +103,7 @@ class ConfigLoader:
                 self.raw.dashboards.append(board)
         self.read_alerts(self.config_dir)
         self.read_rules(self.config_dir, "webhooks", "webhook", self.raw.webhooks)
+        self.read_prints(self.config_dir)
         if self.industry:
             self.load_pack()
         return self.raw
@@ -127,6 +129,7 @@ class ConfigLoader:
                 self.merge_dashboard(board)
         self.read_alerts(folder)
         self.read_rules(folder, "webhooks", "webhook", self.raw.webhooks)
+        self.read_prints(folder)
         if pack is None:
             return
         self.raw.pack_label = pack["label"]
@@ -247,6 +250,14 @@ class ConfigLoader:
     def read_alerts(self, folder: str) -> None:
         """Alert rules of alerts/: a pack's rule replaces a base rule of the same key."""
         self.read_rules(folder, "alerts", "alert", self.raw.alerts)
+
+    def read_prints(self, folder: str) -> None:
+        """Print templates (prints/<form>/<name>.html): a pack's replaces a base one of the
+        same form and name; checked by app/config/lint/prints.py."""
+        for path in sorted(glob(os.path.join(folder, "prints", "*", "*.html"))):
+            tail = os.path.relpath(path, folder)
+            self.raw.prints = [p for p in self.raw.prints
+                               if not p.endswith(os.sep + tail)] + [path]
 
     def read_rules(self, folder: str, sub: str, section: str, into: list[LDict]) -> None:
         """Files of `sub`/ (alerts, webhooks): a pack's replaces a base one of the same key."""

@@ -15,6 +15,7 @@ from app.spec.labels import use_language as use_language
 from app.spec.outputs import AlertSpec as AlertSpec
 from app.spec.outputs import DashboardSpec as DashboardSpec
 from app.spec.outputs import DurationSpec as DurationSpec
+from app.spec.outputs import PrintSpec as PrintSpec
 from app.spec.outputs import WebhookSpec as WebhookSpec
 from app.spec.outputs import WidgetSpec as WidgetSpec
 
@@ -270,6 +271,7 @@ class PortalSpec:
     dashboards: tuple[DashboardSpec, ...] = ()
     alerts: tuple[AlertSpec, ...] = ()
     webhooks: tuple[WebhookSpec, ...] = ()
+    prints: tuple[PrintSpec, ...] = ()
     industry: str | None = None
     industry_label: Label | None = None
     fingerprint: str = field(default="", repr=False, compare=False)
@@ -288,6 +290,9 @@ class PortalSpec:
 
     def webhook(self, key: str) -> WebhookSpec | None:
         return next((w for w in self.webhooks if w.key == key), None)
+
+    def prints_of(self, form: str) -> tuple[PrintSpec, ...]:
+        return tuple(p for p in self.prints if p.form == form)
 
 
 def forms_in_menu_order(spec: PortalSpec, category: str) -> list[FormSpec]:

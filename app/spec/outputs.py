@@ -115,3 +115,14 @@ class WebhookSpec:
             return True
         return ((not self.transitions or transition in self.transitions)
                 and (not self.states or target in self.states))
+
+
+@dataclass(frozen=True)
+class PrintSpec:
+    """A print template of a form (`config/prints/<form>/<name>.html`, a pack's `prints/`):
+    the record rendered into it as a PDF (app/views/printing.py)."""
+
+    form: str
+    name: str
+    label: Label  # from the file's first line: {# 处置协议 | Settlement agreement #}
+    path: str

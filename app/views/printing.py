@@ -1,7 +1,8 @@
 """A record on paper: the print view of any record (`/print/<pk>`: its fields grouped as on
 the record page, formatted and masked by the same formatters, with CSS for A4 paper) and PDFs
 rendered on the server by WeasyPrint from the templates a pack declares for a form
-(`config/prints/<form>/<name>.html`, e.g. the settlement agreement of a compensation).
+(`config/prints/<form>/<name>.html`, a pack's `prints/`, checked by
+app/config/lint/prints.py), e.g. the settlement agreement of a compensation.
 
 Both need the form's `show` permission and the record in the user's row scope (else 404);
 every PDF download is audited (`print`, with the template's name)."""
@@ -9,8 +10,6 @@ every PDF download is audited (`print`, with the template's name)."""
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -22,45 +21,13 @@ from flask_babel import gettext as _
 
 from app.audit import log as audit
 from app.fieldtypes.registry import mask
+from app.portal import portal_of
 from app.spec import STATE_COLUMN, current_lang
 from app.workflow.store import history
 
-NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-# The first line of a print template names it: {# 处置协议 | Settlement agreement #}
-TITLE = re.compile(r"^\{#\s*(?P<zh>[^|#]+?)\s*\|\s*(?P<en>[^|#]+?)\s*#\}")
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
 UNITS = ["", "拾", "佰", "仟"]
 GROUPS = ["", "万", "亿"]
-
-
-@dataclass(frozen=True)
-class PrintTemplate:
-    name: str
-    path: Path
-    zh: str
-    en: str
-
-    @property
-    def label(self) -> str:
-        return self.en if current_lang() == "en" else self.zh
-
-
-def print_dir(form_key: str) -> Path:
-    return Path(current_app.config["PORTAL_CONFIG_DIR"]) / "prints" / form_key
-
-
-def print_templates(form_key: str) -> list[PrintTemplate]:
-    """The form's print templates, by name (the file's name without `.html`)."""
-    folder = print_dir(form_key)
-    out = []
-    for path in sorted(folder.glob("*.html")) if folder.is_dir() else []:
-        if not NAME.match(path.stem):
-            continue
-        first = path.read_text(encoding="utf-8").split("\n", 1)[0]
-        found = TITLE.match(first)
-        zh, en = (found["zh"], found["en"]) if found else (path.stem, path.stem)
-        out.append(PrintTemplate(path.stem, path, zh, en))
-    return out
 
 
 def upper_amount(value: Any) -> str:
@@ -149,7 +116,7 @@ class PrintViewMixin:
                 "title": str(record), "state": self.state_badge(state) if state else "",
                 "history": steps, "shown": shown, "upper_amount": upper_amount,
                 "today": dt.date.today().isoformat(), "view": self, "lang": current_lang(),
-                "prints": print_templates(form.key)}
+                "prints": portal_of().spec.prints_of(form.key)}
 
     @expose("/print/<int:pk>")
     @has_access
@@ -171,11 +138,12 @@ class PrintViewMixin:
             return error_page(404, _("There is no print template '%(name)s' for %(form)s.",
                                      name=name[:40], form=self.__form__.label.get()),
                               TITLES[404]), 404
-        source = chosen.path.read_text(encoding="utf-8")
+        path = Path(chosen.path)
+        source = path.read_text(encoding="utf-8")
         html = current_app.jinja_env.from_string(source).render(**context)
         from weasyprint import HTML  # imported on first use: it loads pango
 
-        body = HTML(string=html, base_url=str(chosen.path.parent)).write_pdf()
+        body = HTML(string=html, base_url=str(path.parent)).write_pdf()
         session = self.datamodel.session
         audit.record(session, "print", form=self.__form__.key, record_id=pk,
                      details={"template": name, "format": "pdf"})

@@ -14,6 +14,7 @@ from app.config.lint.alerts import AlertRules
 from app.config.lint.common import _a, item_path, to_label
 from app.config.lint.computed import ComputedRules
 from app.config.lint.dashboards import DashboardRules
+from app.config.lint.prints import PrintRules
 from app.config.lint.roles import RoleRules
 from app.config.lint.sections import SectionRules
 from app.config.lint.sla import SlaRules
@@ -82,7 +83,7 @@ def index_counted(forms: list[FormSpec], dashboards: list[DashboardSpec],
 
 
 class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules, ComputedRules,
-             DashboardRules, AlertRules, WebhookRules):
+             DashboardRules, AlertRules, WebhookRules, PrintRules):
     def __init__(self, raw: RawConfig) -> None:
         self.raw = raw
         self.problems: list[Problem] = []
@@ -115,12 +116,13 @@ class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules, Compu
         dashboards = self.build_dashboards(forms, roles)
         alerts = self.build_alerts(forms, roles)
         webhooks = self.build_webhooks(forms)
+        prints = self.build_prints(forms)
         if self.problems:
             return None
         forms = index_counted(forms, dashboards, alerts)
         spec = PortalSpec(tuple(forms), tuple(categories), tuple(roles), calendar=calendar,
                           dashboards=tuple(dashboards), alerts=tuple(alerts),
-                          webhooks=tuple(webhooks))
+                          webhooks=tuple(webhooks), prints=tuple(prints))
         return spec
 
     def unique_keys(self, items: list[LDict], what: str, hint: str) -> list[str]:
