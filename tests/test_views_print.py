@@ -17,6 +17,7 @@ from flask import Flask
 
 from app.portal import portal_of
 from app.views.printing import upper_amount
+from app.workflow.engine import actor_for, fire
 from tests.support.app import CONFIG, login
 from tests.support.factories import make_record
 
@@ -48,13 +49,27 @@ def world(make_app: Callable[..., Flask], tmp_path_factory: pytest.TempPathFacto
                                reason="产品质量问题，全额退款", agreement_no="XY-2026-001")
     others = make_record(app, spec.form("compensation"), _owner="manager",
                          complaint=complaint.id, amount=Decimal("10"), kind="gift", reason="别人的")
+    approved = make_record(app, spec.form("compensation"), complaint=complaint.id,
+                           amount=Decimal("800"), kind="coupon", reason="安抚客户")
+    for key, user in (("submit_to_manager", "staff"), ("manager_approve", "manager")):
+        _fire(app, approved.id, key, user)
     with app.app_context():
         model = portal_of(app).models.models["complaint"]
         session = app.extensions["appbuilder"].session
         ticket = session.get(model, complaint.id).ticket_no
     return {"app": app, "customer": customer.id, "complaint": complaint.id,
             "ticket": ticket, "compensation": compensation.id,
-            "others": others.id}
+            "others": others.id, "approved": approved.id}
+
+
+def _fire(app: Flask, record_id: int, key: str, username: str) -> None:
+    """Fire a compensation's transition through the engine, as `username`."""
+    spec = portal_of(app).spec
+    with app.test_request_context():
+        session = app.extensions["appbuilder"].session
+        record = session.get(portal_of(app).models.models["compensation"], record_id)
+        actor = actor_for(app.extensions["appbuilder"].sm.find_user(username=username), spec)
+        fire(session, spec.form("compensation"), record, key, actor, version=record.version)
 
 
 def _client(app: Flask, user: str) -> Any:
@@ -139,7 +154,8 @@ def test_agreement_pdf_text_in_chinese_and_audited(world: dict[str, Any]) -> Non
     for words in ("王小明", "1,234.50", "壹仟贰佰叁拾肆元伍角整", "退款", world["ticket"],
                   "XY-2026-001", "产品质量问题", "客户签名", "处理人签名", "面霜开封后有异味"):
         assert words in text, words
-    assert PHONE not in text
+    assert PHONE not in text and "139****0001" in text  # masked as on the record page
+    assert "¥¥" not in text
     with app.app_context():
         session = app.extensions["appbuilder"].session
         rows = session.execute(sa.text(
@@ -147,3 +163,22 @@ def test_agreement_pdf_text_in_chinese_and_audited(world: dict[str, Any]) -> Non
             "where action = 'print'")).all()
     assert any(r.form == "compensation" and str(r.record_id) == str(world["compensation"])
                and "agreement" in str(r.details) for r in rows)
+
+
+def _pdf_text(client: Any, url: str) -> str:
+    import pypdf
+
+    response = client.get(url)
+    assert response.status_code == 200
+    reader = pypdf.PdfReader(io.BytesIO(response.data))
+    return "".join(page.extract_text() for page in reader.pages).replace(" ", "")
+
+
+def test_agreement_lists_the_approvals(world: dict[str, Any]) -> None:
+    pytest.importorskip("pypdf")
+    client = _client(world["app"], "admin")
+    text = _pdf_text(client, f"/compensationview/pdf/{world['approved']}/agreement")
+    assert "已批准" in text and "经理批准" in text and "manager" in text
+    assert "优惠券" in text and "捌佰元整" in text
+    page = client.get(f"/compensationview/print/{world['approved']}").get_data(as_text=True)
+    assert "经理批准" in page and "portal-print-history" in page
