@@ -22,6 +22,7 @@ from tests.support.app import CONFIG, login
 from tests.support.factories import make_record
 
 PHONE = "13900000001"
+EVIL = '<img src="file:///etc/hostname">甲公司'
 # A role that may list compensation without opening a record.
 LISTER = """
   - key: lister
@@ -41,7 +42,8 @@ def world(make_app: Callable[..., Flask], tmp_path_factory: pytest.TempPathFacto
     roles.write_text(roles.read_text(encoding="utf-8") + LISTER, encoding="utf-8")
     app = make_app(config)
     spec = portal_of(app).spec
-    customer = make_record(app, spec.form("customer"), name="王小明", phone=PHONE)
+    customer = make_record(app, spec.form("customer"), name="王小明", phone=PHONE,
+                           company=EVIL)
     complaint = make_record(app, spec.form("complaint"), customer=customer.id,
                             description="面霜开封后有异味")
     compensation = make_record(app, spec.form("compensation"), complaint=complaint.id,
@@ -50,7 +52,7 @@ def world(make_app: Callable[..., Flask], tmp_path_factory: pytest.TempPathFacto
     others = make_record(app, spec.form("compensation"), _owner="manager",
                          complaint=complaint.id, amount=Decimal("10"), kind="gift", reason="别人的")
     approved = make_record(app, spec.form("compensation"), complaint=complaint.id,
-                           amount=Decimal("800"), kind="coupon", reason="安抚客户")
+                           amount=Decimal("800"), kind="coupon", reason=EVIL)
     for key, user in (("submit_to_manager", "staff"), ("manager_approve", "manager")):
         _fire(app, approved.id, key, user)
     with app.app_context():
@@ -182,3 +184,16 @@ def test_agreement_lists_the_approvals(world: dict[str, Any]) -> None:
     assert "优惠券" in text and "捌佰元整" in text
     page = client.get(f"/compensationview/print/{world['approved']}").get_data(as_text=True)
     assert "经理批准" in page and "portal-print-history" in page
+
+
+def test_values_are_escaped_in_the_pdf(world: dict[str, Any]) -> None:
+    """A print template runs sandboxed with every value escaped; nothing is fetched."""
+    from app.views.printing import TEMPLATES
+
+    assert TEMPLATES.from_string("{{ v }}").render(v=EVIL).startswith("&lt;img")
+    client = _client(world["app"], "admin")
+    page = client.get(f"/customerview/print/{world['customer']}").get_data(as_text=True)
+    assert EVIL not in page and "&lt;img" in page
+    pytest.importorskip("pypdf")
+    text = _pdf_text(client, f"/compensationview/pdf/{world['approved']}/agreement")
+    assert '<imgsrc="file:///etc/hostname">甲公司' in text  # the reason, as text

@@ -14,10 +14,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from flask import Response, abort, current_app, render_template
+from flask import Response, abort, render_template
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext as _
+from jinja2.sandbox import SandboxedEnvironment
 
 from app.audit import log as audit
 from app.fieldtypes.registry import mask
@@ -28,6 +29,8 @@ from app.workflow.store import history
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
 UNITS = ["", "拾", "佰", "仟"]
 GROUPS = ["", "万", "亿"]
+# Print templates run sandboxed, every value escaped: a customer named <img src=…> is text.
+TEMPLATES = SandboxedEnvironment(autoescape=True)
 
 
 def upper_amount(value: Any) -> str:
@@ -140,10 +143,12 @@ class PrintViewMixin:
                               TITLES[404]), 404
         path = Path(chosen.path)
         source = path.read_text(encoding="utf-8")
-        html = current_app.jinja_env.from_string(source).render(**context)
-        from weasyprint import HTML  # imported on first use: it loads pango
+        html = TEMPLATES.from_string(source).render(**context)
+        from weasyprint import HTML, URLFetcher  # imported on first use: it loads pango
 
-        body = HTML(string=html, base_url=str(path.parent)).write_pdf()
+        # Nothing is fetched while rendering (no file, no address): images are data: URIs.
+        fetcher = URLFetcher(allowed_protocols=("data",))
+        body = HTML(string=html, base_url=str(path.parent), url_fetcher=fetcher).write_pdf()
         session = self.datamodel.session
         audit.record(session, "print", form=self.__form__.key, record_id=pk,
                      details={"template": name, "format": "pdf"})
