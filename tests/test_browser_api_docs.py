@@ -82,7 +82,58 @@ def test_swagger_ui_draws_every_form_offline_under_the_csp(chromium: Any,
         assert page.locator(".swagger-ui .info .title").inner_text().startswith("售后服务门户接口")
         assert page.locator(".swagger-ui .info .description").inner_text().startswith(
             "售后服务门户的接口：每个表单一个接口")
-        assert "点击“Try it out”按钮" in page.locator("#api-docs > p").first.inner_text()
+        assert "点击“试一试”按钮" in page.locator("#api-docs > p").first.inner_text()
+        assert found == CLEAN
+    finally:
+        page.context.close()
+
+
+def english_words(page: Any) -> list[str]:
+    """Visible text in Swagger UI made of English words (the document's paths, names and
+    values excepted: they are the API's own, the same in every language)."""
+    return page.locator("#swagger-ui").evaluate("""root => {
+      const out = [];
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const text = n.nodeValue.trim();
+        const box = n.parentElement;
+        if (!text || !box || !box.offsetParent ||
+            box.closest("pre, code, textarea, .opblock-summary-path, .model-box, " +
+                        ".parameter__name, .parameter__type, .parameter__in, " +
+                        ".opblock-summary-method, .response-col_status, .prop-type, " +
+                        ".opblock-tag small, .opblock-tag > a, .servers, .request-url, " +
+                        ".info .url, .headers td")) continue;
+        if (/[A-Za-z]{3,}/.test(text) && !/[\u4e00-\u9fff]/.test(text)) out.push(text);
+      }
+      return out;
+    }""")
+
+
+def test_swagger_ui_s_own_words_are_chinese_on_a_zh_page(chromium: Any,
+                                                        site: tuple[str, Flask]) -> None:
+    from playwright.sync_api import expect
+
+    base_url, _app = site
+    page, found = signed_in_docs(chromium, base_url)
+    try:
+        expect(page.locator(".swagger-ui .btn.authorize span")).to_have_text("授权")
+        login = page.locator("#operations-security-securityLogin")
+        login.locator(".opblock-summary-control").click()
+        expect(login.locator("button.try-out__btn")).to_have_text("试一试")
+        assert login.locator(".opblock-section-header h4").first.inner_text() == "参数"
+        login.locator("button.try-out__btn").click()
+        expect(login.locator("button.execute")).to_have_text("执行")
+        expect(login.locator("button.try-out__btn")).to_have_text("取消")
+        login.locator("textarea.body-param__text").fill(json.dumps(
+            {"username": "staff", "password": PASSWORD, "provider": "db"}))
+        login.locator("button.execute").click()
+        expect(login.locator(".live-responses-table tbody .response-col_status").first
+               ).to_have_text("200")
+        expect(login.locator("h4", has_text="服务器响应")).to_be_visible()
+        required = login.locator(".parameter__name.required").first
+        assert required.evaluate("n => getComputedStyle(n, '::after').content") == '"必填"'
+        shot(page, "zh-tried")
+        assert english_words(page) == []
         assert found == CLEAN
     finally:
         page.context.close()

@@ -22,6 +22,7 @@ from flask_jwt_extended import verify_jwt_in_request
 from app.db.users import request_user
 from app.i18n import api_language, request_language
 from app.views.api.openapi import document as openapi_document
+from app.views.api.openapi.swagger_words import swagger_words
 
 
 def _sign_in() -> Any:
@@ -54,7 +55,7 @@ class ApiDocsView(BaseView):
             return _sign_in()
         lang = request_language()
         return self.render_template(
-            "portal/api_docs.html", lang=lang,
+            "portal/api_docs.html", lang=lang, swagger_words=swagger_words(lang),
             document_url=url_for("OpenApiView.document", _l_=lang))
 
 
