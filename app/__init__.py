@@ -33,6 +33,7 @@ from app.sla import deadlines  # noqa: F401
 from app.spec import use_language
 from app.views.access_log import register_access_log
 from app.views.errors import register_error_pages
+from app.views.export_jobs import register_export_writer
 from app.views.favicon import register_favicon
 from app.views.forms import register_views
 from app.views.guard import register_guard
@@ -77,5 +78,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_health(app)  # /health, /ready (app/views/health.py)
     register_unavailable(app)  # 503 while the database is out of reach
     register_worker(app)  # imports (and other jobs) run outside the requests
+    register_export_writer(app)  # how a worker writes a long export (app/views/export_jobs.py)
     app.cli.add_command(portal_cli)
     return app

@@ -133,6 +133,10 @@ def build_settings(instance_path: str, overrides: dict[str, Any] | None = None) 
         # header by default; a larger list is refused with its count (app/views/export.py).
         "PORTAL_EXPORT_MAX_ROWS": _count(
             "PORTAL_EXPORT_MAX_ROWS", env.get("PORTAL_EXPORT_MAX_ROWS", "1048575")),
+        # A longer list is exported by a worker (app/views/export_jobs.py): the page follows
+        # it and then offers the file, so no request holds an app server for a minute.
+        "PORTAL_EXPORT_INLINE_ROWS": _count(
+            "PORTAL_EXPORT_INLINE_ROWS", env.get("PORTAL_EXPORT_INLINE_ROWS", "10000")),
         # Auditing is always on; only a benchmark's override turns it off (no env variable).
         "PORTAL_AUDIT": True,
         # Passwords, login throttling, sessions, JWT (app/security/manager.py; README, Settings).

@@ -66,3 +66,19 @@ def test_the_temporary_file_is_removed_once_sent_or_dropped() -> None:
     assert len(set(glob.glob(pattern)) - before) == 1
     chunks.close()  # the download was cut off
     assert set(glob.glob(pattern)) == before
+
+
+def test_a_finished_workbook_as_a_body_is_removed_even_when_never_read() -> None:
+    pattern = os.path.join(tempfile.gettempdir(), "portal-export-*.xlsx")
+    before = set(glob.glob(pattern))
+    writer = XlsxWriter("s", ["a"])
+    writer.append([1])
+    path = writer.close()
+    assert load_workbook(path).active["A2"].value == 1
+    body = writers.TempFile(path)
+    body.close()  # the response was closed before its first byte was read
+    assert set(glob.glob(pattern)) == before
+    writer = XlsxWriter("s", ["a"])
+    sent = writers.TempFile(writer.close())
+    assert b"".join(sent).startswith(b"PK")  # read through: removed as well
+    assert set(glob.glob(pattern)) == before

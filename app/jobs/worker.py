@@ -1,5 +1,6 @@
-"""The worker: takes queued jobs from the database and runs them, sends the outbox's due
-messages (webhooks, app/outbox/deliver.py), then lets go of old jobs and messages.
+"""The worker: takes queued jobs (imports, exports) from the database and runs them, sends
+the outbox's due messages (webhooks, app/outbox/deliver.py), then lets go of old jobs and
+messages.
 
 Any process can be a worker: a thread of each app server (PORTAL_WORKER_THREAD, on by
 default, so the embedded set-up needs nothing more), or `flask portal worker` on a machine of
@@ -20,7 +21,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.jobs import imports
+from app.jobs import exports, imports
 from app.jobs.model import QUEUED, RUNNING, Job
 from app.jobs.store import let_go, now
 from app.outbox.deliver import deliver_due, purge
@@ -58,12 +59,14 @@ def run_pending(limit: int = 10) -> int:
         job = claim(session, me)
         if job is None:
             break
+        job_id, name = job.id, job.kind
+        kind = exports if name == exports.EXPORT else imports
         try:
-            imports.run(session, job, me)
+            kind.run(session, job, me)
         except Exception:  # noqa: BLE001 - one job's failure must not stop the worker
             session.rollback()
-            log.exception("import job %s failed", job_id := job.id)
-            imports.give_up(session, job_id)
+            log.exception("%s job %s failed", name, job_id)
+            kind.give_up(session, job_id)
         ran += 1
     let_go(session)
     session.commit()

@@ -12,6 +12,7 @@ and Excel keeps it text even when the cell is edited.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -55,6 +56,21 @@ def csv_chunks(header: list[str], rows: Iterable[list[Any]]) -> Iterator[bytes]:
     yield buffer.getvalue().encode("utf-8")
 
 
+class TempFile:
+    """A finished temporary file as a response body: sent in chunks, removed once read
+    through or when the response is closed (cut off, or never read at all)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __iter__(self) -> Iterator[bytes]:
+        return file_chunks(self.path, CHUNK)
+
+    def close(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(self.path)
+
+
 class XlsxWriter:
     """One sheet, appended row by row into a temporary file (app/transfer/xlsx_stream.py);
     `chunks()` then sends the file and removes it. A value is str (text), int, Decimal (a
@@ -84,6 +100,11 @@ class XlsxWriter:
         self.sheet.zip.close()
         if os.path.exists(self.path):
             os.remove(self.path)
+
+    def close(self) -> str:
+        """The finished workbook's path: the caller keeps (and removes) the file."""
+        self.sheet.close()
+        return self.path
 
     def chunks(self) -> Iterator[bytes]:
         """The finished workbook in chunks; the file is removed once sent (or dropped)."""

@@ -9,13 +9,24 @@ clear, the filters) is committed before the first byte is sent.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
-from collections.abc import Iterator
+import os
+import tempfile
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, current_app, flash, redirect, request, stream_with_context, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
@@ -32,7 +43,14 @@ from app.portal import portal_of
 from app.security.access import current_access
 from app.spec import current_lang
 from app.transfer.template import build_template
-from app.transfer.writers import XLSX_TYPE, Money, XlsxWriter, csv_chunks, decimal_format
+from app.transfer.writers import (
+    XLSX_TYPE,
+    Money,
+    TempFile,
+    XlsxWriter,
+    csv_chunks,
+    decimal_format,
+)
 from app.views.cells import yes_no
 
 FORMATS = ("csv", "xlsx")
@@ -56,7 +74,9 @@ class ExportViewMixin:
     @expose("/export/")
     @has_access
     def export(self) -> Any:
-        """The current list (same filters and order) as CSV or XLSX, YAML labels as headers."""
+        """The current list (same filters and order) as CSV or XLSX, YAML labels as headers;
+        a list longer than PORTAL_EXPORT_INLINE_ROWS is written by a worker instead
+        (app/views/export_jobs.py), and this answers with the page that follows it."""
         fmt = request.args.get("format", "csv")
         args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "format"}
         back = url_for(f"{self.endpoint}.list", **args)
@@ -64,12 +84,7 @@ class ExportViewMixin:
             flash(_("Unknown export format '%(format)s'; use csv or xlsx.", format=fmt[:20]),
                   "warning")
             return redirect(back)
-        get_filter_args(self._filters)
-        order_column, order_direction = get_order_args().get(
-            self.__class__.__name__, ("", ""))
-        if order_column not in self.order_columns:
-            order_column, order_direction = self.base_order or ("", "")
-        filters = self._filters.get_joined_filters(self._base_filters)
+        filters, order_column, order_direction = self.export_query()
         session = self.datamodel.session
         count = self.datamodel.query_count(session.query(self.datamodel.obj), filters)
         limit = current_app.config["PORTAL_EXPORT_MAX_ROWS"]
@@ -78,32 +93,80 @@ class ExportViewMixin:
                     "Filter the list to fewer records and export again.",
                     count=format_number(count), limit=format_number(limit)), "warning")
             return redirect(back)
-        # The statement is built now: its row scope reads the signed-in user, who is no
-        # longer at hand once the response streams (Flask has torn the request down).
-        statement = self.export_statement(filters, order_column, order_direction)
         form = self.__form__
-        access = current_access()
-        clear = sorted(f.key for f in form.fields
-                       if f.sensitive and access.can_reveal(form.key, f.key))
+        clear = self.export_clear()
+        background = count > current_app.config["PORTAL_EXPORT_INLINE_ROWS"]
         # Every export is audited with its filters; one with sensitive values in clear is
         # also a reveal of every row in it ("revealed" names those fields).
         from app.views.access_log import screen_filters
 
-        audit.record(session, "export", form=form.key, details={
-            "rows": count, "format": fmt, "revealed": clear, **screen_filters(self)})
+        details = {"rows": count, "format": fmt, "revealed": clear, **screen_filters(self)}
+        if background:
+            return self.queue_export(fmt, count, {**details, "background": True})
+        audit.record(session, "export", form=form.key, details=details)
         session.commit()
-        columns = ["id"] + list(self.show_columns)
-        header = [str(self.label_columns.get(c, c)) for c in columns]
+        # The statement is built now: its row scope reads the signed-in user, who is no
+        # longer at hand once the response streams (Flask has torn the request down).
+        statement = self.export_statement(filters, order_column, order_direction)
+        columns, header = self.export_columns()
         items = self.export_items(statement)
-        if fmt == "csv":
-            rows = ([self.csv_cell(row, c, clear) for c in columns] for row in items)
-            body: Iterator[bytes] = csv_chunks(header, rows)
-            mimetype = "text/csv"
-        else:
-            body = self._xlsx(header, columns, items, clear)
-            mimetype = XLSX_TYPE
-        return Response(_later(stream_with_context(body)), mimetype=mimetype, headers={
-            "Content-Disposition": f"attachment; filename={form.key}.{fmt}"})
+        if fmt == "xlsx":  # a workbook is whole before it is sent (its zip ends last)
+            return sent_file(self._xlsx(header, columns, items, clear).close(),
+                             f"{form.key}.xlsx")
+        rows = ([self.csv_cell(row, c, clear) for c in columns] for row in items)
+        body = csv_chunks(header, rows)
+        return Response(later(stream_with_context(body)), mimetype="text/csv", headers={
+            "Content-Disposition": f"attachment; filename={form.key}.csv"})
+
+    def queue_export(self, fmt: str, count: int, details: dict[str, Any]) -> Any:
+        """Implemented by ExportJobViewMixin (app/views/export_jobs.py)."""
+        raise NotImplementedError
+
+    def export_query(self) -> tuple[Any, str, str]:
+        """The list's filters (the request's, joined to the view's base filters: row scope)
+        and order. The filters are a copy: the view's own are shared by the requests of this
+        process and by its worker thread."""
+        own = copy.copy(self._filters)  # FAB's copy() drops the searchable columns
+        get_filter_args(own)  # rebinds its own lists: the view's are untouched
+        order_column, order_direction = get_order_args().get(
+            self.__class__.__name__, ("", ""))
+        if order_column not in self.order_columns:
+            order_column, order_direction = self.base_order or ("", "")
+        return own.get_joined_filters(self._base_filters), order_column, order_direction
+
+    def export_clear(self) -> list[str]:
+        """The sensitive fields this user may see in clear (the others are masked)."""
+        form, access = self.__form__, current_access()
+        return sorted(f.key for f in form.fields
+                      if f.sensitive and access.can_reveal(form.key, f.key))
+
+    def export_columns(self) -> tuple[list[str], list[str]]:
+        columns = ["id"] + list(self.show_columns)
+        return columns, [str(self.label_columns.get(c, c)) for c in columns]
+
+    def export_file(self, fmt: str, on_progress: Callable[[int], None]) -> tuple[str, int]:
+        """The list of this request written into a temporary file (a worker's export): its
+        path and the rows written; on_progress(rows) is called every YIELD rows."""
+        filters, order_column, order_direction = self.export_query()
+        statement = self.export_statement(filters, order_column, order_direction)
+        columns, header = self.export_columns()
+        clear = self.export_clear()
+        counted = [0]
+
+        def items() -> Iterator[Any]:
+            for counted[0], row in enumerate(self.export_items(statement), 1):
+                if counted[0] % YIELD == 0:
+                    on_progress(counted[0])
+                yield row
+
+        if fmt == "xlsx":
+            return self._xlsx(header, columns, items(), clear).close(), counted[0]
+        handle, path = tempfile.mkstemp(suffix=".csv", prefix="portal-export-")
+        with os.fdopen(handle, "wb") as fh:
+            rows = ([self.csv_cell(row, c, clear) for c in columns] for row in items())
+            for chunk in csv_chunks(header, rows):
+                fh.write(chunk)
+        return path, counted[0]
 
     @expose("/template.xlsx")
     @has_access
@@ -143,7 +206,9 @@ class ExportViewMixin:
                 selectinload(model.created_by), selectinload(model.changed_by))
 
     def _xlsx(self, header: list[str], columns: list[str], items: Iterator[Any],
-              clear: list[str]) -> Iterator[bytes]:
+              clear: list[str]) -> XlsxWriter:
+        """The rows written into a workbook (a temporary file: chunks() sends it, close()
+        hands over its path)."""
         form = self.__form__
         fields = {f.key: f for f in form.fields}
         kinds = {c: fields[c].type if c in fields else "" for c in columns}
@@ -157,7 +222,7 @@ class ExportViewMixin:
         except BaseException:  # the download was cut off (GeneratorExit) or failed
             writer.discard()
             raise
-        yield from writer.chunks()
+        return writer
 
     def _masked(self, row: Any, column: str, clear: list[str]) -> str | None:
         """The masked text of a sensitive value the user may not see, else None."""
@@ -200,7 +265,14 @@ class ExportViewMixin:
         return str(formatter(value) if formatter else value)
 
 
-def _later(body: Iterator[bytes]) -> Iterator[bytes]:
+def sent_file(path: str, name: str) -> Response:
+    """A finished temporary file as a download, removed once sent or when the response is
+    closed (cut off, or never read)."""
+    return Response(TempFile(path), mimetype=XLSX_TYPE if name.endswith(".xlsx") else
+                    "text/csv", headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+def later(body: Iterator[bytes]) -> Iterator[bytes]:
     """`body`, after an empty first chunk: a WSGI server (and Werkzeug's test client) reads
     the first chunk at once, and stream_with_context pushes the request's contexts back on
     that first read, until the body is read through or closed; so a body never read does not

@@ -60,7 +60,8 @@ class ImportViewMixin:
                     return redirect(url_for(f"{self.endpoint}.import_job", job_id=job.id))
             flash(problem or "", "danger")
         recent = list(session.scalars(select(Job).where(
-            Job.user_id == current_user_id(), Job.form == self.__form__.key)
+            Job.user_id == current_user_id(), Job.form == self.__form__.key,
+            Job.kind == "import")
             .order_by(Job.id.desc()).limit(RECENT)))
         return self.render_template("portal/import.html", recent=recent,
                                     max_mb=current_app.config["PORTAL_IMPORT_MAX_MB"],
@@ -86,7 +87,8 @@ class ImportViewMixin:
 
     def _job(self, job_id: int) -> Job:
         job = self.appbuilder.session.get(Job, job_id)
-        if job is None or job.user_id != current_user_id() or job.form != self.__form__.key:
+        if (job is None or job.kind != "import" or job.user_id != current_user_id()
+                or job.form != self.__form__.key):
             abort(404)
         return job
 

@@ -1,13 +1,14 @@
-// The import page (templates/portal/import_job.html) follows its job: it asks for the
-// job's progress every second and reloads itself when the job is finished.
+// A page that follows a job of the worker (templates/portal/import_job.html,
+// export_job.html): it asks for the job's progress every second and reloads itself when the
+// job is finished. The box names the status URL and the label of its row count.
 (function () {
   "use strict";
-  var box = document.getElementById("import-progress");
+  var box = document.querySelector("[data-status-url]");
   if (!box) { return; }
   var url = box.getAttribute("data-status-url");
   var label = box.getAttribute("data-rows-label");
-  var rows = document.getElementById("import-rows");
-  var bar = document.getElementById("import-bar");
+  var rows = box.querySelector(".job-rows");
+  var bar = box.querySelector(".job-bar");
   function ask() {
     fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (r) { return r.ok ? r.json() : null; })
