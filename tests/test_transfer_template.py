@@ -90,6 +90,9 @@ def test_headers_marks_comments_and_drop_downs(app: Flask) -> None:
     batch = [c for c in en[1] if c.value == "Batch number"][0]
     assert batch.comment.text == ("Text; optional; at most 40 characters; format: Letters, digits "
                                   "and '-' only")
+    channel = [c for c in en[1] if c.value == "Channel *"][0]
+    assert channel.comment.text.startswith("Choice; required; one of: Phone, ")
+    assert [c.value for c in en[1] if c.comment and "\u3001" in c.comment.text] == []
     help_sheet = books["zh"]["说明"]
     assert help_sheet["A1"].value.startswith("第一行是表头，不要修改")
     assert [c.value for c in help_sheet[3]] == ["列", "字段", "规则", "示例"]

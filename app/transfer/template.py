@@ -40,7 +40,7 @@ WORDS: dict[str, dict[str, str]] = {
            "pattern": "格式：{message}", "date": "日期，如 2026-01-15",
            "datetime": "日期时间，如 2026-01-15 09:30:00",
            "reference": "填写{form}的{by}或编号（如 #12）",
-           "user": "填写用户名或姓名", "yes_no": "填 是 或 否", "sep": "；",
+           "user": "填写用户名或姓名", "yes_no": "填 是 或 否", "sep": "；", "list": "、",
            "intro": "第一行是表头，不要修改；第二行是示例，导入前请替换或删除。带 * 的列必须填写。"
                     "选择项可从下拉列表中选。文件中的任何一行有错误时，整个文件都不会导入。",
            "bad_choice": "请从下拉列表中选择", "bad_date": "请输入日期，如 2026-01-15",
@@ -51,11 +51,11 @@ WORDS: dict[str, dict[str, str]] = {
            "optional": "optional", "unique": "must be unique",
            "length": "{lo} to {hi} characters", "at_most": "at most {hi} characters",
            "at_least": "at least {lo} characters", "range": "from {lo} to {hi}",
-           "choices": "one of: {values}", "many": "several allowed, separated by 、 or ,",
+           "choices": "one of: {values}", "many": "several allowed, separated by commas",
            "pattern": "format: {message}", "date": "a date, e.g. 2026-01-15",
            "datetime": "a date and time, e.g. 2026-01-15 09:30:00",
            "reference": "a {form} record by its {by} or number (e.g. #12)",
-           "user": "a user name or full name", "yes_no": "Yes or No", "sep": "; ",
+           "user": "a user name or full name", "yes_no": "Yes or No", "sep": "; ", "list": ", ",
            "intro": "Row 1 is the header: do not change it. Row 2 is an example: replace or "
                     "delete it before importing. Columns marked * are required. Choices can "
                     "be picked from the drop-down lists. If any row has an error, nothing "
@@ -136,8 +136,8 @@ def rules(spec: FieldSpec, lang: str, words: dict[str, str]) -> str:
         parts.append(words["range"].format(lo=_number(spec.min, "-∞"),
                                            hi=_number(spec.max, "∞")))
     if spec.choices:
-        parts.append(words["choices"].format(values="、".join(c.label.get(lang)
-                                                              for c in spec.choices)))
+        parts.append(words["choices"].format(values=words["list"].join(
+            c.label.get(lang) for c in spec.choices)))
     if spec.type == "multi_choice":
         parts.append(words["many"])
     if spec.pattern:
