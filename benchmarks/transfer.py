@@ -83,7 +83,8 @@ def build(url: str, folder: str) -> Any:
         "SERVER_NAME": "bench.local", "PORTAL_REVISIONS_DIR": os.path.join(folder, "rev"),
         "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "PORTAL_LOGIN_RATE_LIMIT": "10000 per minute",
-        "PORTAL_LOGIN_IP_RATE_LIMIT": "10000 per minute"})
+        "PORTAL_LOGIN_IP_RATE_LIMIT": "10000 per minute",
+        "PORTAL_WORKER_THREAD": False})  # export jobs are run by the benchmark itself
     upgrade(app, allow_risky=True)
     sync_roles(app)
     with app.app_context():

@@ -4,6 +4,7 @@ with a message in its user's language; its file comes back piece by piece, in or
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -122,3 +123,39 @@ def test_a_writer_s_error_ends_the_job_and_not_the_worker(app: Flask,
         assert run_pending() == 1
     assert _state(app, job_id) == ("failed", 0, 0, [
         "门户内部出错，导出未能完成。错误已记录，请稍后再试或告知管理员。"])
+
+
+def test_an_export_is_claimed_for_long_enough_to_write_a_million_rows(
+        app: Flask, writer: dict[str, Any]) -> None:
+    job_id = _queue(app)
+    with app.app_context():
+        session = app.appbuilder.session
+        job = claim(session, "one")
+        assert job is not None and job.id == job_id
+        assert job.lease_until - job.started_on == exports.LEASE == dt.timedelta(minutes=30)
+        session.execute(update(Job).where(Job.id == job_id).values(status="failed"))
+        session.commit()
+
+
+def test_a_long_export_on_sqlite_writes_while_its_rows_are_still_being_read(
+        app: Flask) -> None:
+    """Progress every 1,000 rows must not write to a database whose export read is open
+    (SQLite would wait for it, then fail): the figure stays in the process there."""
+    from app.portal import portal_of
+
+    table = portal_of(app).models.metadata.tables["form_customer"]
+    at = dt.datetime(2026, 1, 1)
+    with app.app_context():
+        session = app.appbuilder.session
+        session.execute(table.insert(), [
+            {"name": f"批量{i}", "phone": f"137{i:08d}", "version": 1, "created_on": at,
+             "changed_on": at} for i in range(2_100)])
+        session.commit()
+        total = session.scalar(select(func.count()).select_from(table))
+    job_id = _queue(app)
+    with app.app_context():
+        assert run_pending() == 1
+        job = app.appbuilder.session.get(Job, job_id)
+        assert (job.status, job.rows_total) == ("done", total)
+        text = b"".join(exports.file_chunks(app.appbuilder.session, job_id)).decode("utf-8-sig")
+    assert len(text.splitlines()) == total + 1 and "批量2099" in text

@@ -82,3 +82,12 @@ def test_a_finished_workbook_as_a_body_is_removed_even_when_never_read() -> None
     sent = writers.TempFile(writer.close())
     assert b"".join(sent).startswith(b"PK")  # read through: removed as well
     assert set(glob.glob(pattern)) == before
+
+
+def test_a_workbook_whose_rows_failed_half_way_is_discarded() -> None:
+    pattern = os.path.join(tempfile.gettempdir(), "portal-export-*.xlsx")
+    before = set(glob.glob(pattern))
+    writer = XlsxWriter("s", ["a"])
+    writer.append([1])
+    writer.discard()  # the sheet's entry is still open for writing
+    assert set(glob.glob(pattern)) == before

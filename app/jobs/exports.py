@@ -25,7 +25,10 @@ from app.jobs.store import CHUNK, LIVE, now, set_progress
 from app.portal import portal_of
 
 EXPORT = "export"
-LEASE = dt.timedelta(minutes=5)  # renewed as rows are written
+# Renewed as rows are written, except on SQLite: a write there would wait for the export's
+# own open read (its rows are read in batches), so the figure stays in this process (LIVE)
+# and the lease is long enough for a million rows.
+LEASE = dt.timedelta(minutes=30)
 MAX_ATTEMPTS = 3
 # (job, user, on_progress(rows)) → (path of the written file, rows written)
 Writer = Callable[[Job, Any, Callable[[int], None]], tuple[str, int]]
@@ -72,9 +75,10 @@ def run(session: Session, job: Job, worker: str) -> None:
             return fail(session, job_id, _("You may no longer export this form."), PROBLEMS)
     session.commit()  # nothing stays open while the file is written
     engine = session.get_bind()
+    shared = engine.dialect.name != "sqlite"
 
     def on_progress(rows: int) -> None:
-        set_progress(engine, job_id, rows, now() + LEASE, True)
+        set_progress(engine, job_id, rows, now() + LEASE, shared)
 
     path, rows = _WRITER[0](job, user, on_progress)
     try:

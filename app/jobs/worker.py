@@ -40,10 +40,12 @@ def claim(session: Session, worker: str) -> Job | None:
     """The oldest job that is queued, or running with its lease passed, now this worker's."""
     at = now()
     free = or_(Job.status == QUEUED, and_(Job.status == RUNNING, Job.lease_until < at))
-    for job_id in list(session.scalars(select(Job.id).where(free).order_by(Job.id).limit(5))):
+    waiting = session.execute(select(Job.id, Job.kind).where(free).order_by(Job.id).limit(5))
+    for job_id, kind in list(waiting):
+        lease = exports.LEASE if kind == exports.EXPORT else imports.LEASE
         taken: Any = session.execute(update(Job).where(Job.id == job_id, free).values(
             status=RUNNING, worker=worker, attempts=Job.attempts + 1, started_on=at,
-            lease_until=at + imports.LEASE))
+            lease_until=at + lease))
         session.commit()
         if taken.rowcount == 1:
             return session.get(Job, job_id)

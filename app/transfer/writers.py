@@ -96,8 +96,11 @@ class XlsxWriter:
         self.sheet.append(values)
 
     def discard(self) -> None:
-        """The file is not wanted after all (the download was cut off)."""
-        self.sheet.zip.close()
+        """The file is not wanted after all (the download was cut off, or the rows failed
+        half-way): the sheet's open entry is closed before its zip, then the file removed."""
+        with contextlib.suppress(Exception):  # already failing: only the file matters now
+            self.sheet.sheet.close()
+            self.sheet.zip.close()
         if os.path.exists(self.path):
             os.remove(self.path)
 
