@@ -193,14 +193,20 @@ def running_portal(tmp_path: Path, env_overrides: Mapping[str, str | None] | Non
             _stop(proc)
 
 
+EXPECT_TIMEOUT_MS = 20_000
+
+
 @contextlib.contextmanager
 def browser(executable_path: str | None = None) -> Iterator[Any]:
     """Playwright's Chromium, launched from the Debian package with the offline flags."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     path = executable_path or chromium_path()
     if path is None:
         raise RuntimeError(SKIP_REASON)
+    # CI runs the two suites side by side on two cores: a page that follows a job of the
+    # worker thread can take longer than expect()'s default of 5 s to get there.
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=path, headless=True,
                                               args=CHROMIUM_ARGS, timeout=30_000)
