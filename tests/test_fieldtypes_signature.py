@@ -140,6 +140,11 @@ def test_the_widget_shows_the_stored_signature_and_a_canvas(app: Flask) -> None:
     assert "重新签名" in html and "清除" in html and "portal-signature-canvas" in html
     assert '<div class="portal-signature-pad" hidden>' in html
     assert '<input type="hidden" name="x" id="x" value="">' in html
+    with app.test_request_context():  # refused: the canvas opens again, with the message
+        refused = _form(_field(), [])(formdata=MultiDict([("x", "abc")]),
+                                      obj=SimpleNamespace(x=old))
+        assert not refused.validate()
+        assert '<div class="portal-signature-pad">' in str(refused["x"]())
 
 
 def test_shown_exported_and_sent_as_json(app: Flask) -> None:

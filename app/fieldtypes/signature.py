@@ -131,7 +131,10 @@ class SignatureWidget:
             '<button type="button" class="btn btn-default btn-sm portal-signature-clear">'
             '{2}</button> <span class="text-muted">{3}</span></div></div>'
             '<input type="hidden" name="{4}" id="{5}" value="{6}"></div>').format(
-            Markup(" hidden") if stored is not None else "", field.label.text, _("Clear"),
+            # The canvas opens at once where nothing is stored, after a refusal, and for a
+            # drawing posted with a form refused for another field (the script redraws it).
+            Markup(" hidden") if stored is not None and not posted and not field.errors
+            else "", field.label.text, _("Clear"),
             hint, field.name, field.id, posted)
         return box
 
