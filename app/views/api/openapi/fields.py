@@ -129,9 +129,9 @@ def entered(field: FieldSpec, form_label: str | None = None) -> dict[str, Any]:
         schema = {"type": "integer", "minimum": 1, "maximum": INT_MAX}
     elif field.signed:
         schema = {"type": "string", "pattern": "^data:image/png;base64,",
-                  "description": _("A new signature: a PNG image (at most 512 KB, not blank) as "
-                                   "a data:image/png;base64 text; the signed-in user and the "
-                                   "time are recorded. Left out, the stored one is kept.")}
+                  "description": _("A new signature: an image (at most 512 KB, not blank) as "
+                                   "a `data:image/png;base64,…` text; the signed-in user and "
+                                   "the time are recorded. Left out, the stored one is kept.")}
     else:  # a type the registry gained later: described, not constrained
         schema = {}
     _describe(field, schema, form_label)
@@ -192,7 +192,7 @@ def answered(field: FieldSpec, reveal: list[str], form_label: str | None = None)
         schema = {"type": "object", "properties": {
             "signed_by": text, "signed_at": dict(text), "url": dict(text)},
             "description": _("Who signed (the signed-in user) and when; `url` answers the "
-                             "PNG image.")}
+                             "image.")}
     else:
         schema = {"type": "string"}
     _describe(field, schema, form_label)
