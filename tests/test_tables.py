@@ -26,7 +26,7 @@ def test_one_table_per_form_with_system_columns() -> None:
     assert not table.c.customer_id.nullable and table.c.expectation.nullable
     assert table.c.product_name.type.length == 100
     assert {fk.target_fullname for fk in table.foreign_keys} == {
-        "form_customer.id", "ab_user.id"}
+        "form_customer.id", "ab_user.id", "portal_signature.id"}  # 记录人签名
     assert [i.name for i in table.indexes if "batch_no" in i.columns] == [
         "ix_form_complaint_batch_no"]
 

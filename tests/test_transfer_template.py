@@ -17,6 +17,7 @@ from app.portal import portal_of
 from tests.support.app import PACKS, login
 from tests.support.factories import make_record
 from tests.support.importer import run
+from tests.support.transfer import importable
 
 
 def _template(client: Any, form: Any, lang: str) -> Any:
@@ -49,13 +50,14 @@ def test_the_example_row_of_every_form_imports_as_it_is(
         outcome, errors = run(app, path, form=form.key, dry_run=True, username="admin")
         assert (errors, outcome.rows, outcome.kind) == ([], 1, "xlsx"), form.key
         [(row, shown)] = outcome.preview
-        assert row == 2 and set(shown) >= {f.label.zh for f in form.entered}, form.key
+        assert row == 2 and set(shown) >= {f.label.zh for f in importable(form)}, form.key
 
 
 def test_headers_marks_comments_and_drop_downs(app: Flask) -> None:
     client = app.test_client()
     login(client, "staff")
     complaint = portal_of(app).spec.form("complaint")
+    fields = importable(complaint)  # no 记录人签名: signatures are drawn, not imported
     books = {lang: load_workbook(io.BytesIO(_template(client, complaint, lang)
                                             .get_data())) for lang in ("zh", "en")}
     for lang, book in books.items():
@@ -65,13 +67,13 @@ def test_headers_marks_comments_and_drop_downs(app: Flask) -> None:
         assert choices.sheet_state == "hidden"
         header = [c.value for c in data[1]]
         assert header == [f.label.get(lang) + (" *" if f.required else "")
-                          for f in complaint.entered]
-        for cell, field in zip(data[1], complaint.entered, strict=True):
+                          for f in fields]
+        for cell, field in zip(data[1], fields, strict=True):
             assert cell.font.b and (cell.font.color is not None) == field.required
         lists = {str(v.sqref): v.formula1 for v in data.data_validations.dataValidation
                  if v.type == "list"}
         dates = {str(v.sqref) for v in data.data_validations.dataValidation if v.type == "date"}
-        for column, field in enumerate(complaint.entered, 1):
+        for column, field in enumerate(fields, 1):
             letter = chr(64 + column)
             if field.type in ("choice", "multi_choice"):
                 assert lists[f"{letter}2:{letter}10000"] == (

@@ -168,3 +168,8 @@ def test_ids_of_users_and_records_are_shown_by_name() -> None:
     assert gone.rows == [("处理人", "#3", "王小明")]  # a user since deleted: its number
     assert details_text(SPEC, "complaint", {"changes": {"handler": [None, 2]}}, resolve) == \
         "处理人:  → 王小明"
+
+
+def test_a_signature_change_shows_signed_not_a_bare_id() -> None:
+    [changes] = sections(SPEC, "compensation", {"changes": {"customer_signature": [3, 4]}})
+    assert changes.rows == [("客户签名", "已签名（#3）", "已签名（#4）")]

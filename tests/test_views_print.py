@@ -20,6 +20,7 @@ from app.views.printing import upper_amount
 from app.workflow.engine import actor_for, fire
 from tests.support.app import CONFIG, login
 from tests.support.factories import make_record
+from tests.support.signatures import stored_signature
 
 PHONE = "13900000001"
 EVIL = '<img src="file:///etc/hostname">甲公司'
@@ -53,6 +54,12 @@ def world(make_app: Callable[..., Flask], tmp_path_factory: pytest.TempPathFacto
                          complaint=complaint.id, amount=Decimal("10"), kind="gift", reason="别人的")
     approved = make_record(app, spec.form("compensation"), complaint=complaint.id,
                            amount=Decimal("800"), kind="coupon", reason=EVIL)
+    signed = make_record(app, spec.form("compensation"), complaint=complaint.id,
+                         amount=Decimal("50"), kind="gift", reason="赠品补偿",
+                         customer_signature=stored_signature(app, "compensation",
+                                                             "customer_signature", "staff"),
+                         handler_signature=stored_signature(app, "compensation",
+                                                            "handler_signature", "manager", 400))
     for key, user in (("submit_to_manager", "staff"), ("manager_approve", "manager")):
         _fire(app, approved.id, key, user)
     with app.app_context():
@@ -61,7 +68,7 @@ def world(make_app: Callable[..., Flask], tmp_path_factory: pytest.TempPathFacto
         ticket = session.get(model, complaint.id).ticket_no
     return {"app": app, "customer": customer.id, "complaint": complaint.id,
             "ticket": ticket, "compensation": compensation.id,
-            "others": others.id, "approved": approved.id}
+            "others": others.id, "approved": approved.id, "signed": signed.id}
 
 
 def _fire(app: Flask, record_id: int, key: str, username: str) -> None:
@@ -154,7 +161,7 @@ def test_agreement_pdf_text_in_chinese_and_audited(world: dict[str, Any]) -> Non
     reader = pypdf.PdfReader(io.BytesIO(response.data))
     text = "".join(page.extract_text() for page in reader.pages).replace(" ", "")
     for words in ("王小明", "1,234.50", "壹仟贰佰叁拾肆元伍角整", "退款", world["ticket"],
-                  "XY-2026-001", "产品质量问题", "客户签名", "处理人签名", "面霜开封后有异味"):
+                  "XY-2026-001", "产品质量问题", "客户签名", "经办人签名", "面霜开封后有异味"):
         assert words in text, words
     assert PHONE not in text and "139****0001" in text  # masked as on the record page
     assert "¥¥" not in text
@@ -184,6 +191,23 @@ def test_agreement_lists_the_approvals(world: dict[str, Any]) -> None:
     assert "优惠券" in text and "捌佰元整" in text
     page = client.get(f"/compensationview/print/{world['approved']}").get_data(as_text=True)
     assert "经理批准" in page and "portal-print-history" in page
+
+
+def test_the_agreement_shows_both_signatures_with_who_and_when(world: dict[str, Any]) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    client = _client(world["app"], "admin")
+    response = client.get(f"/compensationview/pdf/{world['signed']}/agreement")
+    reader = pypdf.PdfReader(io.BytesIO(response.data))
+    text = "".join(page.extract_text() for page in reader.pages).replace(" ", "")
+    for words in ("客户签名：日期2026-12-06", "经办人签名：日期2026-12-06", "赠品补偿",
+                  "签名人stafftest·时间2026-12-0610:30:00",
+                  "签名人managertest·时间2026-12-0610:30:00"):
+        assert words in text, words
+    assert len([i for page in reader.pages for i in page.images]) == 2
+    unsigned = _pdf_text(client, f"/compensationview/pdf/{world['compensation']}/agreement")
+    assert "客户签名：\u3000" in unsigned and "签名人" not in unsigned  # lines to sign on
+    page = client.get(f"/compensationview/print/{world['signed']}").get_data(as_text=True)
+    assert page.count('<figure class="portal-signature-shown">') == 2
 
 
 def test_values_are_escaped_in_the_pdf(world: dict[str, Any]) -> None:

@@ -31,7 +31,8 @@ def test_the_complaint_form_is_grouped_and_leaves_the_handling_for_later(app: Fl
     login(client, "staff")
     page = client.get("/complaintview/add").get_data(as_text=True)
     assert _legends(page) == ["客户信息", "产品信息", "问题", "处理"]
-    assert _section_fields(page, "customer_info") == ["customer", "channel", "recorded_by"]
+    assert _section_fields(page, "customer_info") == ["customer", "channel", "recorded_by",
+                                                      "recorder_signature"]
     assert _section_fields(page, "handling") == ["handler"]  # resolution, satisfied: later
     assert 'class="table table-bordered portal-columns-2"' in page
     assert re.search(r'<tr class="portal-wide">\s*<td class="col-lg-2 portal-label">\s*'

@@ -41,6 +41,7 @@ NOT_AUDITED = frozenset({
 SKIPPED = frozenset({
     "id", "version", "created_on", "changed_on", "created_by_fk", "changed_by_fk",
     "last_login", "login_count", "fail_login_count",
+    "png",  # a signature's image (portal_signature): its sha256 is recorded instead
 })
 REDACTED = frozenset({"password", "token", "token_hash", "secret", "api_key"})
 HIDDEN = "<redacted>"

@@ -12,6 +12,7 @@ from sqlalchemy.orm import declarative_base, relationship
 
 from app.db.computed import computed_attributes
 from app.db.numbers import number_on_insert
+from app.db.signatures import Signature, link_on_save
 from app.db.titles import display_name, title
 from app.db.users import current_user_id
 from app.fieldtypes.registry import field_type
@@ -92,6 +93,11 @@ def _build_class(base: Any, form: FormSpec, spec: PortalSpec) -> type:
             attrs[field.key] = relationship(
                 User if field.type == "user" else spec.form(field.form).class_name,  # type: ignore[arg-type]
                 foreign_keys=[col], remote_side=remote)
+        elif field.signed:  # the id of its stored image (app/db/signatures.py)
+            col = Column(field.column, Integer, ForeignKey(Signature.__table__.c.id),
+                         nullable=not field.required)
+            attrs[field.column] = col
+            attrs[field.key] = relationship(Signature, foreign_keys=[col], lazy="selectin")
         else:
             default = server_default(field)
             kind = column_type(field)
@@ -104,6 +110,7 @@ def _build_class(base: Any, form: FormSpec, spec: PortalSpec) -> type:
                                       server_default=default)
     model = type(form.class_name, (base,), attrs)
     number_on_insert(model, form)  # autonumbers given on save (app/db/numbers.py)
+    link_on_save(model, form)  # new signatures name their record (app/db/signatures.py)
     return model
 
 

@@ -66,6 +66,8 @@ class FieldContext:
     fetch: Callable[[FieldSpec], Callable[[Any], Any]]
     label: Callable[[FieldSpec], Callable[[Any], str]]
     form_key: str = ""
+    # A signature field's new drawing → the row that stores it (app/db/signatures.py).
+    signature: Callable[[FieldSpec], Callable[[Any], Any]] | None = None
 
 
 def lazy(label: Any) -> LazyString:

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from app.fieldtypes import columns, convert, defaults, forms, masking, values
+from app.fieldtypes import columns, convert, defaults, forms, masking, signature, values
 from app.spec import ID_TYPES, FieldSpec
 
 
@@ -38,6 +38,7 @@ class FieldType:
     server_default: bool = True  # a constant default also lives in the database
     number: bool = False  # min/max are numbers
     text: bool = False  # lengths and patterns apply
+    searchable: bool = True  # may be a search or list filter column
 
 
 TEXT = ("min_length", "max_length")
@@ -113,6 +114,13 @@ TYPES: tuple[FieldType, ...] = (
     FieldType("autonumber", columns.sized(64), forms.text_field, values.text_in,
               values.plain_out, convert.to_text, values.as_text, read_cell=values.text_cell,
               options=("format",), display=True, server_default=False),
+    # Drawn on a canvas, stored as a checked PNG with who and when in portal_signature; the
+    # column holds its id (app/fieldtypes/signature.py, app/db/signatures.py). Never
+    # imported (its column is ignored), searched, sorted or converted.
+    FieldType("signature", columns.integer, signature.signature_field, signature.from_json,
+              signature.to_json, convert.unchanged, signature.export,
+              show=signature.show, unique=False, sortable=False, server_default=False,
+              searchable=False),
 )
 REGISTRY: dict[str, FieldType] = {t.name: t for t in TYPES}
 FIELD_TYPES: tuple[str, ...] = tuple(REGISTRY)
@@ -176,6 +184,8 @@ def can_convert(old: dict[str, Any], new: FieldSpec) -> str | None:
         if old["type"] == new.type and old.get("form") == new.form:
             return None
         return "references cannot change type or target; add a new field instead"
+    if "signature" in (old["type"], new.type) and old["type"] != new.type:
+        return "signatures cannot change type; add a new field instead"
     if new.type == "boolean" and old["type"] not in ("integer", "string", "text"):
         return f"{old['type']} values cannot become true/false"
     if old["type"] == "boolean" and new.type not in ("string", "text", "integer"):

@@ -14,6 +14,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
+from app.db.signatures import maker
 from app.fieldtypes import registry
 from app.fieldtypes.forms import FieldContext
 from app.fieldtypes.validators import unique_values
@@ -40,7 +41,8 @@ def field_context(datamodel: Any, form_key: str = "") -> FieldContext:
     def label(field: FieldSpec) -> Callable[[Any], str]:
         return lambda row: lookup.option(field, row).text
 
-    return FieldContext(datamodel=datamodel, fetch=fetch, label=label, form_key=form_key)
+    return FieldContext(datamodel=datamodel, fetch=fetch, label=label, form_key=form_key,
+                        signature=maker(form_key))
 
 
 def build_field(field: FieldSpec, datamodel: Any, form_key: str = "") -> Any:
@@ -101,6 +103,8 @@ def validate(wtform: Any, fields: list[FieldSpec], errors: dict[str, list[str]])
 def comparable(field: FieldSpec, value: Any) -> Any:
     """A value in a form that compares equal exactly when nothing would change."""
     if field.stores_id:
+        return getattr(value, "id", value)
+    if field.signed:  # a new drawing is a change; none posted keeps the stored one
         return getattr(value, "id", value)
     if field.type == "multi_choice":
         items = value.split(",") if isinstance(value, str) else list(value or [])

@@ -31,6 +31,8 @@ SLA_COLUMNS = ("sla_response_due", "sla_responded_on", "sla_resolution_due", "sl
 ID_TYPES = ("reference", "user")
 # Types whose value the portal gives on save (never entered, never edited).
 GIVEN_TYPES = ("autonumber",)
+# Types whose column holds the id of a stored signature (portal_signature, app/db/signatures.py).
+SIGNATURE_TYPES = ("signature",)
 
 
 @dataclass(frozen=True)
@@ -73,9 +75,14 @@ class FieldSpec:
         return self.type in ID_TYPES
 
     @property
+    def signed(self) -> bool:
+        """A signature field: its column holds the id of a stored signature image."""
+        return self.type in SIGNATURE_TYPES
+
+    @property
     def column(self) -> str:
-        """The database column: reference and user fields store an id."""
-        return f"{self.key}_id" if self.stores_id else self.key
+        """The database column: reference, user and signature fields store an id."""
+        return f"{self.key}_id" if self.stores_id or self.signed else self.key
 
     def choice_label(self, value: str, lang: str | None = None) -> str:
         for choice in self.choices:

@@ -123,9 +123,12 @@ def map_header(form: FormSpec, header: list[str], path: str, row: int
     names: dict[str, FieldSpec] = {}
     for pick in (lambda f: f.key, lambda f: f.label.zh, lambda f: f.label.en):
         for f in form.entered:
-            names.setdefault(fold(pick(f)), f)
-    # Numbers and computed values are the portal's: their columns (in an export) ignored.
-    system = system_names() | {fold(pick(f)) for f in (*[f for f in form.fields if f.given],
+            if not f.signed:
+                names.setdefault(fold(pick(f)), f)
+    # Numbers and computed values are the portal's, and signatures are drawn, not typed: their
+    # columns (in an export: 已签名) are ignored.
+    system = system_names() | {fold(pick(f)) for f in (*[f for f in form.fields
+                                                         if f.given or f.signed],
                                                       *form.computed)
                                for pick in (lambda f: f.key, lambda f: f.label.zh,
                                             lambda f: f.label.en)}
@@ -156,8 +159,13 @@ def map_header(form: FormSpec, header: list[str], path: str, row: int
             "%(file)s:%(row)d: unknown column(s) %(columns)s; allowed (key, Chinese or English "
             "label): %(allowed)s", file=path, row=row, columns=listed(map(repr, unknown)),
             allowed=listed(f"{f.key} = {f.label.zh} = {f.label.en}" for f in form.entered)))
+    signed = [f for f in form.entered if f.signed and f.required]
+    if signed:
+        problems.append(_("%(form)s cannot be imported: its signature field(s) %(fields)s "
+                          "must be signed on the record's page", form=form.label.get(),
+                          fields=listed(named(f.label.get(), f.key) for f in signed)))
     missing = [f for f in form.fields if f.required and f.default is None
-               and f.key not in seen]
+               and f.key not in seen and not f.signed]
     if missing:
         problems.append(_("%(file)s:%(row)d: missing required column(s): %(fields)s",
                           file=path, row=row,

@@ -79,7 +79,7 @@ def build_template(form: FormSpec, lang: str, username: str | None = None) -> by
     `username` (default PORTAL_ADMIN_USER) for user fields. Runs in an app context."""
     words = WORDS["en" if lang == "en" else "zh"]
     lang = "en" if lang == "en" else "zh"
-    fields = list(form.entered)
+    fields = [f for f in form.entered if not f.signed]  # signatures are drawn, not imported
     book = Workbook()
     sheet: Any = book.active
     sheet.title = words["data"]

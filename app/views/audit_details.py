@@ -171,6 +171,8 @@ def _shown(spec: PortalSpec, form_key: str | None, key: Any, value: Any,
     if found is not None and found.stores_id and names is not None and not isinstance(
             value, (list, dict, bool)):
         return names(found, value) or f"#{value}"
+    if found is not None and found.signed:  # the id of a stored signature image
+        return str(_l("Signed (%(caption)s)", caption=f"#{value}"))
     if found is not None and found.type in ("choice", "multi_choice"):
         values = value if isinstance(value, list) else str(value).split(",")
         return "、".join(found.choice_label(str(v)) for v in values if v != "")

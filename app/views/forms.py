@@ -30,6 +30,7 @@ from app.views.reports import register_report_view
 from app.views.schema import register_schema_view
 from app.views.search import register_search_view
 from app.views.sections import hidden_in
+from app.views.signatures import register_signature_view
 from app.views.teams import register_team_view
 from app.views.webhooks import register_webhook_view
 from app.views.workflow_columns import formatters as system_formatters
@@ -67,6 +68,9 @@ def build_view(parts: FormParts, portal: Portal) -> type:
     formatters.update({c.key: computed_formatter(c) for c in form.computed})
     show_columns = keys + computed + system + ["created_by", "created_on", "changed_by",
                                                 "changed_on"]
+    cells = every_cell(formatters, shown + show_columns)  # "—" for none
+    # A signature says 未签名 rather than "—" (app/fieldtypes/signature.py).
+    cells.update({f.key: show(f) for f in form.fields if f.signed})
     attrs: dict[str, Any] = {
         "__form__": form,
         "datamodel": datamodel,
@@ -83,7 +87,7 @@ def build_view(parts: FormParts, portal: Portal) -> type:
         "label_columns": labels,
         "description_columns": {**{f.key: lazy(f.help) for f in form.fields if f.help},
                                 **{c.key: lazy(c.help) for c in form.computed if c.help}},
-        "formatters_columns": every_cell(formatters, shown + show_columns),  # "—" for none
+        "formatters_columns": cells,
         "search_form_extra_fields": search_fields(form, searchable),
         "export_formatters": {**{f.key: field_type(f.type).export(f) for f in searchable},
                               **{c.key: c.label_of for c in form.computed if c.choices}},
@@ -161,6 +165,7 @@ def register_views(appbuilder: Any, portal: Portal) -> None:
     register_team_view(appbuilder)
     register_search_view(appbuilder)  # /search/ (app/views/search.py)
     register_lookup_view(appbuilder)  # /lookup/<form>/<field> (app/views/lookup.py)
+    register_signature_view(appbuilder)  # /signature/<id>: a signature's PNG
     register_my_work_view(appbuilder)  # 我的待办, first in the menu (app/views/mywork.py)
     register_dashboard_views(appbuilder, portal)  # the 看板 menu (app/views/dashboards.py)
     register_report_view(appbuilder)  # 周报 / 月报 of each dashboard (app/views/reports.py)

@@ -22,6 +22,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from app.audit import log as audit
 from app.fieldtypes.registry import mask
+from app.fieldtypes.signature import data_uri
 from app.portal import portal_of
 from app.spec import STATE_COLUMN, current_lang
 from app.workflow.store import history
@@ -118,6 +119,7 @@ class PrintViewMixin:
                 "groups": self.show_fieldsets or [("", {"fields": self.show_columns})],
                 "title": str(record), "state": self.state_badge(state) if state else "",
                 "history": steps, "shown": shown, "upper_amount": upper_amount,
+                "signature_uri": data_uri,
                 "today": dt.date.today().isoformat(), "view": self, "lang": current_lang(),
                 "prints": portal_of().spec.prints_of(form.key)}
 

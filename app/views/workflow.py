@@ -90,7 +90,7 @@ def comment_name(t: TransitionSpec) -> str:
 
 def is_empty(form: FormSpec, record: Any, key: str) -> bool:
     f = form.field(key)
-    value = getattr(record, f.column, None)
+    value = getattr(record, f.key if f.signed else f.column, None)  # a new signature: no id yet
     return value is None or (isinstance(value, str) and not value.strip())
 
 

@@ -160,7 +160,8 @@ def missing_fields(form: FormSpec, record: Any, t: TransitionSpec) -> list[str]:
     out = []
     for key in t.required_fields:
         f = form.field(key)
-        value = getattr(record, f.column, None)
+        # A signature drawn in the dialog is a new row without an id until the flush.
+        value = getattr(record, f.key if f.signed else f.column, None)
         if value is None or (isinstance(value, str) and not value.strip()):
             out.append(f.label.get())
     return out

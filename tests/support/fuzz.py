@@ -309,9 +309,22 @@ def reference_value(draw: Any, field: FieldSpec, targets: Targets,
     return Value(draw(st.sampled_from(bad)), "invalid")
 
 
+@st.composite
+def signature_value(draw: Any, field: FieldSpec, kinds: tuple[str, ...] = MIXED) -> Value:
+    """Nothing drawn, or what is not a drawing (drawings: tests/test_views_signatures.py)."""
+    kind = _kind(draw, field, kinds)
+    if kind != "invalid":
+        return blank("invalid" if field.required else "valid")
+    bad = ["abc", "data:image/png;base64,AAAA", "data:image/png;base64,!!", "\x00",
+           "data:text/html,<b>x</b>", "data:image/gif;base64,R0lGODlh"]
+    return Value(draw(st.sampled_from(bad)), "invalid")
+
+
 def field_value(field: FieldSpec, targets: Targets,
                 kinds: tuple[str, ...] = MIXED) -> st.SearchStrategy[Value]:
     t = field.type
+    if t == "signature":
+        return signature_value(field, kinds)
     if t in ("string", "text", "phone", "email"):
         return text_value(field, kinds)
     by_type = {"integer": integer_value, "decimal": decimal_value, "money": decimal_value,

@@ -53,7 +53,7 @@ RESERVED_NAMES = SYSTEM_COLUMNS + ("created_by", "changed_by", "metadata", "regi
 RESERVED_FORM_KEYS = (
     "api_docs", "audit_event", "auth_d_b", "dashboard", "locale", "lookup", "menu", "my_work",
     "open_api", "permission_model", "permission_view_model", "portal_index", "quick_search",
-    "report", "reset_my_password", "reset_password",
+    "report", "reset_my_password", "reset_password", "signature",
     "role_model", "schema", "security", "team", "user_d_b_model", "user_group_model",
     "user_info_edit", "util", "view_menu_model", "webhook_delivery",
 )
@@ -197,6 +197,9 @@ class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules, Compu
         columns_ok = keys + self.workflow_columns(raw)  # state, deadlines
         lists = self.column_list(raw, "list_columns", columns_ok, "list", fields)
         search = self.column_list(raw, "search_columns", columns_ok, "searchable", fields)
+        for f in [f for f in fields if f.key in search and not field_type(f.type).searchable]:
+            self.add("PORTAL-E041", raw, "search_columns", f"'{f.key}' is {_a(f.type)} field "
+                     "and cannot be searched", "remove it from search_columns")
         order = self.column_list(raw, "order_columns", columns_ok, None, fields) or lists
         display = raw.get("display")
         if display is not None and display not in keys:
@@ -337,6 +340,9 @@ class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules, Compu
         if raw.get("unique") and not field_type(ftype).unique:
             self.add("PORTAL-E041", raw, "unique", f"{_a(ftype)} field cannot be unique",
                      "remove 'unique'", value=False)
+        if raw.get("searchable") and not field_type(ftype).searchable:
+            self.add("PORTAL-E041", raw, "searchable", f"{_a(ftype)} field cannot be "
+                     "searchable", "remove 'searchable'", value=False)
         for lo, hi in (("min_length", "max_length"), ("min", "max")):
             if lo in raw and hi in raw and raw[lo] > raw[hi]:
                 self.add("PORTAL-E041", raw, lo,

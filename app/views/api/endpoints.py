@@ -47,6 +47,7 @@ from app.views.api.workflow import WorkflowApiMixin
 from app.views.base import PortalInterface, PortalModelView
 from app.views.guard import INT_MAX
 from app.views.protect import ProtectedViewMixin, conflict_message
+from app.views.signatures import png_response
 
 LIST_KEYS = ("list_columns", "order_columns", "label_columns", "description_columns",
              "list_title")
@@ -64,7 +65,8 @@ class PortalModelApi(WorkflowApiMixin, ModelRestApi):
     allow_browser_login = False
     base_permissions = list(PortalModelView.base_permissions)  # the same pairs as the view
     method_permission_name = {"get_list": "list", "get": "show", "post": "add",
-                              "put": "edit", "delete": "delete", "info": "list"}
+                              "put": "edit", "delete": "delete", "info": "list",
+                              "signature": "show"}
     list_model_schema = show_model_schema = add_model_schema = edit_model_schema = _NO_SCHEMA
     form_class: Any = None
     portal_order_columns: list[str] = []
@@ -272,6 +274,20 @@ class PortalModelApi(WorkflowApiMixin, ModelRestApi):
             raise ApiError(409, str(exc)) from None
         self._save(self.datamodel.delete, item)
         return self.response(200, message=_("Deleted."))
+
+    @expose(PK + "/signature/<field_key>", methods=["GET"])
+    @localized
+    @protect()
+    @safe
+    @answers
+    def signature(self, pk: int, field_key: str) -> Response:
+        """The PNG of a record's signature field (the `url` its JSON value names)."""
+        item = self._item(pk)
+        field = next((f for f in self.form.fields if f.key == field_key and f.signed), None)
+        stored = getattr(item, field.key) if field is not None else None
+        if stored is None:
+            raise ApiError(404, _("This record has no such signature."))
+        return png_response(stored)
 
     @expose("/_info", methods=["GET"])
     @localized

@@ -127,6 +127,11 @@ def entered(field: FieldSpec, form_label: str | None = None) -> dict[str, Any]:
             schema["minItems"] = 1
     elif field.stores_id:
         schema = {"type": "integer", "minimum": 1, "maximum": INT_MAX}
+    elif field.signed:
+        schema = {"type": "string", "pattern": "^data:image/png;base64,",
+                  "description": _("A new signature: an image (at most 512 KB, not blank) as "
+                                   "a `data:image/png;base64,…` text; the signed-in user and "
+                                   "the time are recorded. Left out, the stored one is kept.")}
     else:  # a type the registry gained later: described, not constrained
         schema = {}
     _describe(field, schema, form_label)
@@ -182,6 +187,12 @@ def answered(field: FieldSpec, reveal: list[str], form_label: str | None = None)
         schema = {"type": "boolean"}
     elif t == "multi_choice":
         schema = {"type": "array", "items": {"type": "string"}}
+    elif field.signed:
+        text = {"type": "string", "nullable": True}
+        schema = {"type": "object", "properties": {
+            "signed_by": text, "signed_at": dict(text), "url": dict(text)},
+            "description": _("Who signed (the signed-in user) and when; `url` answers the "
+                             "image.")}
     else:
         schema = {"type": "string"}
     _describe(field, schema, form_label)
