@@ -37,7 +37,7 @@ def test_the_schema_screen_shows_the_applied_plans_in_chinese(app: Flask) -> Non
     client = app.test_client()
     login(client, "admin")
     page = client.get("/schema/").get_data(as_text=True)
-    assert "新建表 form_complaint（17 个字段）" in page and "create table" not in page
+    assert "新建表 form_complaint（18 个字段）" in page and "create table" not in page
     client.get("/lang/en")
-    assert "create table form_complaint (17 fields)" in client.get("/schema/").get_data(
+    assert "create table form_complaint (18 fields)" in client.get("/schema/").get_data(
         as_text=True)

@@ -66,6 +66,8 @@ class FieldContext:
     fetch: Callable[[FieldSpec], Callable[[Any], Any]]
     label: Callable[[FieldSpec], Callable[[Any], str]]
     form_key: str = ""
+    # A file field's attached files (the edit screen lists them with 删除 boxes).
+    existing: Callable[[FieldSpec], Callable[[], list[Any]]] | None = None
 
 
 def lazy(label: Any) -> LazyString:

@@ -21,6 +21,7 @@ from app.fieldtypes.registry import default_of
 from app.records.forms import default_value
 from app.sla.deadlines import CLOCKS, overdue
 from app.views.export import ExportViewMixin
+from app.views.files import FilesViewMixin
 from app.views.importing import ImportViewMixin
 from app.views.printing import PrintViewMixin
 from app.views.protect import ProtectedViewMixin, conflict_message, locked_state
@@ -124,8 +125,8 @@ class PortalInterface(SQLAInterface):
             raise DatabaseException(message) from exc
 
 
-class PortalModelView(SectionsViewMixin, ProtectedViewMixin, WorkflowViewMixin, ExportViewMixin,
-                      ImportViewMixin, PrintViewMixin, ModelView):
+class PortalModelView(FilesViewMixin, SectionsViewMixin, ProtectedViewMixin, WorkflowViewMixin,
+                      ExportViewMixin, ImportViewMixin, PrintViewMixin, ModelView):
     """Generated per form; class attributes are filled in by app/views/forms.py."""
 
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete",
