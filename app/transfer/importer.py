@@ -124,8 +124,10 @@ def map_header(form: FormSpec, header: list[str], path: str, row: int
     for pick in (lambda f: f.key, lambda f: f.label.zh, lambda f: f.label.en):
         for f in form.entered:
             names.setdefault(fold(pick(f)), f)
-    # Numbers and computed values are the portal's: their columns (in an export) ignored.
-    system = system_names() | {fold(pick(f)) for f in (*[f for f in form.fields if f.given],
+    # Numbers and computed values are the portal's, files are uploaded on the screens: their
+    # columns (in an export) ignored.
+    system = system_names() | {fold(pick(f)) for f in (*[f for f in form.fields
+                                                         if f.given or f.is_file],
                                                       *form.computed)
                                for pick in (lambda f: f.key, lambda f: f.label.zh,
                                             lambda f: f.label.en)}
@@ -157,7 +159,7 @@ def map_header(form: FormSpec, header: list[str], path: str, row: int
             "label): %(allowed)s", file=path, row=row, columns=listed(map(repr, unknown)),
             allowed=listed(f"{f.key} = {f.label.zh} = {f.label.en}" for f in form.entered)))
     missing = [f for f in form.fields if f.required and f.default is None
-               and f.key not in seen]
+               and f.key not in seen and not f.is_file]
     if missing:
         problems.append(_("%(file)s:%(row)d: missing required column(s): %(fields)s",
                           file=path, row=row,

@@ -175,6 +175,31 @@ def reachable(row: PortalFile | None) -> FormSpec | None:
     return form if appbuilder.session.scalar(query) is not None else None
 
 
+def file_response(row: PortalFile, form: str, data: bytes) -> Response:
+    """A file as downloaded (audited): an image of a safe type inline, anything else an
+    attachment typed as bytes (PDF and Office files keep their type); never sniffed, never
+    run (sandbox)."""
+    session = current_app.extensions["appbuilder"].session
+    audit.record(session, "download", form=form, record_id=row.record_id, details={
+        "field": row.field, "file": row.name, "size": row.size, "sha256": row.sha256})
+    session.commit()
+    inline = row.content_type in IMAGE_TYPES
+    mimetype = row.content_type if inline or row.content_type.startswith(
+        "application/") else "application/octet-stream"
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": disposition("inline" if inline else "attachment", row.name),
+        "Content-Security-Policy": FILE_CSP, "X-Content-Type-Options": "nosniff"})
+
+
+def read_file(row: PortalFile) -> bytes | None:
+    """The file's bytes; None when its storage has lost them."""
+    try:
+        with service.open_file(current_app.extensions["appbuilder"].session, row) as stream:
+            return stream.read()
+    except FileNotFoundError:
+        return None
+
+
 def disposition(kind: str, name: str) -> str:
     fallback = "".join(c if c.isascii() and c.isalnum() or c in "._-" else "_" for c in name)
     return f"{kind}; filename=\"{fallback or 'file'}\"; filename*=UTF-8''{quote(name)}"
@@ -195,26 +220,15 @@ class PortalFileView(BaseView):
         return row, form
 
     def _read(self, row: PortalFile) -> bytes:
-        try:
-            with service.open_file(self.appbuilder.session, row) as stream:
-                return stream.read()
-        except FileNotFoundError:
+        data = read_file(row)
+        if data is None:
             abort(404)
+        return data
 
     @expose("/<token>")
     def download(self, token: str) -> Any:
         row, form = self._row(token)
-        data = self._read(row)
-        session = self.appbuilder.session
-        audit.record(session, "download", form=form.key, record_id=row.record_id, details={
-            "field": row.field, "file": row.name, "size": row.size, "sha256": row.sha256})
-        session.commit()
-        inline = row.content_type in IMAGE_TYPES
-        mimetype = row.content_type if inline or row.content_type.startswith(
-            "application/") else "application/octet-stream"
-        return Response(data, mimetype=mimetype, headers={
-            "Content-Disposition": disposition("inline" if inline else "attachment", row.name),
-            "Content-Security-Policy": FILE_CSP, "X-Content-Type-Options": "nosniff"})
+        return file_response(row, form.key, self._read(row))
 
     @expose("/<token>/thumb")
     def thumb(self, token: str) -> Any:
