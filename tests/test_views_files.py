@@ -5,6 +5,7 @@ field keeping its files."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import re
@@ -225,3 +226,20 @@ def test_a_retired_field_keeps_its_files(make_app: Any, tmp_path: Path) -> None:
     client = stepped.test_client()
     login(client, "admin")
     assert client.get(f"/files/{row.token}").data == photo
+
+
+def test_the_print_view_and_pdf_templates_show_the_images(files_app: Flask) -> None:
+    from app.views.files import image_data_uris
+
+    app = files_app
+    record = make_record(app, portal_of(app).spec.form("complaint"))
+    row = _store(app, record.id, image_bytes("PNG", size=(1200, 900)), "大图.png", "image/png")
+    client = app.test_client()
+    login(client, "admin")
+    page = client.get(f"/complaintview/print/{record.id}").get_data(as_text=True)
+    assert f'src="/files/{row.token}/thumb"' in page
+    with app.test_request_context():
+        [image] = image_data_uris("complaint", record.id, "photos")
+    assert image["name"] == "大图.png" and image["src"].startswith("data:image/jpeg;base64,")
+    data = base64.b64decode(image["src"].split(",", 1)[1])
+    assert Image.open(io.BytesIO(data)).size == (600, 450)  # made small for paper

@@ -67,12 +67,12 @@ def open_file(session: Session, row: PortalFile) -> BinaryIO:
     return storage(row.storage, session).open(row.key)  # type: ignore[no-any-return]
 
 
-def thumbnail(data: bytes) -> tuple[bytes, str]:
+def thumbnail(data: bytes, px: int = THUMB_PX) -> tuple[bytes, str]:
     """A small copy of an image (turned as the camera held it), as PNG when it has
     transparency and JPEG otherwise."""
     with Image.open(io.BytesIO(data)) as opened:
         img = ImageOps.exif_transpose(opened)
-        img.thumbnail((THUMB_PX, THUMB_PX))
+        img.thumbnail((px, px))
         out = io.BytesIO()
         if img.mode in ("RGBA", "LA", "P"):
             img.save(out, "PNG")

@@ -6,6 +6,7 @@ are shown inline; everything else is an attachment, never run in the portal's or
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 from urllib.parse import quote
 
@@ -44,12 +45,16 @@ def _record_pk(form: FormSpec, page: str) -> int | None:
 
 
 def _page_files(form: FormSpec, pk: int) -> dict[str, list[PortalFile]]:
+    return _page_files_of(form.key, pk)
+
+
+def _page_files_of(form: str, pk: int) -> dict[str, list[PortalFile]]:
     """The record's files, by field: one query however many file fields the page shows."""
     cache = g.setdefault("portal_page_files", {})
-    if (form.key, pk) not in cache:
+    if (form, pk) not in cache:
         session = current_app.extensions["appbuilder"].session
-        cache[(form.key, pk)] = service.files_of_record(session, form.key, pk)
-    return cache[(form.key, pk)]  # type: ignore[no-any-return]
+        cache[(form, pk)] = service.files_of_record(session, form, pk)
+    return cache[(form, pk)]  # type: ignore[no-any-return]
 
 
 def file_cell(form: FormSpec, field: FieldSpec) -> Any:
@@ -58,7 +63,7 @@ def file_cell(form: FormSpec, field: FieldSpec) -> Any:
     count = uploads.file_count(field)
 
     def show(value: Any) -> Any:
-        pk = _record_pk(form, "show")
+        pk = _record_pk(form, "show") or _record_pk(form, "print")
         if pk is None:
             return count(value)
         rows = _page_files(form, pk).get(field.key, [])
@@ -79,6 +84,20 @@ def _link(row: PortalFile) -> Markup:
     return Markup('<div class="portal-file"><i class="fa fa-paperclip"></i> '
                   '<a href="{0}">{1}</a> <span class="text-muted">{2}</span></div>').format(
         download_url(row), row.name, uploads.size_text(row.size))
+
+
+def image_data_uris(form: str, pk: int, field: str, px: int = 600) -> list[dict[str, str]]:
+    """The images of a record's field for a PDF template (WeasyPrint fetches nothing but
+    data: URIs): each as {name, src}, at most `px` on its longer side."""
+    out = []
+    for row in _page_files_of(form, pk).get(field, []):
+        data = read_file(row) if row.content_type in IMAGE_TYPES else None
+        if data is None:
+            continue
+        small, mimetype = service.thumbnail(data, px)
+        out.append({"name": row.name,
+                    "src": f"data:{mimetype};base64,{base64.b64encode(small).decode()}"})
+    return out
 
 
 def upload_fields(form: FormSpec) -> dict[str, Any]:
