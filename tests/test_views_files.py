@@ -120,6 +120,15 @@ def test_upload_show_download_and_remove_round_trip(files_app: Flask) -> None:
     assert stored_count(app) == before + 2
     assert client.get(f"/files/{row.token}").status_code == 404  # removed
 
+    # A deleted record's files go with it (admin: staff may not delete complaints).
+    admin = app.test_client()
+    login(admin, "admin")
+    response = admin.post(f"/complaintview/delete/{pk}", data={
+        "csrf_token": csrf_token(admin, "/complaintview/list/")})
+    assert response.status_code == 302 and _record(app, pk) is None
+    assert file_rows(app, form="complaint", record_id=pk) == []
+    assert stored_count(app) == before
+
 
 @pytest.mark.parametrize(("files", "message"), [
     ([("evil.jpg", EVIL_HTML)],
