@@ -46,3 +46,14 @@ def test_other_kinds_by_their_content(data: bytes, expected: str) -> None:
 
 def test_types_read_as_names() -> None:
     assert type_names(("image/jpeg", PDF, DOCX)) == "JPEG, PDF, Word (.docx)"
+
+
+def test_an_image_of_too_many_pixels_is_no_image(monkeypatch) -> None:
+    """A decompression bomb (few bytes, a huge canvas) is refused before any thumbnail."""
+    from PIL import Image
+
+    data = image_bytes("PNG", size=(300, 200))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 300 * 200 - 1)  # just over the limit
+    assert sniff(data) == UNKNOWN
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 300 * 200)
+    assert sniff(data) == "image/png"

@@ -48,13 +48,15 @@ def sniff(data: bytes) -> str:
 def _image(data: bytes) -> str | None:
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a decompression-bomb warning is an error below
+            # An image of more pixels than Pillow's limit (a decompression bomb: a small file
+            # that fills the memory when its thumbnail is made) is no image here.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:
                 kind = _PILLOW.get(img.format or "")
                 img.verify()  # the structure of the whole file, not just its first bytes
                 return kind
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError):
+            Image.DecompressionBombError, Image.DecompressionBombWarning):
         return None
 
 
