@@ -118,6 +118,11 @@ def build_settings(instance_path: str, overrides: dict[str, Any] | None = None) 
         # polling the database for jobs every PORTAL_WORKER_POLL_SECONDS.
         "PORTAL_WORKER_THREAD": _flag(env.get("PORTAL_WORKER_THREAD", "1")),
         "PORTAL_WORKER_POLL_SECONDS": _at_least(env, "PORTAL_WORKER_POLL_SECONDS", 2, 1),
+        # Uploaded files of file and image fields (app/files/storage.py): in a folder, or in
+        # the database (chunks) so every app server shares them.
+        "PORTAL_FILE_STORAGE": _one_of("PORTAL_FILE_STORAGE", env.get("PORTAL_FILE_STORAGE"),
+                                       ("folder", "database")),
+        "PORTAL_FILE_DIR": env.get("PORTAL_FILE_DIR") or os.path.join(instance_path, "files"),
         # The largest file an import in the browser accepts, in MB.
         "PORTAL_IMPORT_MAX_MB": _at_least(env, "PORTAL_IMPORT_MAX_MB", 50, 1),
         # The outbox (app/outbox/, docs/webhooks.md): a message is retried with backoff for
@@ -168,6 +173,14 @@ def pool_options(env: Any) -> dict[str, Any]:
         "pool_timeout": _at_least(env, "PORTAL_DB_POOL_TIMEOUT", 10, 1),
         "pool_pre_ping": True,
     }
+
+
+def _one_of(name: str, value: str | None, allowed: tuple[str, ...]) -> str:
+    """The value, or the first allowed one when unset; another one stops the start-up."""
+    text = (value or allowed[0]).strip().lower()
+    if text not in allowed:
+        raise StartupRefused(f"{name} must be one of {', '.join(allowed)}, not '{value}'.")
+    return text
 
 
 def _at_least(env: Any, name: str, default: int, minimum: int) -> int:

@@ -34,7 +34,7 @@ def test_init_is_idempotent_and_prints_the_generated_admin_password_once(make_ap
     runner = app.test_cli_runner()
     first = runner.invoke(args=["portal", "init"])
     assert first.exit_code == 0, first.output
-    assert "  + create table form_complaint (18 fields)" in first.output
+    assert "  + create table form_complaint (19 fields)" in first.output
     line = next(x for x in first.output.splitlines() if x.startswith("first admin created"))
     password = line.split("password '")[1].split("'")[0]
     assert len(password) >= 16

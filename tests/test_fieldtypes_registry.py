@@ -59,8 +59,10 @@ def submit(field: FieldSpec, posted: list[str]) -> Any:
 
 
 def test_every_type_is_in_the_registry_and_documented() -> None:
-    # Records and signatures do not round-trip as values (tests/test_fieldtypes_signature.py).
-    assert set(SAMPLES) | {"reference", "user", "autonumber", "signature"} == set(FIELD_TYPES)
+    # Records and signatures do not round-trip as values (tests/test_fieldtypes_signature.py);
+    # files are uploaded, never a JSON value or a cell (tests/test_fieldtypes_uploads.py).
+    assert set(SAMPLES) | {"reference", "user", "autonumber", "signature", "file",
+                           "image"} == set(FIELD_TYPES)
     text = DOCS.read_text(encoding="utf-8")
     assert [t for t in FIELD_TYPES if f"`{t}`" not in text] == []
 
@@ -87,7 +89,7 @@ def test_an_exported_cell_imports_back_to_the_same_value(app: Flask, ftype: str)
 
 def test_records_are_looked_up_not_read_from_cells() -> None:
     assert [t.name for t in REGISTRY.values() if t.read_cell is None] == [
-        "reference", "user", "signature"]  # a signature column is ignored, never read
+        "reference", "user", "signature", "file", "image"]  # ignored columns, never read
     assert all(spec(t).stores_id for t in ("reference", "user"))
 
 
@@ -114,9 +116,11 @@ def test_the_linter_reads_its_type_rules_from_the_registry() -> None:
     assert OPTION_TYPES["min"] == ("integer", "decimal", "money", "rating")
     assert OPTION_TYPES["choices"] == ("choice", "multi_choice")
     assert OPTION_TYPES["form"] == ("reference",)
+    assert OPTION_TYPES["max_files"] == OPTION_TYPES["accept"] == ("file", "image")
     assert [t for t in FIELD_TYPES if not field_type(t).unique] == [
-        "text", "boolean", "multi_choice", "signature"]
-    assert [t for t in FIELD_TYPES if not field_type(t).searchable] == ["signature"]
+        "text", "boolean", "multi_choice", "signature", "file", "image"]
+    assert [t for t in FIELD_TYPES if not field_type(t).searchable] == [
+        "signature", "file", "image"]
 
 
 def test_a_yes_no_question_is_unanswered_until_answered(app: Flask) -> None:

@@ -230,3 +230,20 @@ def test_a_refusal_by_the_database_stores_nothing(
     assert problem.startswith(f"{path}: 数据库拒绝保存这些记录（") and problem.endswith("）")
     assert "serial_no" in problem  # the database's own words, quoted
     assert (count(app), count(app, "portal_audit_event")) == before
+
+
+def test_file_columns_of_an_export_are_ignored_not_required(app: Flask) -> None:
+    """Files are uploaded on the screens: an exported 照片 column (its names) is ignored, and
+    a required file field is not asked of a file."""
+    from dataclasses import replace
+
+    from app.portal import portal_of
+    from app.transfer.importer import map_header
+
+    form = portal_of(app).spec.form("complaint")
+    form = replace(form, fields=tuple(replace(f, required=True) if f.is_file else f
+                                      for f in form.fields))
+    header = [f.label.zh for f in form.entered if f.required] + ["照片", "Photos"]
+    with app.test_request_context():
+        columns, ignored = map_header(form, header, "c.csv", 1)
+    assert ignored == ["照片", "Photos"] and columns[-2:] == [None, None]

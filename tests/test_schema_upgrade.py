@@ -40,7 +40,7 @@ def test_new_database_gets_portal_tables_through_alembic_and_form_tables(make_ap
             "portal_team", "portal_team_member", "portal_session", "portal_audit_event",
             "portal_sequence", "portal_workday", "portal_workday_source",
             "portal_alert", "portal_outbox", "portal_job", "portal_job_file",
-            "portal_job_problem", "portal_signature"} <= tables
+            "portal_job_problem", "portal_signature", "portal_file", "portal_file_chunk"} <= tables
     assert {"form_customer", "form_complaint", "form_compensation",
             "form_satisfaction_survey"} <= tables
     with app.app_context():
@@ -48,17 +48,17 @@ def test_new_database_gets_portal_tables_through_alembic_and_form_tables(make_ap
         heads = set(session.execute(sa.text("select version_num from alembic_version")
                                     ).scalars())
     # two heads: the portal's own chain, and the forms branch (which depends on 0002)
-    assert heads == {result.revision, "0010"}
+    assert heads == {result.revision, "0011"}
     revision = Path(app.config["PORTAL_REVISIONS_DIR"]) / f"{result.revision}.py"
     text = revision.read_text(encoding="utf-8")
-    assert "  + create table form_complaint (18 fields)" in text  # the plan, for review
+    assert "  + create table form_complaint (19 fields)" in text  # the plan, for review
     assert "branch_labels = ('forms',)" in text and "depends_on = '0002'" in text
     with app.app_context():
         session = app.appbuilder.session
         logged = session.execute(sa.text("select revision, applied_by, plan from "
                                          "portal_schema_migration")).all()
     assert [(r.revision, r.applied_by) for r in logged] == [(result.revision, "flask portal")]
-    assert "create table form_complaint (18 fields)" in logged[0].plan
+    assert "create table form_complaint (19 fields)" in logged[0].plan
     second = upgrade(app)
     assert not second.applied and second.reason == "nothing to do"
     assert second.plan.text() == "The database matches the configuration; nothing to do."
@@ -242,6 +242,8 @@ def test_start_up_refuses_a_database_behind_the_portals_own_revisions(make_app) 
         # as before revision 0006 (PostgreSQL: with the form tables' foreign keys to it)
         cascade = " cascade" if conn.dialect.name == "postgresql" else ""
         conn.execute(sa.text("drop table portal_signature" + cascade))
+        conn.execute(sa.text("drop table portal_file_chunk"))
+        conn.execute(sa.text("drop table portal_file"))
         conn.execute(sa.text("drop table portal_job_problem"))
         conn.execute(sa.text("drop table portal_job_file"))
         conn.execute(sa.text("drop table portal_job"))
@@ -250,13 +252,13 @@ def test_start_up_refuses_a_database_behind_the_portals_own_revisions(make_app) 
         conn.execute(sa.text("drop table portal_workday_source"))
         conn.execute(sa.text("drop table portal_workday"))
         conn.execute(sa.text("update alembic_version set version_num = '0005' "
-                             "where version_num = '0010'"))
+                             "where version_num = '0011'"))
     with pytest.raises(RevisionsPending) as exc:
         require_current_schema(app)
     assert exc.value.report() == (
-        "The database's portal tables are at revision 0005, this code needs 0010; the portal "
+        "The database's portal tables are at revision 0005, this code needs 0011; the portal "
         "will not serve until they are.\nApply it with 'flask portal migrate'.")
-    assert not upgrade(app).applied  # no schema plan; revisions 0006-0010, the calendar's rows
+    assert not upgrade(app).applied  # no schema plan; revisions 0006-0011, the calendar's rows
     require_current_schema(app)
     with app.app_context():
         days = app.appbuilder.session.execute(sa.text("select count(*) from portal_workday"))

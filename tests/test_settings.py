@@ -105,3 +105,22 @@ def test_the_worker_thread_is_on_unless_switched_off_and_uploads_are_capped(
     with pytest.raises(StartupRefused, match="PORTAL_WORKER_POLL_SECONDS must be a whole "
                                              "number of at least 1, not '0'"):
         build_settings(str(tmp_path))
+
+
+def test_files_are_kept_in_the_instance_folder_unless_set(tmp_path: Path, monkeypatch) -> None:
+    from app.security.manager import StartupRefused
+
+    monkeypatch.delenv("PORTAL_FILE_STORAGE", raising=False)
+    monkeypatch.delenv("PORTAL_FILE_DIR", raising=False)
+    cfg = build_settings(str(tmp_path))
+    assert (cfg["PORTAL_FILE_STORAGE"], cfg["PORTAL_FILE_DIR"]) == (
+        "folder", str(tmp_path / "files"))
+    monkeypatch.setenv("PORTAL_FILE_STORAGE", "Database")
+    monkeypatch.setenv("PORTAL_FILE_DIR", "/srv/portal-files")
+    cfg = build_settings(str(tmp_path))
+    assert (cfg["PORTAL_FILE_STORAGE"], cfg["PORTAL_FILE_DIR"]) == (
+        "database", "/srv/portal-files")
+    monkeypatch.setenv("PORTAL_FILE_STORAGE", "s3")
+    with pytest.raises(StartupRefused, match="PORTAL_FILE_STORAGE must be one of folder, "
+                                             "database, not 's3'"):
+        build_settings(str(tmp_path))

@@ -8,7 +8,7 @@ from app.views.plan_words import plan_text
 from tests.support.app import login
 
 PLAN = """complaint (form_complaint, 1,200 rows)
-  + create table form_complaint (18 fields)
+  + create table form_complaint (19 fields)
   + add field ticket_no (column ticket_no VARCHAR(64))
   ~ add trigram index on ticket_no (substring search)
   ~ make batch_no required (NOT NULL)  [risky]
@@ -21,7 +21,7 @@ def test_a_plan_reads_in_chinese_line_by_line(app: Flask) -> None:
     with app.test_request_context():
         assert plan_text(PLAN).splitlines() == [
             "complaint（form_complaint，1,200 行）",
-            "  + 新建表 form_complaint（18 个字段）",
+            "  + 新建表 form_complaint（19 个字段）",
             "  + 新增字段 ticket_no（列 ticket_no，VARCHAR(64)）",
             "  ~ 为 ticket_no 建三元组索引（模糊搜索）",
             "  ~ batch_no 改为必填  [有风险]",
@@ -37,7 +37,7 @@ def test_the_schema_screen_shows_the_applied_plans_in_chinese(app: Flask) -> Non
     client = app.test_client()
     login(client, "admin")
     page = client.get("/schema/").get_data(as_text=True)
-    assert "新建表 form_complaint（18 个字段）" in page and "create table" not in page
+    assert "新建表 form_complaint（19 个字段）" in page and "create table" not in page
     client.get("/lang/en")
-    assert "create table form_complaint (18 fields)" in client.get("/schema/").get_data(
+    assert "create table form_complaint (19 fields)" in client.get("/schema/").get_data(
         as_text=True)

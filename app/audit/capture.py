@@ -36,6 +36,7 @@ NOT_AUDITED = frozenset({
     "portal_alert",  # a raised alert is audited as one "alert" event
     # an import is audited as one "import" event with its file's name and hash
     "portal_job", "portal_job_file", "portal_job_problem",
+    "portal_file_chunk",  # an uploaded file's bytes: its portal_file row is audited
 })
 # Columns that are bookkeeping (who/when/version: the event row says so) or secrets.
 SKIPPED = frozenset({

@@ -28,6 +28,7 @@ KINDS = {
     "label": "a text, or a mapping with zh and en texts",
     "keys": "a list of identifiers",
     "numbers": "a list of numbers",
+    "strings": "a list of texts",
     "grants": "a mapping of form key → list of actions, or 'all'",
     "scopes": "a mapping of form key → own, team or all",
     "field_refs": "a list of 'form.field', 'form.*' or '*'",

@@ -78,6 +78,15 @@ FIELD = (
         "date; %Y %y %m %d) and one {seq:N} (a counter of N digits, restarting when the text "
         "around it changes), e.g. TS-{date:%Y%m%d}-{seq:4}. Given on save, unique, never "
         "edited; records created before the field was added have none."),
+    Key("max_size_mb", "integer", "The largest file a file or image field accepts, in MB "
+        "(1 to 100).", default=10),
+    Key("max_files", "integer", "How many files a file or image field holds (1 to 20; 1: a "
+        "single file).", default=1),
+    Key("accept", "strings", "Content types a file or image field accepts, told from each "
+        "file's bytes (never its name): image/jpeg, image/png, image/gif, image/webp, "
+        "application/pdf, the .docx and .xlsx types and text/plain (an image field: images "
+        "only). Default: the four image types for an image field; PDF, images, .docx and "
+        ".xlsx for a file field."),
 )
 FIELD_OVERRIDE = tuple(
     Key(k.name, k.kind, k.help, required=(k.name == "key"), default=k.default, allowed=k.allowed)
@@ -289,7 +298,7 @@ class Checker:
             return self.check_grants(value, where, path)
         if kind in ("scopes", "field_lists", "field_refs"):
             return self.check_role_map(value, kind, where, path)
-        if kind in ("keys", "times", "numbers"):
+        if kind in ("keys", "times", "numbers", "strings"):
             item = (int, float) if kind == "numbers" else str
             if not isinstance(value, LList) or not all(isinstance(v, item) and not isinstance(
                     v, bool) for v in value):

@@ -68,6 +68,8 @@ class FieldContext:
     form_key: str = ""
     # A signature field's new drawing → the row that stores it (app/db/signatures.py).
     signature: Callable[[FieldSpec], Callable[[Any], Any]] | None = None
+    # A file field's attached files (the edit screen lists them with 删除 boxes).
+    existing: Callable[[FieldSpec], Callable[[], list[Any]]] | None = None
 
 
 def lazy(label: Any) -> LazyString:

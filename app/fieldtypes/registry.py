@@ -10,8 +10,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from app.fieldtypes import columns, convert, defaults, forms, masking, signature, values
-from app.spec import ID_TYPES, FieldSpec
+from app.fieldtypes import columns, convert, defaults, forms, masking, signature, uploads, values
+from app.spec import FILE_TYPES, ID_TYPES, FieldSpec
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,13 @@ _DECIMAL_BASE: dict[str, Any] = {
     "to_json": values.decimal_out, "convert": convert.to_decimal, "export": values.as_text,
     "parse_default": defaults.decimal_default, "read_cell": values.decimal_cell,
     "options": DECIMAL, "server_default": False, "number": True,
+}
+# Uploaded files (app/files/): the column keeps their names, one a line; never typed in.
+_FILE_BASE: dict[str, Any] = {
+    "column": columns.text, "form_field": uploads.upload_field, "from_json": uploads.files_in,
+    "to_json": uploads.names_out, "convert": convert.unchanged, "export": uploads.file_names,
+    "show": uploads.file_count, "options": ("max_size_mb", "max_files", "accept"),
+    "unique": False, "sortable": False, "server_default": False, "searchable": False,
 }
 _RECORD_BASE: dict[str, Any] = {
     "column": columns.integer, "form_field": forms.record_field, "from_json": values.record_in,
@@ -121,6 +128,8 @@ TYPES: tuple[FieldType, ...] = (
               signature.to_json, convert.unchanged, signature.export,
               show=signature.show, unique=False, sortable=False, server_default=False,
               searchable=False),
+    FieldType("file", **_FILE_BASE),
+    FieldType("image", **_FILE_BASE),
 )
 REGISTRY: dict[str, FieldType] = {t.name: t for t in TYPES}
 FIELD_TYPES: tuple[str, ...] = tuple(REGISTRY)
@@ -180,6 +189,10 @@ def parse_default(ftype: str, raw: Any, field: dict) -> Any:
 
 def can_convert(old: dict[str, Any], new: FieldSpec) -> str | None:
     """None when values of type old['type'] may convert to new.type; else why not."""
+    if old["type"] in FILE_TYPES or new.is_file:
+        if old["type"] == new.type:
+            return None
+        return "file fields cannot change type; add a new field instead"
     if old["type"] in ID_TYPES or new.stores_id:
         if old["type"] == new.type and old.get("form") == new.form:
             return None

@@ -136,7 +136,9 @@ def _guard_redirect(response: Response) -> None:
 
 def add_headers(response: Response) -> Response:
     nonce = csp_nonce()
-    response.headers["Content-Security-Policy"] = content_security_policy(nonce)
+    if not response.headers.get("Content-Security-Policy", "").startswith("sandbox"):
+        # (an uploaded file keeps its own, stricter policy: app/views/files.py)
+        response.headers["Content-Security-Policy"] = content_security_policy(nonce)
     for name, value in SECURITY_HEADERS.items():
         response.headers[name] = value
     if request.is_secure:

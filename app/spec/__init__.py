@@ -33,6 +33,9 @@ ID_TYPES = ("reference", "user")
 GIVEN_TYPES = ("autonumber",)
 # Types whose column holds the id of a stored signature (portal_signature, app/db/signatures.py).
 SIGNATURE_TYPES = ("signature",)
+# Types whose values are uploaded files (app/files/): kept in the file storage, not typed in;
+# their column holds the files' names (one a line), for lists, exports and the audit.
+FILE_TYPES = ("file", "image")
 
 
 @dataclass(frozen=True)
@@ -63,11 +66,19 @@ class FieldSpec:
     renamed_from: str | None = None
     format: str | None = None  # an autonumber's template, e.g. "TS-{date:%Y%m%d}-{seq:4}"
     on_add: bool = True  # on the add form (false: filled in later, e.g. the resolution)
+    max_size_mb: int = 10  # a file or image field: the largest file accepted
+    max_files: int = 1  # a file or image field: how many it holds (1: a single file)
+    accept: tuple[str, ...] = ()  # a file or image field: content types allowed (sniffed)
 
     @property
     def given(self) -> bool:
         """The portal gives the value on save (an autonumber): no form ever enters it."""
         return self.type in GIVEN_TYPES
+
+    @property
+    def is_file(self) -> bool:
+        """A file or image field: uploaded on the screens, kept in the file storage."""
+        return self.type in FILE_TYPES
 
     @property
     def stores_id(self) -> bool:
@@ -245,8 +256,14 @@ class FormSpec:
 
     @property
     def entered(self) -> tuple[FieldSpec, ...]:
-        """The fields people (screens, API, imports) enter: all but those given on save."""
-        return tuple(f for f in self.fields if not f.given)
+        """The fields people (screens, API, imports) enter as values: all but those given on
+        save and the file fields (uploaded on the screens only, see `uploads`)."""
+        return tuple(f for f in self.fields if not f.given and not f.is_file)
+
+    @property
+    def uploads(self) -> tuple[FieldSpec, ...]:
+        """The file and image fields: files uploaded on the add and edit screens."""
+        return tuple(f for f in self.fields if f.is_file)
 
 
 @dataclass(frozen=True)

@@ -125,10 +125,10 @@ def map_header(form: FormSpec, header: list[str], path: str, row: int
         for f in form.entered:
             if not f.signed:
                 names.setdefault(fold(pick(f)), f)
-    # Numbers and computed values are the portal's, and signatures are drawn, not typed: their
-    # columns (in an export: 已签名) are ignored.
+    # Numbers and computed values are the portal's, signatures are drawn and files uploaded
+    # on the screens, not typed: their columns (in an export: 已签名, file names) are ignored.
     system = system_names() | {fold(pick(f)) for f in (*[f for f in form.fields
-                                                         if f.given or f.signed],
+                                                         if f.given or f.signed or f.is_file],
                                                       *form.computed)
                                for pick in (lambda f: f.key, lambda f: f.label.zh,
                                             lambda f: f.label.en)}
@@ -165,7 +165,7 @@ def map_header(form: FormSpec, header: list[str], path: str, row: int
                           "must be signed on the record's page", form=form.label.get(),
                           fields=listed(named(f.label.get(), f.key) for f in signed)))
     missing = [f for f in form.fields if f.required and f.default is None
-               and f.key not in seen and not f.signed]
+               and f.key not in seen and not f.signed and not f.is_file]
     if missing:
         problems.append(_("%(file)s:%(row)d: missing required column(s): %(fields)s",
                           file=path, row=row,

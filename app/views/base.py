@@ -22,6 +22,7 @@ from app.records.forms import default_value
 from app.sla.deadlines import CLOCKS, overdue
 from app.views.export import ExportViewMixin
 from app.views.export_jobs import ExportJobViewMixin
+from app.views.files import FilesViewMixin
 from app.views.importing import ImportViewMixin
 from app.views.printing import PrintViewMixin
 from app.views.protect import ProtectedViewMixin, conflict_message, locked_state
@@ -125,7 +126,8 @@ class PortalInterface(SQLAInterface):
             raise DatabaseException(message) from exc
 
 
-class PortalModelView(SectionsViewMixin, ProtectedViewMixin, WorkflowViewMixin, ExportJobViewMixin,
+class PortalModelView(FilesViewMixin, SectionsViewMixin, ProtectedViewMixin, WorkflowViewMixin,
+                      ExportJobViewMixin,
                       ExportViewMixin, ImportViewMixin, PrintViewMixin, ModelView):
     """Generated per form; class attributes are filled in by app/views/forms.py."""
 

@@ -23,6 +23,7 @@ from app.views.audit import register_audit_views
 from app.views.base import PortalInterface, PortalModelView
 from app.views.cells import every_cell, yes_no
 from app.views.dashboards import DrillFilter, register_dashboard_views
+from app.views.files import file_cell, register_file_view, upload_fields
 from app.views.lookup import register_lookup_view
 from app.views.mywork import register_my_work_view
 from app.views.protect import VERSION_FIELD, ProtectedViewMixin, masked_formatter
@@ -51,14 +52,17 @@ def build_view(parts: FormParts, portal: Portal) -> type:
     state = state_field(form)
     searchable = list(form.fields) + ([state] if state else [])
     fields = record_form(parts, portal)  # the same fields as the API's and the import's
-    entered = [f.key for f in form.entered]  # an autonumber is shown, never entered
-    on_add = [f.key for f in form.entered  # `on_add: false`, sections of later states: not
+    screen = [f for f in form.fields if not f.given]  # an autonumber is shown, never entered
+    entered = [f.key for f in screen]  # (file fields: uploaded, app/views/files.py)
+    on_add = [f.key for f in screen  # `on_add: false`, sections of later states: not
               if f.on_add and f.key not in hidden_in(form, None)]  # on the add form
-    extra = {key: getattr(fields, key) for key in entered}
+    extra = {f.key: getattr(fields, f.key) for f in form.entered}
+    extra.update(upload_fields(form))
     labels = {f.key: lazy(f.label) for f in form.fields}
     labels.update(SYSTEM_LABELS)
     labels.update({k: v for k, v in WORKFLOW_LABELS.items() if k in system})
     formatters = {f.key: show(f) for f in form.fields if field_type(f.type).show}
+    formatters.update({f.key: file_cell(form, f) for f in form.uploads})
     formatters.update(system_formatters(form))
     formatters.update({f.key: masked_formatter(f, formatters.get(f.key))
                        for f in form.fields if f.sensitive})
@@ -171,5 +175,6 @@ def register_views(appbuilder: Any, portal: Portal) -> None:
     register_report_view(appbuilder)  # 周报 / 月报 of each dashboard (app/views/reports.py)
     register_audit_views(appbuilder)  # the 审计 menu (app/views/audit.py)
     register_webhook_view(appbuilder)  # 推送记录, for admins (app/views/webhooks.py)
+    register_file_view(appbuilder)  # /files/<token>: uploaded files (app/views/files.py)
     menu = appbuilder.menu.menu
     menu.sort(key=lambda item: item.name == "Security")  # stable: keeps the rest in order

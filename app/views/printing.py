@@ -25,6 +25,7 @@ from app.fieldtypes.registry import mask
 from app.fieldtypes.signature import data_uri
 from app.portal import portal_of
 from app.spec import STATE_COLUMN, current_lang
+from app.views.files import image_data_uris
 from app.workflow.store import history
 
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
@@ -121,6 +122,8 @@ class PrintViewMixin:
                 "history": steps, "shown": shown, "upper_amount": upper_amount,
                 "signature_uri": data_uri,
                 "today": dt.date.today().isoformat(), "view": self, "lang": current_lang(),
+                # a file field's images as data: URIs ({name, src}), for PDF templates
+                "images": lambda key: image_data_uris(form.key, record.id, key),
                 "prints": portal_of().spec.prints_of(form.key)}
 
     @expose("/print/<int:pk>")

@@ -14,6 +14,7 @@ from app.config.lint.alerts import AlertRules
 from app.config.lint.common import _a, item_path, to_label
 from app.config.lint.computed import ComputedRules
 from app.config.lint.dashboards import DashboardRules
+from app.config.lint.files import FileRules
 from app.config.lint.prints import PrintRules
 from app.config.lint.roles import RoleRules
 from app.config.lint.sections import SectionRules
@@ -52,8 +53,8 @@ RESERVED_NAMES = SYSTEM_COLUMNS + ("created_by", "changed_by", "metadata", "regi
 # /api/v1/menu/ and /api/v1/security/ paths.
 RESERVED_FORM_KEYS = (
     "api_docs", "audit_event", "auth_d_b", "dashboard", "locale", "lookup", "menu", "my_work",
-    "open_api", "permission_model", "permission_view_model", "portal_index", "quick_search",
-    "report", "reset_my_password", "reset_password", "signature",
+    "open_api", "permission_model", "permission_view_model", "portal_file", "portal_index",
+    "quick_search", "report", "reset_my_password", "reset_password", "signature",
     "role_model", "schema", "security", "team", "user_d_b_model", "user_group_model",
     "user_info_edit", "util", "view_menu_model", "webhook_delivery",
 )
@@ -83,7 +84,7 @@ def index_counted(forms: list[FormSpec], dashboards: list[DashboardSpec],
 
 
 class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules, ComputedRules,
-             DashboardRules, AlertRules, WebhookRules, PrintRules):
+             DashboardRules, AlertRules, WebhookRules, PrintRules, FileRules):
     def __init__(self, raw: RawConfig) -> None:
         self.raw = raw
         self.problems: list[Problem] = []
@@ -286,6 +287,7 @@ class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules, Compu
                          f"'{raw['pattern']}' is not a valid regular expression ({exc})",
                          "patterns use Python's re syntax; the whole value must match")
         number_format = self.check_format(raw, ftype)
+        accept = self.check_files(raw, ftype)
         default = None
         if "default" in raw and len(self.problems) == before:
             try:
@@ -313,7 +315,8 @@ class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules, Compu
             list=raw.get("list", False), sensitive=raw.get("sensitive", False),
             assignee=raw.get("assignee", False), roles=self.role_refs(raw, "roles"),
             choices=choices, form=target, renamed_from=raw.get("renamed_from"),
-            format=number_format, on_add=raw.get("on_add", True))
+            format=number_format, on_add=raw.get("on_add", True), accept=accept,
+            max_size_mb=raw.get("max_size_mb", 10), max_files=raw.get("max_files", 1))
 
     def role_refs(self, data: LDict, key: str) -> tuple[str, ...]:
         """The role keys listed under `key`; an undeclared one is PORTAL-E032."""

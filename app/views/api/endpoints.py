@@ -33,6 +33,7 @@ from app.records.labels import API_LABELS, WORKFLOW_LABELS
 from app.security.access import ScopeFilter, current_access, request_user
 from app.spec import FormSpec
 from app.views.api.decorators import PK, answers, localized
+from app.views.api.files import FilesApiMixin
 from app.views.api.payload import (
     SYSTEM_OUT,
     ApiError,
@@ -58,7 +59,7 @@ IGNORED_KEYS = ("id", "created_on", "changed_on")  # a record sent back as it wa
 _NO_SCHEMA = Schema()  # FAB's marshmallow schemas are not used: nothing to convert
 
 
-class PortalModelApi(WorkflowApiMixin, ModelRestApi):
+class PortalModelApi(WorkflowApiMixin, FilesApiMixin, ModelRestApi):
     """Generated per form; class attributes are filled in by build_api."""
 
     __form__: Any = None

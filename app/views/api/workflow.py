@@ -52,6 +52,7 @@ class WorkflowApiMixin:
         known = {f.key for f in self.__form__.entered}
         given = {f.key for f in self.__form__.fields if f.given}
         computed = {c.key for c in self.__form__.computed}  # read-only: sent back, ignored
+        computed |= {f.key for f in self.__form__.uploads}  # files: uploaded on the screens
         system = workflow_columns(self.__form__)
         return {key: [_("Read-only: the workflow changes it, through its transitions.")
                       if key in system else _("Read-only: the portal gives it when the "

@@ -185,7 +185,7 @@ def answered(field: FieldSpec, reveal: list[str], form_label: str | None = None)
         schema = {"type": "string", "pattern": DATETIME_OUT}
     elif t == "boolean":
         schema = {"type": "boolean"}
-    elif t == "multi_choice":
+    elif t == "multi_choice" or field.is_file:
         schema = {"type": "array", "items": {"type": "string"}}
     elif field.signed:
         text = {"type": "string", "nullable": True}
@@ -197,6 +197,11 @@ def answered(field: FieldSpec, reveal: list[str], form_label: str | None = None)
         schema = {"type": "string"}
     _describe(field, schema, form_label)
     schema.pop("x-unique", None)
+    if field.is_file:
+        schema["readOnly"] = True
+        schema["description"] = _("The names of the files, uploaded on the record's edit "
+                                  "page; GET …/files lists them with their addresses. "
+                                  "Sent back, ignored.")
     if t == "autonumber":
         schema["readOnly"] = True
         schema["description"] = _("Given by the portal when the record is saved (format "
