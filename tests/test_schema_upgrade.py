@@ -40,7 +40,7 @@ def test_new_database_gets_portal_tables_through_alembic_and_form_tables(make_ap
             "portal_team", "portal_team_member", "portal_session", "portal_audit_event",
             "portal_sequence", "portal_workday", "portal_workday_source",
             "portal_alert", "portal_outbox", "portal_job", "portal_job_file",
-            "portal_job_problem"} <= tables
+            "portal_job_problem", "portal_notification", "portal_notification_pref"} <= tables
     assert {"form_customer", "form_complaint", "form_compensation",
             "form_satisfaction_survey"} <= tables
     with app.app_context():
@@ -48,7 +48,7 @@ def test_new_database_gets_portal_tables_through_alembic_and_form_tables(make_ap
         heads = set(session.execute(sa.text("select version_num from alembic_version")
                                     ).scalars())
     # two heads: the portal's own chain, and the forms branch (which depends on 0002)
-    assert heads == {result.revision, "0009"}
+    assert heads == {result.revision, "0010"}
     revision = Path(app.config["PORTAL_REVISIONS_DIR"]) / f"{result.revision}.py"
     text = revision.read_text(encoding="utf-8")
     assert "  + create table form_complaint (17 fields)" in text  # the plan, for review
@@ -239,7 +239,9 @@ def test_start_up_refuses_a_database_behind_the_portals_own_revisions(make_app) 
 
     app = make_app()
     with app.app_context(), app.extensions["migrate"].db.engine.begin() as conn:
-        conn.execute(sa.text("drop table portal_job_problem"))  # as before revision 0006
+        conn.execute(sa.text("drop table portal_notification_pref"))  # as before revision 0006
+        conn.execute(sa.text("drop table portal_notification"))
+        conn.execute(sa.text("drop table portal_job_problem"))
         conn.execute(sa.text("drop table portal_job_file"))
         conn.execute(sa.text("drop table portal_job"))
         conn.execute(sa.text("drop table portal_outbox"))
@@ -247,13 +249,13 @@ def test_start_up_refuses_a_database_behind_the_portals_own_revisions(make_app) 
         conn.execute(sa.text("drop table portal_workday_source"))
         conn.execute(sa.text("drop table portal_workday"))
         conn.execute(sa.text("update alembic_version set version_num = '0005' "
-                             "where version_num = '0009'"))
+                             "where version_num = '0010'"))
     with pytest.raises(RevisionsPending) as exc:
         require_current_schema(app)
     assert exc.value.report() == (
-        "The database's portal tables are at revision 0005, this code needs 0009; the portal "
+        "The database's portal tables are at revision 0005, this code needs 0010; the portal "
         "will not serve until they are.\nApply it with 'flask portal migrate'.")
-    assert not upgrade(app).applied  # no schema plan; revisions 0006-0009, the calendar's rows
+    assert not upgrade(app).applied  # no schema plan; revisions 0006-0010, the calendar's rows
     require_current_schema(app)
     with app.app_context():
         days = app.appbuilder.session.execute(sa.text("select count(*) from portal_workday"))

@@ -36,6 +36,9 @@ NOT_AUDITED = frozenset({
     "portal_alert",  # a raised alert is audited as one "alert" event
     # an import is audited as one "import" event with its file's name and hash
     "portal_job", "portal_job_file", "portal_job_problem",
+    # the record of who was told what (app/notify): reading one is no audit matter; a
+    # user's own notification settings (e-mail on or off, language) keep their changed_at
+    "portal_notification", "portal_notification_pref",
 })
 # Columns that are bookkeeping (who/when/version: the event row says so) or secrets.
 SKIPPED = frozenset({
