@@ -232,22 +232,25 @@ class Writer:
 
     def tell(self, person: recipients.Person, email_on: bool, lang: str) -> None:
         head, text = render(self.rule, self.form, self.record, self.details, lang)
-        email = None
+        email, delivery = None, None
         if EMAIL in self.rule.channels:
-            email = self.email(person, email_on, head, text)
+            email, delivery = self.email(person, email_on, head, text)
         self.session.connection().execute(insert(model.Notification.__table__).values(
             user_id=person.id, rule=self.rule.key, event=self.event, form=self.form.key,
             record_id=str(self.record.id), title=head, body=text or None, language=lang,
-            email=email, dedupe=self.dedupe, created_at=self.at, read_at=None))
+            email=email, delivery_id=delivery, dedupe=self.dedupe, created_at=self.at,
+            read_at=None))
 
-    def email(self, person: recipients.Person, email_on: bool, head: str, text: str) -> str:
-        """Queue the e-mail (or say why not): its state for portal_notification.email."""
+    def email(self, person: recipients.Person, email_on: bool, head: str, text: str
+              ) -> tuple[str, str | None]:
+        """Queue the e-mail (or say why not): its state for portal_notification.email, and
+        its delivery id."""
         if not current_app.config.get("PORTAL_SMTP_HOST"):
-            return model.NO_SMTP
+            return model.NO_SMTP, None
         if not email_on:
-            return model.OFF
+            return model.OFF, None
         if "@" not in person.email:
-            return model.NO_ADDRESS
+            return model.NO_ADDRESS, None
         delivery = new_delivery_id()
         body = {"to": person.email, "user": person.username, "subject": head,
                 "text": text, "form": self.form.key, "record_id": self.record.id,
@@ -256,4 +259,4 @@ class Writer:
                 body=json.dumps(body, ensure_ascii=False), delivery_id=delivery,
                 form=self.form.key, record_id=self.record.id, at=self.at,
                 give_up_after=self.give_up)
-        return model.QUEUED
+        return model.QUEUED, delivery

@@ -52,6 +52,7 @@ class Notification(Model):
     body = Column(Text)
     language = Column(String(10), nullable=False)
     email = Column(String(16))  # None: the rule sends no e-mail; else EMAIL_STATES
+    delivery_id = Column(String(36))  # the queued e-mail's portal_outbox.delivery_id
     dedupe = Column(String(200))  # once per deadline (deadline_near): rule:form:id:clock:due
     created_at = Column(DateTime, nullable=False)
     read_at = Column(DateTime)

@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('body', sa.Text(), nullable=True),
     sa.Column('language', sa.String(length=10), nullable=False),
     sa.Column('email', sa.String(length=16), nullable=True),
+    sa.Column('delivery_id', sa.String(length=36), nullable=True),
     sa.Column('dedupe', sa.String(length=200), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('read_at', sa.DateTime(), nullable=True),

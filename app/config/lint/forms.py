@@ -57,6 +57,7 @@ RESERVED_FORM_KEYS = (
     "report", "reset_my_password", "reset_password",
     "role_model", "schema", "security", "team", "user_d_b_model", "user_group_model",
     "user_info_edit", "util", "view_menu_model", "webhook_delivery", "notification",
+    "notification_log",
 )
 
 
