@@ -4,6 +4,7 @@ SMTP server, and to the robots through a real HTTP receiver — each once."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -82,11 +83,11 @@ def test_a_complaints_lifecycle_tells_exactly_the_declared_people(told_app, mail
     with app.app_context():
         due = load(app, record.id).sla_resolution_due
     clear(app)
-    run(app, due - __import__("datetime").timedelta(hours=1))  # near: the handler, once
-    run(app, due - __import__("datetime").timedelta(minutes=30))
+    run(app, due - dt.timedelta(hours=1))  # near: the handler, once
+    run(app, due - dt.timedelta(minutes=30))
     assert told(app) == [("handler", "complaint_deadline_near",
                           f"投诉 {no} 的解决时限即将到期")]
-    run(app, due + __import__("datetime").timedelta(hours=1))  # missed: escalated
+    run(app, due + dt.timedelta(hours=1))  # missed: escalated
     assert [t[:2] for t in told(app)][1:] == [
         ("staff", "complaint_escalated"), ("supervisor", "complaint_escalated")]
     drain(app)
@@ -180,3 +181,41 @@ def test_a_user_who_turned_email_off_is_told_in_the_portal_only(told_app, mailbo
     body = mailbox.messages[0].get_content()
     assert body.startswith("handler test escalated it: 超出权限\r\nCustomer: ")
     assert f"https://portal.example.com/complaintview/show/{record.id}" in body
+
+
+def test_a_recipient_without_an_email_address_is_told_in_the_portal_and_it_is_recorded(
+        told_app, mailbox):
+    app = told_app
+    ensure_user(app, "nomail", "staff", PASSWORD)
+    with app.app_context():
+        user = app.appbuilder.sm.find_user(username="nomail")
+        user.email = ""
+        app.appbuilder.session.commit()
+    record = complaint(app, "2026-12-01 09:00", handler=user_id(app, "nomail"))
+    assert [(n.rule, n.email, n.delivery_id) for n in notifications(app)] == [
+        ("complaint_assigned", "no_address", None)]
+    assert outbox(app) == [] and notifications(app)[0].title.startswith(
+        f"投诉 {record.ticket_no}")
+    drain(app)
+    assert mailbox.messages == []
+
+
+def test_a_moved_deadline_is_told_again(told_app):
+    app = told_app
+    record = complaint(app, "2026-12-01 09:00", handler=user_id(app, "handler"))
+    with app.app_context():
+        first = load(app, record.id).sla_resolution_due
+    clear(app)
+    run(app, first - dt.timedelta(hours=1))
+    with app.app_context():  # the deadline moves (as a changed priority moves it)
+        row = load(app, record.id)
+        row.sla_resolution_due = first + dt.timedelta(days=1)
+        app.appbuilder.session.commit()
+    run(app, first + dt.timedelta(days=1) - dt.timedelta(minutes=90))
+    run(app, first + dt.timedelta(days=1) - dt.timedelta(minutes=60))
+    assert [(n.rule, n.dedupe) for n in notifications(
+        app, rule="complaint_deadline_near", record_id=str(record.id))] == [
+        ("complaint_deadline_near", f"complaint_deadline_near:complaint:{record.id}:"
+         f"resolution:{first:%Y%m%d%H%M}"),
+        ("complaint_deadline_near", f"complaint_deadline_near:complaint:{record.id}:"
+         f"resolution:{first + dt.timedelta(days=1):%Y%m%d%H%M}")]

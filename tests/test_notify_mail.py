@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import smtplib
 import threading
 
 import pytest
-from flask import Flask
+from flask import Flask, has_request_context
 from sqlalchemy import update
 
 from app.outbox.deliver import deliver_due
@@ -124,3 +125,24 @@ def test_two_workers_at_once_send_each_mail_exactly_once(mail_app, mailbox):
     ids = [m["Message-ID"] for m in mailbox.messages]
     assert len(ids) == 6 and len(set(ids)) == 6
     assert {r.status for r in outbox(app)} == {"delivered"}
+
+
+def test_no_request_opens_an_smtp_connection(mail_app, mailbox, monkeypatch):
+    app = mail_app
+    mailbox.start()
+    opened: list[str] = []
+    real = smtplib.SMTP
+
+    class Watched(real):  # type: ignore[misc, valid-type]
+        def __init__(self, *args, **kwargs) -> None:
+            opened.append("request" if has_request_context() else "worker")
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(smtplib, "SMTP", Watched)
+    record = complaint(app, "2026-12-01 09:00", handler=user_id(app, "staff"))
+    client = RoleClient(app, "staff", PASSWORD)
+    assert client.fire("complaint", record.id, "accept").status == 302
+    assert client.fire("complaint", record.id, "escalate", comment="请主管处理").status == 302
+    assert opened == [] and len(outbox(app, channel="email")) >= 1
+    drain(app)
+    assert opened and set(opened) == {"worker"}
