@@ -219,3 +219,4 @@ def test_a_moved_deadline_is_told_again(told_app):
          f"resolution:{first:%Y%m%d%H%M}"),
         ("complaint_deadline_near", f"complaint_deadline_near:complaint:{record.id}:"
          f"resolution:{first + dt.timedelta(days=1):%Y%m%d%H%M}")]
+
