@@ -14,6 +14,7 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response
 
 from app.notify.model import (
@@ -52,7 +53,12 @@ def unread_badge() -> str:
     user_id = _user_id()
     if user_id is None:
         return ""
-    count = unread_count(current_app.appbuilder.session, user_id)  # type: ignore[attr-defined]
+    session = current_app.appbuilder.session  # type: ignore[attr-defined]
+    try:
+        count = unread_count(session, user_id)
+    except OperationalError:  # the database is out of reach: the error page still renders
+        session.rollback()
+        return ""
     return badge_text(count) if count else ""
 
 
@@ -143,7 +149,7 @@ class NotificationView(BaseView):
         assert user_id is not None
         pref = session.get(NotificationPref, user_id)
         if request.method == "POST":
-            language = request.form.get("language", "zh")
+            language = request.form.get("language")
             if language not in LANGUAGES:
                 flash(_("Choose Chinese or English."), "danger")
                 return redirect(url_for(f"{VIEW}.settings"))
