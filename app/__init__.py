@@ -20,6 +20,9 @@ from app.db.engine import enable_sqlite_foreign_keys
 from app.db.unavailable import register_unavailable
 from app.i18n import request_language
 from app.jobs.worker import register_worker
+from app.notify import capture as notify_capture  # noqa: F401  (notifications)
+from app.notify import mail as notify_mail  # noqa: F401  (the email channel)
+from app.notify import robot as notify_robot  # noqa: F401  (the robot channel)
 from app.paths import ROOT
 from app.portal import EXTENSION as PORTAL
 from app.portal import build_portal

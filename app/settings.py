@@ -134,6 +134,18 @@ def build_settings(instance_path: str, overrides: dict[str, Any] | None = None) 
         # Seconds a webhook's receiver has to answer (app/webhooks/send.py).
         "PORTAL_WEBHOOK_TIMEOUT": _count(
             "PORTAL_WEBHOOK_TIMEOUT", env.get("PORTAL_WEBHOOK_TIMEOUT", "10")),
+        # Notification e-mails (app/notify/mail.py, docs/notifications.md): sent by the worker
+        # through this SMTP server; no host, no e-mail (notifications record why).
+        "PORTAL_SMTP_HOST": env.get("PORTAL_SMTP_HOST") or None,
+        "PORTAL_SMTP_PORT": _count("PORTAL_SMTP_PORT", env.get("PORTAL_SMTP_PORT", "0")) or None,
+        "PORTAL_SMTP_USER": env.get("PORTAL_SMTP_USER") or None,
+        "PORTAL_SMTP_PASSWORD": env.get("PORTAL_SMTP_PASSWORD") or None,
+        "PORTAL_SMTP_FROM": env.get("PORTAL_SMTP_FROM") or None,
+        "PORTAL_SMTP_STARTTLS": _flag(env.get("PORTAL_SMTP_STARTTLS")),
+        "PORTAL_SMTP_SSL": _flag(env.get("PORTAL_SMTP_SSL")),
+        "PORTAL_SMTP_TIMEOUT": _at_least(env, "PORTAL_SMTP_TIMEOUT", 10, 1),
+        # The portal's address as users reach it: e-mails link to the record with it.
+        "PORTAL_BASE_URL": env.get("PORTAL_BASE_URL") or None,
         # Rows an export of a list may hold (CSV and XLSX): Excel's sheet limit less the
         # header by default; a larger list is refused with its count (app/views/export.py).
         "PORTAL_EXPORT_MAX_ROWS": _count(

@@ -60,6 +60,10 @@ CASES: dict[str, Callable[[Flask, FlaskClient], Expect]] = {
     # 重新发送 of a webhook delivery: audited as webhook_retry (tests/test_views_webhooks.py);
     # a delivery that does not exist is a 404 and changes nothing.
     "WebhookDeliveryView.retry": refused("/webhooks/2147483647/retry", 404),
+    # 我的通知 and 通知设置 (tests/test_views_notifications.py): a user's own reading and
+    # choices, not audited
+    "NotificationView.read": w.notify_read, "NotificationView.read_all": w.notify_read_all,
+    "NotificationView.settings": w.notify_settings,
 }
 for _view, _path in (("PermissionModelView", "permissions"), ("ViewMenuModelView", "viewmenus"),
                      ("PermissionViewModelView", "permissionviews")):

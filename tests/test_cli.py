@@ -227,3 +227,25 @@ def test_the_flask_command_migrates_a_database_the_production_entry_would_refuse
     assert applied.returncode == 0, applied.stderr
     assert _flask(["portal", "migrate", "--plan"], env).stdout == (
         "The database matches the configuration; nothing to do.\n")
+
+
+def test_check_warns_of_a_robot_variable_missing_here(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from app.cli.config import check
+    from tests.support.notify import notify_config
+
+    config = notify_config(tmp_path)  # the shipped robots switched on
+    for name in ("PORTAL_SERVICE_ROBOT_URL", "PORTAL_WAREHOUSE_ROBOT_URL",
+                 "PORTAL_WAREHOUSE_ROBOT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PORTAL_WAREHOUSE_ROBOT_URL", "http://127.0.0.1:9/x")
+    result = CliRunner().invoke(check, ["--config-dir", str(config)])
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "warning: notification rule 'compensation_ship_robot': environment variable "
+        "PORTAL_WAREHOUSE_ROBOT_SECRET is not set here; its robot messages fail until it is "
+        "set on the servers",
+        "warning: notification rule 'complaint_breach_robot': environment variable "
+        "PORTAL_SERVICE_ROBOT_URL is not set here; its robot messages fail until it is set "
+        "on the servers"]

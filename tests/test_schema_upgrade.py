@@ -40,7 +40,8 @@ def test_new_database_gets_portal_tables_through_alembic_and_form_tables(make_ap
             "portal_team", "portal_team_member", "portal_session", "portal_audit_event",
             "portal_sequence", "portal_workday", "portal_workday_source",
             "portal_alert", "portal_outbox", "portal_job", "portal_job_file",
-            "portal_job_problem", "portal_signature", "portal_file", "portal_file_chunk"} <= tables
+            "portal_job_problem", "portal_signature", "portal_file", "portal_file_chunk",
+            "portal_notification", "portal_notification_pref"} <= tables
     assert {"form_customer", "form_complaint", "form_compensation",
             "form_satisfaction_survey"} <= tables
     with app.app_context():
@@ -48,7 +49,7 @@ def test_new_database_gets_portal_tables_through_alembic_and_form_tables(make_ap
         heads = set(session.execute(sa.text("select version_num from alembic_version")
                                     ).scalars())
     # two heads: the portal's own chain, and the forms branch (which depends on 0002)
-    assert heads == {result.revision, "0011"}
+    assert heads == {result.revision, "0012"}
     revision = Path(app.config["PORTAL_REVISIONS_DIR"]) / f"{result.revision}.py"
     text = revision.read_text(encoding="utf-8")
     assert "  + create table form_complaint (19 fields)" in text  # the plan, for review
@@ -244,6 +245,8 @@ def test_start_up_refuses_a_database_behind_the_portals_own_revisions(make_app) 
         conn.execute(sa.text("drop table portal_signature" + cascade))
         conn.execute(sa.text("drop table portal_file_chunk"))
         conn.execute(sa.text("drop table portal_file"))
+        conn.execute(sa.text("drop table portal_notification_pref"))
+        conn.execute(sa.text("drop table portal_notification"))
         conn.execute(sa.text("drop table portal_job_problem"))
         conn.execute(sa.text("drop table portal_job_file"))
         conn.execute(sa.text("drop table portal_job"))
@@ -252,13 +255,13 @@ def test_start_up_refuses_a_database_behind_the_portals_own_revisions(make_app) 
         conn.execute(sa.text("drop table portal_workday_source"))
         conn.execute(sa.text("drop table portal_workday"))
         conn.execute(sa.text("update alembic_version set version_num = '0005' "
-                             "where version_num = '0011'"))
+                             "where version_num = '0012'"))
     with pytest.raises(RevisionsPending) as exc:
         require_current_schema(app)
     assert exc.value.report() == (
-        "The database's portal tables are at revision 0005, this code needs 0011; the portal "
+        "The database's portal tables are at revision 0005, this code needs 0012; the portal "
         "will not serve until they are.\nApply it with 'flask portal migrate'.")
-    assert not upgrade(app).applied  # no schema plan; revisions 0006-0011, the calendar's rows
+    assert not upgrade(app).applied  # no schema plan; revisions 0006-0012, the calendar's rows
     require_current_schema(app)
     with app.app_context():
         days = app.appbuilder.session.execute(sa.text("select count(*) from portal_workday"))

@@ -17,25 +17,12 @@ from app.outbox.model import OutboxMessage
 from app.portal import portal_of
 from tests.support.app import login
 from tests.support.sla import at, complaint
-from tests.support.webhooks import SECRET, clear_outbox, hook_config, outbox
+from tests.support.webhooks import SECRET, cells, clear_outbox, hook_config, outbox
 
 
 @pytest.fixture(scope="module")
 def hooked(make_app, tmp_path_factory):
     return make_app(hook_config(tmp_path_factory.mktemp("hooks")))
-
-
-def cells(page: str, table: str, labels: bool = False) -> list[list[str]]:
-    """The body rows' cells as text; with `labels`, each as "data-label: text" (what a phone
-    shows: portal.css turns the rows into cards)."""
-    found = re.search(rf'<table[^>]*id="{table}".*?</table>', page, re.S)
-    assert found, table
-    head, body = found.group(0).split("</thead>")
-    assert "<thead>" in head and "<tbody>" in body
-    return [[(f"{label}: " if labels else "") + re.sub(r"<[^>]+>", "", text).strip()
-             for label, text in re.findall(r'<td(?: data-label="([^"]*)")?[^>]*>(.*?)</td>',
-                                           row, re.S)]
-            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
 
 
 def text_of(page: str, element: str) -> str:

@@ -37,6 +37,9 @@ NOT_AUDITED = frozenset({
     # an import is audited as one "import" event with its file's name and hash
     "portal_job", "portal_job_file", "portal_job_problem",
     "portal_file_chunk",  # an uploaded file's bytes: its portal_file row is audited
+    # the record of who was told what (app/notify): reading one is no audit matter; a
+    # user's own notification settings (e-mail on or off, language) keep their changed_at
+    "portal_notification", "portal_notification_pref",
 })
 # Columns that are bookkeeping (who/when/version: the event row says so) or secrets.
 SKIPPED = frozenset({

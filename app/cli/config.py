@@ -38,6 +38,13 @@ def check(config_dir: str | None, industry: str | None) -> None:
             click.echo(f"warning: webhook '{hook.key}': environment variable "
                        f"{', '.join(missing)} is not set here; its deliveries fail until it "
                        "is set on the servers", err=True)
+    for rule in spec.notifications:  # likewise a notification rule's robot
+        missing = [n for n in (rule.robot_url_env, rule.robot_secret_env)
+                   if n and not os.environ.get(n)]
+        if rule.enabled and missing:
+            click.echo(f"warning: notification rule '{rule.key}': environment variable "
+                       f"{', '.join(missing)} is not set here; its robot messages fail until "
+                       "it is set on the servers", err=True)
 
 
 @click.group("config")

@@ -15,6 +15,7 @@ from app.config.dashboard_keys import DASHBOARD_SECTIONS, DASHBOARD_TITLES
 from app.config.errors import Problem
 from app.config.key import KINDS, Key
 from app.config.layout_keys import COMPUTED, SECTION
+from app.config.notify_keys import NOTIFY_SECTIONS, NOTIFY_TITLES
 from app.config.source import LDict, LList, format_path
 from app.config.webhook_keys import WEBHOOK_SECTIONS, WEBHOOK_TITLES
 from app.config.workflow_keys import WORKFLOW_SECTIONS, WORKFLOW_TITLES
@@ -188,7 +189,7 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
     "category": CATEGORY, "menu_file": MENU_FILE, "role": ROLE, "roles_file": ROLES_FILE,
     "pack": PACK, "form_override": FORM_OVERRIDE, "section": SECTION, "computed": COMPUTED,
     "field_override": FIELD_OVERRIDE, "role_override": ROLE_OVERRIDE,
-    **WORKFLOW_SECTIONS, **DASHBOARD_SECTIONS, **WEBHOOK_SECTIONS,
+    **WORKFLOW_SECTIONS, **DASHBOARD_SECTIONS, **WEBHOOK_SECTIONS, **NOTIFY_SECTIONS,
 }
 
 SECTION_TITLES = {
@@ -206,7 +207,7 @@ SECTION_TITLES = {
     "form_override": "Form override (a value of a pack's forms mapping)",
     "field_override": "Field override (an item of a form override's fields)",
     "role_override": "Role override (an item of a pack's roles)",
-    **WORKFLOW_TITLES, **DASHBOARD_TITLES, **WEBHOOK_TITLES,
+    **WORKFLOW_TITLES, **DASHBOARD_TITLES, **WEBHOOK_TITLES, **NOTIFY_TITLES,
 }
 
 

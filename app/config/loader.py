@@ -23,6 +23,7 @@ class RawConfig:
     dashboards: list[LDict] = field(default_factory=list)
     alerts: list[LDict] = field(default_factory=list)
     webhooks: list[LDict] = field(default_factory=list)
+    notifications: list[LDict] = field(default_factory=list)
     prints: list[str] = field(default_factory=list)  # prints/<form>/<name>.html, base then pack
     pack_label: Any = None
     files: list[str] = field(default_factory=list)
@@ -103,6 +104,8 @@ class ConfigLoader:
                 self.raw.dashboards.append(board)
         self.read_alerts(self.config_dir)
         self.read_rules(self.config_dir, "webhooks", "webhook", self.raw.webhooks)
+        self.read_rules(self.config_dir, "notifications", "notification",
+                        self.raw.notifications)
         self.read_prints(self.config_dir)
         if self.industry:
             self.load_pack()
@@ -129,6 +132,7 @@ class ConfigLoader:
                 self.merge_dashboard(board)
         self.read_alerts(folder)
         self.read_rules(folder, "webhooks", "webhook", self.raw.webhooks)
+        self.read_rules(folder, "notifications", "notification", self.raw.notifications)
         self.read_prints(folder)
         if pack is None:
             return
@@ -260,7 +264,8 @@ class ConfigLoader:
                                if not p.endswith(os.sep + tail)] + [path]
 
     def read_rules(self, folder: str, sub: str, section: str, into: list[LDict]) -> None:
-        """Files of `sub`/ (alerts, webhooks): a pack's replaces a base one of the same key."""
+        """Files of `sub`/ (alerts, webhooks, notifications): a pack's replaces a base one
+        of the same key."""
         for path in _yaml_files(os.path.join(folder, sub)):
             rule = self.read(path, section)
             if rule is None:

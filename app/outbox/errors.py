@@ -16,6 +16,8 @@ system or from Python (`detail`, a robot's `errmsg`) is data, quoted apart, neve
     {"code": "env_not_url", "name": "PORTAL_X"}           … is not an http(s):// URL
     {"code": "hook_gone", "hook": "crm"}                  the hook is no longer configured
     {"code": "no_sender", "channel": "mail"}              nothing sends this channel
+    {"code": "rule_gone", "rule": "x"}                    the notification rule is gone
+    {"code": "smtp", "status": 550, "detail": "…"}        the mail server refused (SMTP reply)
     {"code": "other", "detail": "TypeError: …"}           anything else (a bug: see the detail)
 """
 
@@ -124,10 +126,15 @@ def describe(error: Failure | None) -> str:
         return _("The hook is no longer configured")
     if code == "no_sender":
         return _("Nothing can send this kind of message")
+    if code == "rule_gone":
+        return _("The notification rule is no longer configured")
+    if code == "smtp":
+        return _("The mail server refused the message (SMTP %(status)s)",
+                 status=error.get("status"))
     return _("An unexpected error occurred while sending")
 
 
 def detail(error: Failure | None) -> str:
-    """Python's own words in a failure (tls, network, other; '' for none): quoted data. A
+    """Python's own words in a failure (tls, network, smtp, other; '' for none): quoted data. A
     robot's errmsg is in its answer, which the page quotes whole (last_response)."""
     return str(error.get("detail") or "") if error else ""

@@ -34,6 +34,7 @@ SELF_SERVICE = (
     ("can_get", "MenuApi"),
     ("can_list", "MyWorkView"),  # 我的待办 (app/views/mywork.py): what waits for them
     ("menu_access", "my_work"),
+    ("can_list", "NotificationView"),  # 我的通知 and 通知设置 (app/views/notifications.py)
 )
 
 # What `audit: true` grants: the audit screens (app/views/audit.py) and the 审计 menu.

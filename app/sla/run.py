@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import log as audit
 from app.db import events
+from app.notify.deadlines import announce_near
 from app.portal import portal_of
 from app.security.teams import teammate_ids
 from app.sla.deadlines import CLOCKS, now, on_state_change, set_deadlines
@@ -42,6 +43,7 @@ class FormRun:
     breaches: dict[str, int] = field(default_factory=lambda: dict.fromkeys(NAMES.values(), 0))
     escalated: int = 0
     reassigned: int = 0
+    near: int = 0  # deadlines near, announced to notification rules
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -118,6 +120,8 @@ def run(app: Flask, at: dt.datetime | None = None) -> RunReport:
                 job = FormJob(session, spec, form, models[form.key], at)
                 job.backfill()
                 job.enforce()
+                # deadlines now near: notified once each (app/notify/deadlines.py)
+                job.counts.near = announce_near(session, spec, form, models[form.key], at)
                 report.forms.append(job.counts)
         finally:
             session.info.pop("sla_escalating", None)

@@ -15,6 +15,7 @@ from app.spec.labels import use_language as use_language
 from app.spec.outputs import AlertSpec as AlertSpec
 from app.spec.outputs import DashboardSpec as DashboardSpec
 from app.spec.outputs import DurationSpec as DurationSpec
+from app.spec.outputs import NotificationSpec as NotificationSpec
 from app.spec.outputs import PrintSpec as PrintSpec
 from app.spec.outputs import WebhookSpec as WebhookSpec
 from app.spec.outputs import WidgetSpec as WidgetSpec
@@ -295,6 +296,7 @@ class PortalSpec:
     dashboards: tuple[DashboardSpec, ...] = ()
     alerts: tuple[AlertSpec, ...] = ()
     webhooks: tuple[WebhookSpec, ...] = ()
+    notifications: tuple[NotificationSpec, ...] = ()
     prints: tuple[PrintSpec, ...] = ()
     industry: str | None = None
     industry_label: Label | None = None
@@ -314,6 +316,9 @@ class PortalSpec:
 
     def webhook(self, key: str) -> WebhookSpec | None:
         return next((w for w in self.webhooks if w.key == key), None)
+
+    def notification(self, key: str) -> NotificationSpec | None:
+        return next((n for n in self.notifications if n.key == key), None)
 
     def prints_of(self, form: str) -> tuple[PrintSpec, ...]:
         return tuple(p for p in self.prints if p.form == form)

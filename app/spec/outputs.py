@@ -1,5 +1,5 @@
 """What the portal makes of records besides screens: dashboards and their widgets, quality
-alert rules and webhooks (typed, immutable, like the rest of the spec)."""
+alert rules, webhooks and notification rules (typed, immutable, like the rest of the spec)."""
 
 from __future__ import annotations
 
@@ -109,6 +109,40 @@ class WebhookSpec:
     def wants(self, event: str, transition: str | None = None,
               target: str | None = None) -> bool:
         """Whether an event of its form is reported (transitions narrowed as declared)."""
+        if not self.enabled or event not in self.events:
+            return False
+        if event != "transition":
+            return True
+        return ((not self.transitions or transition in self.transitions)
+                and (not self.states or target in self.states))
+
+
+@dataclass(frozen=True)
+class NotificationSpec:
+    """A notification rule (config/notifications/): on which events of a form's records whom
+    to tell, how (portal, email, robot) and with which title and text (templates of field
+    keys in braces, in Chinese and English). A robot's URL stays in the environment."""
+
+    key: str
+    label: Label
+    form: str
+    events: tuple[str, ...]  # assigned approval_waiting transition deadline_near …
+    title: Label
+    text: Label | None = None
+    recipients: tuple[str, ...] = ()  # assignee creator requester approvers
+    roles: tuple[str, ...] = ()  # every active user holding one of these roles directly
+    channels: tuple[str, ...] = ("portal",)  # portal email robot
+    transitions: tuple[str, ...] = ()  # transition events: only these (empty: any)
+    states: tuple[str, ...] = ()  # transition events: only into these (empty: any)
+    before: int | None = None  # deadline_near: seconds before the deadline
+    robot: str | None = None  # wecom dingtalk
+    robot_url_env: str | None = None
+    robot_secret_env: str | None = None
+    enabled: bool = True
+
+    def wants(self, event: str, transition: str | None = None,
+              target: str | None = None) -> bool:
+        """Whether an event of its form is told (transitions narrowed as declared)."""
         if not self.enabled or event not in self.events:
             return False
         if event != "transition":

@@ -26,6 +26,8 @@ from app.views.dashboards import DrillFilter, register_dashboard_views
 from app.views.files import file_cell, register_file_view, upload_fields
 from app.views.lookup import register_lookup_view
 from app.views.mywork import register_my_work_view
+from app.views.notifications import register_notification_view
+from app.views.notify_log import register_notify_log_view
 from app.views.protect import VERSION_FIELD, ProtectedViewMixin, masked_formatter
 from app.views.reports import register_report_view
 from app.views.schema import register_schema_view
@@ -176,5 +178,7 @@ def register_views(appbuilder: Any, portal: Portal) -> None:
     register_audit_views(appbuilder)  # the 审计 menu (app/views/audit.py)
     register_webhook_view(appbuilder)  # 推送记录, for admins (app/views/webhooks.py)
     register_file_view(appbuilder)  # /files/<token>: uploaded files (app/views/files.py)
+    register_notification_view(appbuilder)  # 我的通知, the bell (app/views/notifications.py)
+    register_notify_log_view(appbuilder)  # 通知记录, for admins (app/views/notify_log.py)
     menu = appbuilder.menu.menu
     menu.sort(key=lambda item: item.name == "Security")  # stable: keeps the rest in order

@@ -77,6 +77,11 @@ def send(row: Any) -> Outcome:
     hook = portal_of().spec.webhook(row.target)
     if hook is None:
         return Outcome(False, error=failure("hook_gone", hook=row.target), permanent=True)
+    return post(hook, row)
+
+
+def post(hook: WebhookSpec, row: Any) -> Outcome:
+    """POST the row's body as the hook says (also the robots of notification rules)."""
     prepared = request_for(hook, row, time.time())
     if isinstance(prepared, dict):
         return Outcome(False, error=prepared)

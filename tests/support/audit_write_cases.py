@@ -379,3 +379,23 @@ def form_import_apply(app: Flask, client: FlaskClient) -> Expect:
     with app.app_context():
         run_pending()
     return [("create", "customer")]
+
+
+def notify_read(_app: Flask, client: FlaskClient) -> Expect:
+    """我的通知's mark read: not audited (portal_notification is the record itself)."""
+    page = "/notifications/settings"
+    assert _post(client, "/notifications/2147483647/read", {}, page).status_code == 302
+    return []
+
+
+def notify_read_all(_app: Flask, client: FlaskClient) -> Expect:
+    assert _post(client, "/notifications/read-all", {}, "/notifications/settings"
+                 ).status_code == 302
+    return []
+
+
+def notify_settings(_app: Flask, client: FlaskClient) -> Expect:
+    """通知设置: a user's own choices, kept with their changed_at, not audited."""
+    data = {"email": "1", "language": "zh"}
+    assert _post(client, "/notifications/settings", data).status_code == 302
+    return []

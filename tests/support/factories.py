@@ -212,15 +212,15 @@ def drop_form_from_roles(roles_file: Path, form_key: str) -> None:
 
 def drop_form_from_dashboards(config_dir: Path, form_key: str) -> None:
     """The rest of removing a form: its dashboard widgets (and those asking has(form)),
-    its alert rules, webhooks and print templates go too (comments of the files are not
-    kept)."""
+    its alert rules, webhooks, notification rules and print templates go too (comments of
+    the files are not kept)."""
     for path in sorted((config_dir / "dashboards").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         data["widgets"] = [w for w in data["widgets"] if w["form"] != form_key and
                            f"has({form_key})" not in f"{w.get('rate')} {w.get('where')}"]
         path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
                         encoding="utf-8")
-    for kind in ("alerts", "webhooks"):
+    for kind in ("alerts", "webhooks", "notifications"):
         for path in sorted((config_dir / kind).glob("*.yaml")):
             if yaml.safe_load(path.read_text(encoding="utf-8"))["form"] == form_key:
                 path.unlink()

@@ -34,7 +34,10 @@ EXEMPT_TABLES = {"portal_audit_event", "portal_audit_head", "portal_session"}
 # leave the tables unchanged.
 SELF_SERVICE = {"ResetMyPasswordView.this_form_get", "ResetMyPasswordView.this_form_post",
                 "UserInfoEditView.this_form_get", "UserInfoEditView.this_form_post",
-                "UserDBModelView.resetmypassword", "UserDBModelView.userinfoedit"}
+                "UserDBModelView.resetmypassword", "UserDBModelView.userinfoedit",
+                # one's own notifications: marking them read, one's notification settings
+                "NotificationView.read", "NotificationView.read_all",
+                "NotificationView.settings"}
 # Sign-in: not a change (POST /login/ of a signed-in user just redirects).
 SIGN_IN = {"AuthDBView.login", "PortalSecurityApi.login"}
 REFUSED = {400, 401, 403, 404, 405}

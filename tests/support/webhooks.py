@@ -4,6 +4,7 @@ with hooks, and the outbox rows read back."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import threading
@@ -117,3 +118,16 @@ def clear_outbox(app: Flask) -> None:
         session = app.appbuilder.session
         session.query(OutboxMessage).delete()
         session.commit()
+
+
+def cells(page: str, table: str, labels: bool = False) -> list[list[str]]:
+    """The body rows' cells as text; with `labels`, each as "data-label: text" (what a phone
+    shows: portal.css turns the rows into cards)."""
+    found = re.search(rf'<table[^>]*id="{table}".*?</table>', page, re.S)
+    assert found, table
+    head, body = found.group(0).split("</thead>")
+    assert "<thead>" in head and "<tbody>" in body
+    return [[(f"{label}: " if labels else "") + re.sub(r"<[^>]+>", "", text).strip()
+             for label, text in re.findall(r'<td(?: data-label="([^"]*)")?[^>]*>(.*?)</td>',
+                                           row, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]

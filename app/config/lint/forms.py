@@ -15,6 +15,7 @@ from app.config.lint.common import _a, item_path, to_label
 from app.config.lint.computed import ComputedRules
 from app.config.lint.dashboards import DashboardRules
 from app.config.lint.files import FileRules
+from app.config.lint.notifications import NotificationRules
 from app.config.lint.prints import PrintRules
 from app.config.lint.roles import RoleRules
 from app.config.lint.sections import SectionRules
@@ -56,7 +57,8 @@ RESERVED_FORM_KEYS = (
     "open_api", "permission_model", "permission_view_model", "portal_file", "portal_index",
     "quick_search", "report", "reset_my_password", "reset_password", "signature",
     "role_model", "schema", "security", "team", "user_d_b_model", "user_group_model",
-    "user_info_edit", "util", "view_menu_model", "webhook_delivery",
+    "user_info_edit", "util", "view_menu_model", "webhook_delivery", "notification",
+    "notification_log",
 )
 
 
@@ -84,7 +86,8 @@ def index_counted(forms: list[FormSpec], dashboards: list[DashboardSpec],
 
 
 class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules, ComputedRules,
-             DashboardRules, AlertRules, WebhookRules, PrintRules, FileRules):
+             DashboardRules, AlertRules, WebhookRules, NotificationRules, PrintRules,
+             FileRules):
     def __init__(self, raw: RawConfig) -> None:
         self.raw = raw
         self.problems: list[Problem] = []
@@ -117,13 +120,15 @@ class Linter(RoleRules, WorkflowRules, SlaRules, TitleRules, SectionRules, Compu
         dashboards = self.build_dashboards(forms, roles)
         alerts = self.build_alerts(forms, roles)
         webhooks = self.build_webhooks(forms)
+        notifications = self.build_notifications(forms, roles)
         prints = self.build_prints(forms)
         if self.problems:
             return None
         forms = index_counted(forms, dashboards, alerts)
         spec = PortalSpec(tuple(forms), tuple(categories), tuple(roles), calendar=calendar,
                           dashboards=tuple(dashboards), alerts=tuple(alerts),
-                          webhooks=tuple(webhooks), prints=tuple(prints))
+                          webhooks=tuple(webhooks), notifications=tuple(notifications),
+                          prints=tuple(prints))
         return spec
 
     def unique_keys(self, items: list[LDict], what: str, hint: str) -> list[str]:
