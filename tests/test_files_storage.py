@@ -47,6 +47,10 @@ def test_the_database_keeps_files_in_chunks_in_the_callers_transaction(app: Flas
             PortalFileChunk.key == key))
         assert chunks == 3
         assert db.open(key).read() == data
+        stream = db.open(key)  # read as asked: one chunk in memory, not the whole file
+        assert stream.read(10) == data[:10] and stream.raw.seq == 1  # type: ignore[attr-defined]
+        assert stream.read(CHUNK) == data[10:CHUNK + 10] and stream.raw.seq == 2  # type: ignore[attr-defined]
+        stream.close()
         empty = db.put(io.BytesIO(b""))
         assert db.open(empty).read() == b""
         db.delete(key)

@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from PIL import Image
 
 from app.files import service
+from app.files.model import PortalFile
 from app.portal import portal_of
 from tests.support.app import CONFIG, PASSWORD, csrf_token, login, user_id
 from tests.support.factories import REACH, make_record, post_data, two_teams
@@ -53,6 +54,13 @@ def _record(app: Flask, pk: int) -> Any:
     model = portal_of(app).models.models["complaint"]
     with app.app_context():
         return app.appbuilder.session.get(model, pk)
+
+
+def _thumbnail(app: Flask, file_id: int) -> bytes | None:
+    with app.app_context():
+        row = app.appbuilder.session.get(PortalFile, file_id)
+        assert row is not None
+        return row.thumbnail
 
 
 def _complaints(app: Flask) -> int:
@@ -90,6 +98,7 @@ def test_upload_show_download_and_remove_round_trip(files_app: Flask) -> None:
     assert f'href="/files/{row.token}"' in page and f'src="/files/{row.token}/thumb"' in page
 
     got = client.get(f"/files/{row.token}")
+    assert got.is_streamed and got.headers["Content-Length"] == str(len(photo))  # chunk by chunk
     assert got.status_code == 200 and got.data == photo and got.mimetype == "image/jpeg"
     assert got.headers["Content-Disposition"] == (
         "inline; filename=\"____.jpg\"; filename*=UTF-8''%E4%BA%A7%E5%93%81%E7%85%A7%E7%89%87.jpg")
@@ -100,6 +109,7 @@ def test_upload_show_download_and_remove_round_trip(files_app: Flask) -> None:
     thumb = client.get(f"/files/{row.token}/thumb")
     assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg"
     assert Image.open(io.BytesIO(thumb.data)).size == (64, 48)  # small already: as it is
+    assert thumb.data == _thumbnail(app, row.id)  # made once, at upload, and kept
 
     # Edit: the photo removed, two others added; its bytes go, theirs are stored.
     edit_page = client.get(f"/complaintview/edit/{pk}").get_data(as_text=True)
@@ -252,3 +262,22 @@ def test_the_print_view_and_pdf_templates_show_the_images(files_app: Flask) -> N
     assert image["name"] == "大图.png" and image["src"].startswith("data:image/jpeg;base64,")
     data = base64.b64decode(image["src"].split(",", 1)[1])
     assert Image.open(io.BytesIO(data)).size == (600, 450)  # made small for paper
+
+
+def test_a_photo_s_thumbnail_is_made_once_when_it_is_uploaded(files_app: Flask) -> None:
+    app = files_app
+    client = app.test_client()
+    login(client, "staff")
+    response = _add(app, client, "staff", [upload(image_bytes("JPEG", (1600, 1200)), "大.jpg")])
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    pk = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    [row] = file_rows(app, form="complaint", record_id=pk)
+    kept = _thumbnail(app, row.id)
+    assert kept is not None and Image.open(io.BytesIO(kept)).size == (240, 180)
+    with app.app_context():  # the storage loses the photo's bytes: its page still shows it
+        session = app.appbuilder.session
+        service.storage(row.storage, session).delete(row.key)
+        session.commit()
+    thumb = client.get(f"/files/{row.token}/thumb")
+    assert (thumb.status_code, thumb.data, thumb.mimetype) == (200, kept, "image/jpeg")
+    assert client.get(f"/files/{row.token}").status_code == 404  # the photo itself is gone

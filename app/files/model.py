@@ -32,6 +32,10 @@ class PortalFile(Model):
     uploaded_by_fk: Mapped[int | None] = mapped_column(Integer, ForeignKey("ab_user.id"),
                                                        nullable=True)
     uploaded_on: Mapped[dt.datetime] = mapped_column(DateTime)
+    # An image's small copy for the record page, made once when it is uploaded (not read with
+    # the row: a record page lists rows, then its <img> tags ask for these one by one).
+    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    thumbnail_type: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
 class PortalFileChunk(Model):

@@ -3,6 +3,7 @@ of images. The screens (app/views/files.py) check who may; this module only keep
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -52,6 +53,11 @@ def store(session: Session, *, form: str, field: str, record_id: int, name: str,
                      content_type=content_type, size=len(data),
                      sha256=hashlib.sha256(data).hexdigest(), uploaded_by_fk=user_id,
                      uploaded_on=dt.datetime.now())
+    if content_type.startswith("image/"):  # sniffed: an image Pillow opened
+        # one Pillow cannot shrink is still kept and downloaded; its thumbnail is tried again
+        # when a page asks for it
+        with contextlib.suppress(OSError, ValueError, Image.DecompressionBombError):
+            row.thumbnail, row.thumbnail_type = thumbnail(data)
     session.add(row)
     return row
 

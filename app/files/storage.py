@@ -12,7 +12,7 @@ import secrets
 from typing import Any, BinaryIO, Protocol
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.files.model import PortalFileChunk
@@ -89,14 +89,37 @@ class DatabaseStorage:
         return key
 
     def open(self, key: str) -> BinaryIO:
-        rows = self.session.scalars(select(PortalFileChunk.data).where(
-            PortalFileChunk.key == key).order_by(PortalFileChunk.seq)).all()
-        if not rows:
+        """The chunks read one at a time, as they are asked for: a download holds one chunk
+        in memory, however large the file."""
+        count = self.session.scalar(select(func.count()).select_from(PortalFileChunk).where(
+            PortalFileChunk.key == key))
+        if not count:
             raise FileNotFoundError(key)
-        return io.BytesIO(b"".join(rows))
+        return io.BufferedReader(_Chunks(self.session, key, int(count)), CHUNK)
 
     def delete(self, key: str) -> None:
         self.session.execute(delete(PortalFileChunk).where(PortalFileChunk.key == key))
+
+
+class _Chunks(io.RawIOBase):
+    """A file of the database storage as a stream: chunk `seq` is read when reached."""
+
+    def __init__(self, session: Session, key: str, count: int) -> None:
+        self.session, self.key, self.count = session, key, count
+        self.seq, self.left = 0, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self.left and self.seq < self.count:
+            self.left = bytes(self.session.scalar(select(PortalFileChunk.data).where(
+                PortalFileChunk.key == self.key, PortalFileChunk.seq == self.seq)) or b"")
+            self.seq += 1
+        size = min(len(buffer), len(self.left))
+        buffer[:size] = self.left[:size]
+        self.left = self.left[size:]
+        return size
 
 
 def storage(name: str | None = None, session: Session | None = None) -> Any:

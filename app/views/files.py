@@ -7,10 +7,20 @@ are shown inline; everything else is an attachment, never run in the portal's or
 from __future__ import annotations
 
 import base64
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
-from flask import Response, abort, current_app, g, redirect, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_appbuilder import BaseView, expose
 from markupsafe import Markup
 from sqlalchemy import select
@@ -23,9 +33,11 @@ from app.fieldtypes.registry import build_field
 from app.fieldtypes.sniff import IMAGE_TYPES
 from app.files import service
 from app.files.model import PortalFile
+from app.files.storage import CHUNK
 from app.portal import portal_of
 from app.security.access import current_access, scope_clause
 from app.spec import FieldSpec, FormSpec
+from app.views.export import later
 
 # A downloaded file may run nothing, load nothing and be framed by no page of the portal.
 FILE_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
@@ -194,10 +206,10 @@ def reachable(row: PortalFile | None) -> FormSpec | None:
     return form if appbuilder.session.scalar(query) is not None else None
 
 
-def file_response(row: PortalFile, form: str, data: bytes) -> Response:
+def file_response(row: PortalFile, form: str, opener: Callable[[], BinaryIO]) -> Response:
     """A file as downloaded (audited): an image of a safe type inline, anything else an
     attachment typed as bytes (PDF and Office files keep their type); never sniffed, never
-    run (sandbox)."""
+    run (sandbox). Sent a chunk at a time from its storage, whatever its size."""
     session = current_app.extensions["appbuilder"].session
     audit.record(session, "download", form=form, record_id=row.record_id, details={
         "field": row.field, "file": row.name, "size": row.size, "sha256": row.sha256})
@@ -205,9 +217,27 @@ def file_response(row: PortalFile, form: str, data: bytes) -> Response:
     inline = row.content_type in IMAGE_TYPES
     mimetype = row.content_type if inline or row.content_type.startswith(
         "application/") else "application/octet-stream"
-    return Response(data, mimetype=mimetype, headers={
+    return Response(later(stream_with_context(_chunks(opener))), mimetype=mimetype, headers={
         "Content-Disposition": disposition("inline" if inline else "attachment", row.name),
+        "Content-Length": str(row.size),
         "Content-Security-Policy": FILE_CSP, "X-Content-Type-Options": "nosniff"})
+
+
+def _chunks(opener: Callable[[], BinaryIO]) -> Iterator[bytes]:
+    """The file opened when its first byte is sent (a response never read opens nothing)."""
+    with opener() as stream:
+        while block := stream.read(CHUNK):
+            yield block
+
+
+def stored(row: PortalFile) -> Callable[[], BinaryIO] | None:
+    """How to open the file's bytes; None when its storage has lost them."""
+    session = current_app.extensions["appbuilder"].session
+    try:
+        service.open_file(session, row).close()
+    except FileNotFoundError:
+        return None
+    return lambda: service.open_file(current_app.extensions["appbuilder"].session, row)
 
 
 def read_file(row: PortalFile) -> bytes | None:
@@ -238,27 +268,31 @@ class PortalFileView(BaseView):
             abort(404)
         return row, form
 
-    def _read(self, row: PortalFile) -> bytes:
-        data = read_file(row)
-        if data is None:
+    def _open(self, row: PortalFile) -> Callable[[], BinaryIO]:
+        opener = stored(row)
+        if opener is None:
             abort(404)
-        return data
+        return opener
 
     @expose("/<token>")
     def download(self, token: str) -> Any:
         row, form = self._row(token)
-        return file_response(row, form.key, self._read(row))
+        return file_response(row, form.key, self._open(row))
 
     @expose("/<token>/thumb")
     def thumb(self, token: str) -> Any:
-        """A record page's small copy of an image (not audited: the page's read is)."""
+        """A record page's small copy of an image (not audited: the page's read is), made
+        when it was uploaded; made now for one stored without it."""
         row, _form = self._row(token)
         if row.content_type not in IMAGE_TYPES:
             abort(404)
-        try:
-            data, mimetype = service.thumbnail(self._read(row))
-        except OSError:
-            abort(404)
+        data, mimetype = row.thumbnail, row.thumbnail_type
+        if data is None or mimetype is None:
+            try:
+                with self._open(row)() as stream:
+                    data, mimetype = service.thumbnail(stream.read())
+            except OSError:
+                abort(404)
         return Response(data, mimetype=mimetype, headers={
             "Content-Disposition": disposition("inline", row.name),
             "Content-Security-Policy": FILE_CSP, "X-Content-Type-Options": "nosniff"})

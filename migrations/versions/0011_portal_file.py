@@ -31,6 +31,8 @@ def upgrade():
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('uploaded_by_fk', sa.Integer(), nullable=True),
     sa.Column('uploaded_on', sa.DateTime(), nullable=False),
+    sa.Column('thumbnail', sa.LargeBinary(), nullable=True),
+    sa.Column('thumbnail_type', sa.String(length=20), nullable=True),
     sa.ForeignKeyConstraint(['uploaded_by_fk'], ['ab_user.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('token')

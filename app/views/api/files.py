@@ -24,7 +24,7 @@ from app.files.model import PortalFile
 from app.spec import FormSpec
 from app.views.api.decorators import PK, answers, localized
 from app.views.api.payload import ApiError
-from app.views.files import file_response, read_file
+from app.views.files import file_response, stored
 
 
 def described(row: PortalFile, endpoint: str, pk: int) -> dict[str, Any]:
@@ -70,7 +70,7 @@ class FilesApiMixin:
         """One file of the record, as downloaded from its page (audited)."""
         row = next((r for group in self._files(pk).values() for r in group
                     if r.token == token), None)
-        data = None if row is None else read_file(row)
-        if row is None or data is None:
+        opener = None if row is None else stored(row)
+        if row is None or opener is None:
             raise ApiError(404, _("File not found."))
-        return file_response(row, self.__form__.key, data)
+        return file_response(row, self.__form__.key, opener)
