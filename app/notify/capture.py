@@ -28,7 +28,7 @@ from app.db import events
 from app.notify import model, recipients
 from app.notify.render import render, robot_body
 from app.outbox.model import OutboxMessage, enqueue, new_delivery_id
-from app.portal import EXTENSION
+from app.portal import EXTENSION, portal_of
 from app.spec import STATE_COLUMN, FormSpec, NotificationSpec
 from app.webhooks.capture import meets
 
@@ -220,7 +220,8 @@ class Writer:
             return
         ids, roles = recipients.user_ids(self.rule, self.form, self.record, self.details)
         actor = self.details.get("actor")
-        found = recipients.people(self.session, ids, roles, actor)
+        found = recipients.people(self.session, ids, roles, actor,
+                                  reach=(portal_of().spec, self.form, self.record))
         prefs = model.prefs_of(self.session, [p.id for p in found])
         for person in found:
             key = (person.id, self.form.key, self.record.id)
