@@ -47,6 +47,13 @@ def test_a_photo_attached_on_edit_shows_as_a_thumbnail(chromium: Any, site: tupl
     page.click("[type=submit]")
     page.goto(f"/complaintview/edit/{record.id}")
     assert page.get_attribute("#photos", "accept") == "image/*"
+    # the limits and the field's help wrap inside the screen (Bootstrap keeps a responsive
+    # table's cells on one line on a phone, which cut them off at 390 px)
+    for selector in (".portal-upload-limits", ".portal-upload-limits + .help-block"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None and box["x"] + box["width"] <= width, selector
+    assert page.inner_text(".portal-upload-limits + .help-block") == (
+        "产品、包装或问题部位的照片（手机可直接拍照）")
     page.set_input_files("#photos", str(photo))
     page.locator("#model_form button[type=submit]").click()
     page.goto(f"/complaintview/show/{record.id}")

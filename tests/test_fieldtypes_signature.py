@@ -140,6 +140,13 @@ def test_the_widget_shows_the_stored_signature_and_a_canvas(app: Flask) -> None:
     assert "重新签名" in html and "清除" in html and "portal-signature-canvas" in html
     assert '<div class="portal-signature-pad" hidden>' in html
     assert '<input type="hidden" name="x" id="x" value="">' in html
+    with app.test_request_context():  # a field's own help is its only hint (FAB shows it)
+        helped = str(_form(_field(), [])(obj=SimpleNamespace(x=None))["x"]())
+        described = _form(_field(), [])(obj=SimpleNamespace(x=None))
+        described["x"].description = "记录人在框内手写签名"
+        widget = str(described["x"]())
+        assert "在框内签名" in helped and "在框内签名" not in widget
+        assert "记录人在框内手写签名" not in widget  # shown once, under the field, by FAB
     with app.test_request_context():  # refused: the canvas opens again, with the message
         refused = _form(_field(), [])(formdata=MultiDict([("x", "abc")]),
                                       obj=SimpleNamespace(x=old))

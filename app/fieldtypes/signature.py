@@ -124,7 +124,8 @@ class SignatureWidget:
             box += Markup('<div class="portal-signature-stored">{0}<button type="button" '
                           'class="btn btn-default btn-sm portal-signature-again">{1}</button>'
                           '</div>').format(figure(stored), _("Sign again"))
-        hint = field.description or _("Sign with a finger, a pen or the mouse in the box.")
+        # the field's own help is shown under it (FAB's description): no second hint here
+        hint = "" if field.description else _("Sign with a finger, a pen or the mouse in the box.")
         box += Markup(
             '<div class="portal-signature-pad"{0}><canvas class="portal-signature-canvas" '
             'role="img" aria-label="{1}"></canvas><div class="portal-signature-tools">'

@@ -160,8 +160,9 @@ def _found(content_type: str) -> str:
 
 def upload_field(field: FieldSpec, ctx: Any, kind: Any) -> Any:
     existing = getattr(ctx, "existing", None)
+    kw: dict[str, Any] = {"description": lazy(field.help)} if field.help else {}
     return UploadField(label=lazy(field.label), spec=field,
-                       existing=existing(field) if existing else None, validators=[])
+                       existing=existing(field) if existing else None, validators=[], **kw)
 
 
 def names_out(field: FieldSpec, value: Any) -> Any:
