@@ -22,7 +22,6 @@ from click.testing import CliRunner
 from app.cli import portal_cli
 from app.config.errors import ConfigError, Problem
 from app.config.load import load_spec
-from app.portal import portal_of
 from tests.support.linter import make_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -332,30 +331,6 @@ def test_every_code_is_in_the_corpus() -> None:
     in_corpus = {p["code"] for case in CASES for p in case["expect"]}
     assert _codes_in_source() - in_corpus == set(), "add a corpus case for these codes"
     assert in_corpus - _codes_in_source() == set()
-
-
-
-def test_reserved_form_keys_cover_every_screen_the_portal_registers(app) -> None:
-    """A form key k gives the view class <K>View: none may equal a non-form view's name, and
-    no key is reserved for a screen the portal does not register."""
-    import re as _re
-
-    from app.config.keys import KEY_RE
-    from app.config.lint.forms import RESERVED_FORM_KEYS
-
-    spec = portal_of(app).spec
-    forms = {f.view_name for f in spec.forms}
-    others = {type(v).__name__ for v in app.appbuilder.baseviews} - forms
-    as_keys = {_re.sub(r"(?<!^)(?=[A-Z])", "_", name[:-4]).lower() for name in others
-               if name.endswith("View")}
-    clashing = {k for k in as_keys
-                if "".join(p.capitalize() for p in k.split("_")) + "View" in others}
-    api_paths = {r.rule.split("/")[3] for r in app.url_map.iter_rules()
-                 if r.rule.startswith("/api/v1/")} - {f.key for f in spec.forms}
-    api_paths = {p for p in api_paths if KEY_RE.match(p)}  # openapi.json is no key
-    # Exactly these: a key stays usable once its screen is gone (user_stats_chart, the
-    # FAB chart the portal no longer registers).
-    assert set(RESERVED_FORM_KEYS) == clashing | api_paths
 
 
 def test_columns_lists_sort_or_filter_by_are_indexed_where_an_index_is_sound() -> None:

@@ -34,6 +34,7 @@ def _post(client: FlaskClient, url: str, data: dict, page: str | None = None) ->
 
 
 MARK: dict[str, int] = {}
+SETTINGS = "/notifications/settings"  # 通知设置: a page with the session's CSRF token
 
 
 def begin(app: Flask) -> None:
@@ -383,19 +384,17 @@ def form_import_apply(app: Flask, client: FlaskClient) -> Expect:
 
 def notify_read(_app: Flask, client: FlaskClient) -> Expect:
     """我的通知's mark read: not audited (portal_notification is the record itself)."""
-    page = "/notifications/settings"
-    assert _post(client, "/notifications/2147483647/read", {}, page).status_code == 302
+    assert _post(client, "/notifications/2147483647/read", {}, SETTINGS).status_code == 302
     return []
 
 
 def notify_read_all(_app: Flask, client: FlaskClient) -> Expect:
-    assert _post(client, "/notifications/read-all", {}, "/notifications/settings"
-                 ).status_code == 302
+    assert _post(client, "/notifications/read-all", {}, SETTINGS).status_code == 302
     return []
 
 
 def notify_settings(_app: Flask, client: FlaskClient) -> Expect:
     """通知设置: a user's own choices, kept with their changed_at, not audited."""
     data = {"email": "1", "language": "zh"}
-    assert _post(client, "/notifications/settings", data).status_code == 302
+    assert _post(client, SETTINGS, data).status_code == 302
     return []

@@ -17,6 +17,7 @@ from app.config.lint.dashboards import DashboardRules
 from app.config.lint.files import FileRules
 from app.config.lint.notifications import NotificationRules
 from app.config.lint.prints import PrintRules
+from app.config.lint.reserved import RESERVED_FORM_KEYS, RESERVED_NAMES
 from app.config.lint.roles import RoleRules
 from app.config.lint.sections import SectionRules
 from app.config.lint.sla import SlaRules
@@ -28,7 +29,6 @@ from app.config.source import LDict, format_path
 from app.fieldtypes.defaults import BadDefault
 from app.fieldtypes.registry import TYPES, field_type, parse_default, types_where
 from app.spec import (
-    SYSTEM_COLUMNS,
     AlertSpec,
     CategorySpec,
     Choice,
@@ -46,20 +46,7 @@ SENSITIVE_TYPES = types_where(lambda t: t.mask is not None)
 # Each type-specific YAML key → the types it applies to, in the registry's order.
 OPTION_TYPES = {key: tuple(t.name for t in TYPES if key in t.options)
                 for key in dict.fromkeys(k for t in TYPES for k in t.options)}
-# Names a field may not take: the system columns, the audit relationships of every generated
-# class, and the attributes SQLAlchemy's declarative base keeps for itself.
-RESERVED_NAMES = SYSTEM_COLUMNS + ("created_by", "changed_by", "metadata", "registry")
-# Form keys whose screen or API would take the name of one of the portal's or FAB's own:
-# <Key>View class names (a test compares this with the views an app registers) and the
-# /api/v1/menu/ and /api/v1/security/ paths.
-RESERVED_FORM_KEYS = (
-    "api_docs", "audit_event", "auth_d_b", "dashboard", "locale", "lookup", "menu", "my_work",
-    "open_api", "permission_model", "permission_view_model", "portal_file", "portal_index",
-    "quick_search", "report", "reset_my_password", "reset_password", "signature",
-    "role_model", "schema", "security", "team", "user_d_b_model", "user_group_model",
-    "user_info_edit", "util", "view_menu_model", "webhook_delivery", "notification",
-    "notification_log",
-)
+
 
 
 def indexable(field: FieldSpec) -> bool:
