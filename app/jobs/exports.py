@@ -13,7 +13,6 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import current_app
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -21,8 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.jobs.model import DONE, FAILED, PROBLEMS, QUEUED, RUNNING, Job, JobFile, JobProblem
-from app.jobs.store import CHUNK, LIVE, now, set_progress
-from app.portal import portal_of
+from app.jobs.store import CHUNK, LIVE, may, now, set_progress
 
 EXPORT = "export"
 # Renewed as rows are written, except on SQLite: a write there would wait for the export's
@@ -55,13 +53,6 @@ def queue(session: Session, *, form: str, user_id: int, language: str, fmt: str,
     return job
 
 
-def allowed(user: Any, form: str) -> bool:
-    """The user may still export the form (roles can change while a job waits)."""
-    view = portal_of().spec.form(form).view_name
-    sm = current_app.extensions["appbuilder"].sm
-    return bool(user.active) and bool(sm._has_view_access(user, "can_export", view))
-
-
 def run(session: Session, job: Job, worker: str) -> None:
     """Write `job`'s file (claimed by `worker`) and keep it with the job."""
     job_id, attempt = job.id, job.attempts
@@ -71,7 +62,7 @@ def run(session: Session, job: Job, worker: str) -> None:
             return fail(session, job_id, _(
                 "The export stopped %(n)d times before it finished. Export the list again, "
                 "or ask an administrator.", n=MAX_ATTEMPTS))
-        if user is None or not allowed(user, job.form):
+        if user is None or not may(user, job.form, "can_export"):
             return fail(session, job_id, _("You may no longer export this form."), PROBLEMS)
     session.commit()  # nothing stays open while the file is written
     engine = session.get_bind()

@@ -12,7 +12,6 @@ import datetime as dt
 import logging
 from typing import Any
 
-from flask import current_app
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -20,8 +19,16 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from app.jobs.model import CHECK, CHECKED, DONE, FAILED, PROBLEMS, RUNNING, Job, JobFile
-from app.jobs.store import LIVE, PROBLEM_LIMIT, add_problems, file_of, has_file, now, set_progress
-from app.portal import portal_of
+from app.jobs.store import (
+    LIVE,
+    PROBLEM_LIMIT,
+    add_problems,
+    file_of,
+    has_file,
+    may,
+    now,
+    set_progress,
+)
 from app.transfer.importer import ImportRefused, Outcome, RowError, import_file
 
 log = logging.getLogger(__name__)
@@ -33,13 +40,6 @@ class TakenOver(RuntimeError):
     """Another worker took the job (this one's lease ran out): store nothing."""
 
 
-def allowed(user: Any, form: str) -> bool:
-    """The uploader may still import into the form (roles can change meanwhile)."""
-    view = portal_of().spec.form(form).view_name
-    sm = current_app.extensions["appbuilder"].sm
-    return bool(user.active) and bool(sm._has_view_access(user, "can_import", view))
-
-
 def run(session: Session, job: Job, worker: str) -> None:
     """Check or store `job` (claimed by `worker`); its outcome is committed on the job."""
     job_id, attempt = job.id, job.attempts
@@ -49,7 +49,7 @@ def run(session: Session, job: Job, worker: str) -> None:
             return _finish(session, job_id, FAILED, problems=[(None, None, _(
                 "The import stopped %(n)d times before it finished; nothing was stored. "
                 "Upload the file again, or ask an administrator.", n=MAX_ATTEMPTS))])
-        if user is None or not allowed(user, job.form):
+        if user is None or not may(user, job.form, "can_import"):
             return _finish(session, job_id, PROBLEMS, problems=[(None, None, _(
                 "You may no longer import into this form; nothing was stored."))])
         if not has_file(session, job_id):

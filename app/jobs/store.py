@@ -17,10 +17,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
+from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.jobs.model import CHECK, FINISHED, QUEUED, STORE, Job, JobFile, JobProblem
+from app.portal import portal_of
 
 CHUNK = 1 << 20  # bytes per stored piece of an uploaded file
 PROBLEM_LIMIT = 1000  # problems kept per job; the count says how many there were in all
@@ -127,6 +129,14 @@ def let_go(session: Session, at: dt.datetime | None = None) -> int:
                                   Job.finished_on < at - dt.timedelta(hours=KEEP_FILE_HOURS))
     session.execute(delete(JobFile).where(JobFile.job_id.in_(unused)))
     return len(ids)
+
+
+def may(user: Any, form: str, permission: str) -> bool:
+    """The job's user may still do it (roles can change while a job waits): active, with
+    `permission` (can_import, can_export) on the form's screen."""
+    view = portal_of().spec.form(form).view_name
+    sm = current_app.extensions["appbuilder"].sm
+    return bool(user.active) and bool(sm._has_view_access(user, permission, view))
 
 
 def set_progress(engine: Any, job_id: int, rows: int, lease: dt.datetime,

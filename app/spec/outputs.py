@@ -84,8 +84,29 @@ class AlertSpec:
     help: Label | None = None
 
 
+class EventRule:
+    """What webhooks and notification rules share: the events they answer, transitions
+    narrowed to some transitions or target states."""
+
+    enabled: bool
+    events: tuple[str, ...]
+    transitions: tuple[str, ...]
+    states: tuple[str, ...]
+
+    def wants(self, event: str, transition: str | None = None,
+              target: str | None = None) -> bool:
+        """Whether an event of its form is reported or told (transitions narrowed as
+        declared)."""
+        if not self.enabled or event not in self.events:
+            return False
+        if event != "transition":
+            return True
+        return ((not self.transitions or transition in self.transitions)
+                and (not self.states or target in self.states))
+
+
 @dataclass(frozen=True)
-class WebhookSpec:
+class WebhookSpec(EventRule):
     """An outbound webhook (config/webhooks/): the events of a form's records it reports,
     where to (a URL, or the environment variable holding it) and in which format. Secrets
     and robot URLs stay in the environment: the spec names the variables only."""
@@ -106,19 +127,9 @@ class WebhookSpec:
     condition: str = ""  # only records meeting it (the workflow's condition language)
     enabled: bool = True
 
-    def wants(self, event: str, transition: str | None = None,
-              target: str | None = None) -> bool:
-        """Whether an event of its form is reported (transitions narrowed as declared)."""
-        if not self.enabled or event not in self.events:
-            return False
-        if event != "transition":
-            return True
-        return ((not self.transitions or transition in self.transitions)
-                and (not self.states or target in self.states))
-
 
 @dataclass(frozen=True)
-class NotificationSpec:
+class NotificationSpec(EventRule):
     """A notification rule (config/notifications/): on which events of a form's records whom
     to tell, how (portal, email, robot) and with which title and text (templates of field
     keys in braces, in Chinese and English). A robot's URL stays in the environment."""
@@ -139,16 +150,6 @@ class NotificationSpec:
     robot_url_env: str | None = None
     robot_secret_env: str | None = None
     enabled: bool = True
-
-    def wants(self, event: str, transition: str | None = None,
-              target: str | None = None) -> bool:
-        """Whether an event of its form is told (transitions narrowed as declared)."""
-        if not self.enabled or event not in self.events:
-            return False
-        if event != "transition":
-            return True
-        return ((not self.transitions or transition in self.transitions)
-                and (not self.states or target in self.states))
 
 
 @dataclass(frozen=True)
